@@ -1,0 +1,100 @@
+package io.aepool.aggregate;
+
+import io.aepool.ingest.Rule;
+import io.aepool.ingest.ValidatedTable;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.apache.spark.sql.functions.array_join;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.collect_set;
+import static org.apache.spark.sql.functions.concat_ws;
+import static org.apache.spark.sql.functions.countDistinct;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.sort_array;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+
+/**
+ * Arm-level counts to one comparison per study and outcome (the 2×2 table the statistics read),
+ * joined with the study attributes. Multi-arm trials either combine all experimental arms against the
+ * control (events and n summed, the Cochrane handbook's first option) or keep each experimental arm
+ * as its own comparison against the shared control.
+ */
+public final class StudyCountsBuilder {
+
+    /** How multi-arm trials become comparisons. */
+    public enum MultiArm { COMBINE, BY_DOSE }
+
+    private StudyCountsBuilder() {
+    }
+
+    public static Dataset<Row> build(Dataset<Row> arms, Dataset<Row> studies, MultiArm mode) {
+        checkEveryStudyHasBothRoles(arms);
+        Column exp = col("role").equalTo("experimental");
+        Column ctl = col("role").equalTo("control");
+
+        Dataset<Row> control = arms.filter(ctl).groupBy("study_id", "outcome").agg(
+                sum("events").as("events_ctl"), sum("n").as("n_ctl"),
+                sum("event_count").as("event_count_ctl"), nullIfAnyNull("person_years").as("person_years_ctl"));
+        List<String> expKeys = new ArrayList<>(List.of("study_id", "outcome"));
+        if (mode == MultiArm.BY_DOSE) {
+            expKeys.add("arm_id");
+        }
+        Dataset<Row> experimental = arms.filter(exp).groupBy(expKeys.stream().map(org.apache.spark.sql.functions::col)
+                .toArray(Column[]::new)).agg(
+                array_join(sort_array(collect_set("arm_id")), "+").as("experimental_arms"),
+                sum("events").as("events_exp"), sum("n").as("n_exp"),
+                sum("event_count").as("event_count_exp"), nullIfAnyNull("person_years").as("person_years_exp"));
+        Column comparisonId = mode == MultiArm.BY_DOSE
+                ? concat_ws(":", experimental.col("study_id"), experimental.col("arm_id"))
+                : experimental.col("study_id");
+        Dataset<Row> pairs = experimental.join(control, experimental.col("study_id").equalTo(control.col("study_id"))
+                .and(experimental.col("outcome").equalTo(control.col("outcome"))), "inner")
+                .select(experimental.col("outcome"), comparisonId.as("comparison_id"),
+                        experimental.col("study_id"), col("experimental_arms"),
+                        col("events_exp"), col("n_exp"), col("events_ctl"), col("n_ctl"),
+                        col("event_count_exp"), col("event_count_ctl"),
+                        col("person_years_exp"), col("person_years_ctl"));
+
+        List<Column> out = new ArrayList<>();
+        for (String c : pairs.columns()) {
+            out.add(pairs.col(c));
+        }
+        for (String c : studies.columns()) {
+            if (!c.equals("study_id")) {
+                out.add(studies.col(c));
+            }
+        }
+        return pairs.join(studies, pairs.col("study_id").equalTo(studies.col("study_id")), "inner")
+                .select(out.toArray(Column[]::new))
+                .orderBy("outcome", "comparison_id");
+    }
+
+    /** Person-time of a group of arms is known only when every arm's is. */
+    private static Column nullIfAnyNull(String column) {
+        return when(sum(when(col(column).isNull(), 1).otherwise(0)).equalTo(0), sum(column));
+    }
+
+    private static void checkEveryStudyHasBothRoles(Dataset<Row> arms) {
+        Dataset<Row> perStudy = arms.groupBy("study_id", "outcome").agg(
+                sum(when(col("role").equalTo("experimental"), 1).otherwise(0)).as("__exp_arms"),
+                sum(when(col("role").equalTo("control"), 1).otherwise(0)).as("__ctl_arms"),
+                countDistinct("origin").as("__origins"),
+                min("origin").as("origin"),
+                max("origin").as("__origin_other"),
+                min("role").as("role"));
+        ValidatedTable.check(perStudy, "arm-level inputs (the file is the key's origin)", List.of(
+                new Rule("role", "study has no experimental arm for this outcome", col("__exp_arms").equalTo(0)),
+                new Rule("role", "study has no control arm for this outcome", col("__ctl_arms").equalTo(0)),
+                new Rule("__origin_other", "study comes from more than one input file", col("__origins").gt(1))),
+                List.of("study_id", "outcome", "origin"));
+    }
+}

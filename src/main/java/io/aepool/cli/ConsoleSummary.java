@@ -1,0 +1,78 @@
+package io.aepool.cli;
+
+import io.aepool.plan.AnalysisSpec;
+import org.apache.spark.sql.Row;
+
+import java.util.List;
+import java.util.Locale;
+
+import static org.apache.spark.sql.functions.col;
+
+/** The readable console view of a run: the primary analysis, its sensitivity and where the files are. */
+final class ConsoleSummary {
+
+    private ConsoleSummary() {
+    }
+
+    static String render(JobRunner.RunOutcome run) {
+        AnalysisSpec p = run.primary();
+        StringBuilder out = new StringBuilder();
+        out.append(String.format(Locale.ROOT, "%naepool: %d comparisons, %d analyses in %.1f s%n",
+                run.comparisons(), run.specs(), run.wallSeconds()));
+        out.append(String.format(Locale.ROOT, "Primary analysis  pool=%s  outcome=%s  measure=%s  zero rule=%s%n",
+                p.pool(), p.outcome(), p.measure(), p.zeroRule().label()));
+
+        List<Row> methods = run.analyses().filter(col("pool").equalTo(p.pool()).and(col("outcome").equalTo(p.outcome()))
+                .and(col("measure").equalTo(p.measure().name())).and(col("zero_rule").equalTo(p.zeroRule().label()))
+                .and(col("subset").equalTo("all"))).collectAsList();
+        out.append(String.format(Locale.ROOT, "  %-6s %-7s %4s %13s %13s %9s %22s %9s %7s %8s %s%n",
+                "method", "ci", "k", "events exp", "events ctl", p.measure(), "95% CI", "p", "I2", "tau2", "status"));
+        for (Row r : methods) {
+            out.append(String.format(Locale.ROOT, "%s %-6s %-7s %4d %13s %13s %9s %22s %9s %7s %8s %s%n",
+                    r.getString(r.fieldIndex("analysis_id")).equals(p.id()) ? "*" : " ",
+                    r.getString(r.fieldIndex("method")), r.getString(r.fieldIndex("ci_method")),
+                    r.getInt(r.fieldIndex("k")),
+                    r.getLong(r.fieldIndex("events_exp")) + "/" + r.getLong(r.fieldIndex("n_exp")),
+                    r.getLong(r.fieldIndex("events_ctl")) + "/" + r.getLong(r.fieldIndex("n_ctl")),
+                    fmt(r, "estimate"), "(" + fmt(r, "ci_low") + " to " + fmt(r, "ci_high") + ")",
+                    fmt(r, "p_value"), pct(r, "i2"), fmt(r, "tau2"), r.getString(r.fieldIndex("status"))));
+        }
+        List<Row> loo = run.analyses().filter(col("pool").equalTo(p.pool()).and(col("outcome").equalTo(p.outcome()))
+                .and(col("measure").equalTo(p.measure().name())).and(col("method").equalTo(p.method().name()))
+                .and(col("ci_method").equalTo(p.ciMethod().label())).and(col("zero_rule").equalTo(p.zeroRule().label()))
+                .and(col("subset_kind").equalTo("loo")).and(col("estimate").isNotNull()))
+                .orderBy("estimate").collectAsList();
+        if (!loo.isEmpty()) {
+            Row lo = loo.get(0);
+            Row hi = loo.get(loo.size() - 1);
+            out.append(String.format(Locale.ROOT, "  leave-one-out (%s): %s from %s (without %s) to %s (without %s)%n",
+                    p.method(), p.measure(), fmt(lo, "estimate"), lo.getString(lo.fieldIndex("subset")).substring(4),
+                    fmt(hi, "estimate"), hi.getString(hi.fieldIndex("subset")).substring(4)));
+        }
+        for (Row t : run.subgroupTests().filter(col("pool").equalTo(p.pool()).and(col("outcome").equalTo(p.outcome()))
+                .and(col("measure").equalTo(p.measure().name())).and(col("method").equalTo(p.method().name()))
+                .and(col("ci_method").equalTo(p.ciMethod().label()))
+                .and(col("zero_rule").equalTo(p.zeroRule().label()))).collectAsList()) {
+            out.append(String.format(Locale.ROOT, "  subgroups by %-10s Q-between %s on %d df, p = %s  (%s)%n",
+                    t.getString(t.fieldIndex("variable")), fmt(t, "q_between"), t.getInt(t.fieldIndex("df")),
+                    fmt(t, "p_value"), t.getString(t.fieldIndex("status"))));
+        }
+        out.append("Results: ").append(run.out().toAbsolutePath().normalize())
+                .append(" (analyses.csv, study_counts.csv, subgroup_tests.csv, summary.json, results/)");
+        return out.toString();
+    }
+
+    private static String fmt(Row r, String column) {
+        Object v = r.get(r.fieldIndex(column));
+        if (v == null) {
+            return "-";
+        }
+        double d = ((Number) v).doubleValue();
+        return Math.abs(d) >= 0.001 || d == 0 ? String.format(Locale.ROOT, "%.3f", d) : String.format(Locale.ROOT, "%.2e", d);
+    }
+
+    private static String pct(Row r, String column) {
+        Object v = r.get(r.fieldIndex(column));
+        return v == null ? "-" : String.format(Locale.ROOT, "%.0f%%", 100 * ((Number) v).doubleValue());
+    }
+}

@@ -1,0 +1,107 @@
+package io.aepool.cli;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * A job's YAML conf. Unknown keys are rejected with their name and path (a typo must not be ignored);
+ * relative input paths resolve against the conf file's directory.
+ */
+public record JobConf(Inputs inputs, List<Treatment> treatments,
+                      @JsonProperty("multi_arm") String multiArm,
+                      List<Outcome> outcomes, List<PoolConf> pools, Analysis analysis, Primary primary) {
+
+    public record Inputs(List<String> studies, @JsonProperty("arm_counts") List<String> armCounts, List<AdamPair> adam) {
+    }
+
+    public record AdamPair(String adsl, String adae) {
+    }
+
+    public record Treatment(String treatment, String role, @JsonProperty("dose_mg") Double doseMg) {
+    }
+
+    public record Outcome(String name, @JsonProperty("treatment_emergent") Boolean treatmentEmergent,
+                          Boolean serious, List<String> socs, @JsonProperty("preferred_terms") List<String> preferredTerms) {
+    }
+
+    public record PoolConf(String name, Map<String, List<String>> where) {
+    }
+
+    public record Analysis(List<String> measures, List<String> methods, @JsonProperty("ci_methods") List<String> ciMethods,
+                           @JsonProperty("zero_rules") List<String> zeroRules,
+                           @JsonProperty("leave_one_out") Boolean leaveOneOut, List<String> subgroups) {
+    }
+
+    public record Primary(String pool, String outcome, String measure, String method,
+                          @JsonProperty("ci_method") String ciMethod) {
+    }
+
+    public static JobConf load(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new ConfException("conf " + file + ": file not found");
+        }
+        ObjectMapper yaml = new ObjectMapper(new YAMLFactory())
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .enable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY);
+        JobConf conf;
+        try {
+            conf = yaml.readValue(file.toFile(), JobConf.class);
+        } catch (UnrecognizedPropertyException e) {
+            throw new ConfException("conf " + file + ": unknown key '" + e.getPropertyName() + "' at " + path(e)
+                    + " (known keys there: " + e.getKnownPropertyIds() + ")");
+        } catch (JsonMappingException e) {
+            throw new ConfException("conf " + file + ": " + e.getOriginalMessage() + " at " + path(e));
+        } catch (IOException e) {
+            throw new ConfException("conf " + file + ": cannot read: " + e.getMessage(), e);
+        }
+        if (conf == null) {
+            throw new ConfException("conf " + file + ": empty file");
+        }
+        conf.require(file);
+        return conf;
+    }
+
+    private void require(Path file) {
+        if (inputs == null || inputs.studies == null || inputs.studies.isEmpty()) {
+            throw new ConfException("conf " + file + ": inputs.studies is required");
+        }
+        boolean noArms = inputs.armCounts == null || inputs.armCounts.isEmpty();
+        boolean noAdam = inputs.adam == null || inputs.adam.isEmpty();
+        if (noArms && noAdam) {
+            throw new ConfException("conf " + file + ": give inputs.arm_counts or inputs.adam (or both)");
+        }
+        if (!noAdam && (treatments == null || treatments.isEmpty())) {
+            throw new ConfException("conf " + file + ": inputs.adam needs treatments (each TRT01A value with its role)");
+        }
+        if (!noAdam && (outcomes == null || outcomes.isEmpty())) {
+            throw new ConfException("conf " + file + ": inputs.adam needs at least one outcome definition");
+        }
+        if (analysis == null) {
+            throw new ConfException("conf " + file + ": analysis is required");
+        }
+        if (inputs.adam != null) {
+            for (AdamPair p : inputs.adam) {
+                if (p.adsl == null || p.adae == null) {
+                    throw new ConfException("conf " + file + ": every inputs.adam entry needs adsl and adae");
+                }
+            }
+        }
+    }
+
+    private static String path(JsonMappingException e) {
+        return e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                .collect(Collectors.joining("."));
+    }
+}

@@ -1,0 +1,274 @@
+package io.aepool.cli;
+
+import io.aepool.aggregate.ArmTable;
+import io.aepool.aggregate.OutcomeDefinition;
+import io.aepool.aggregate.StudyCountsBuilder;
+import io.aepool.aggregate.SubjectAggregator;
+import io.aepool.aggregate.TreatmentArm;
+import io.aepool.compute.DistributedAnalyses;
+import io.aepool.compute.StudyRecords;
+import io.aepool.ingest.AdamReader;
+import io.aepool.ingest.ArmCountsReader;
+import io.aepool.ingest.StudiesReader;
+import io.aepool.plan.AnalysisGrid;
+import io.aepool.plan.AnalysisSpec;
+import io.aepool.plan.GridAxes;
+import io.aepool.plan.Pool;
+import io.aepool.plan.StudyRecord;
+import io.aepool.plan.Subset;
+import io.aepool.plan.SubgroupTestSpec;
+import io.aepool.publish.ResultsPublisher;
+import io.aepool.stats.CiMethod;
+import io.aepool.stats.EffectMeasure;
+import io.aepool.stats.PoolingMethod;
+import io.aepool.stats.ZeroCellRule;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.function.Function;
+
+import static org.apache.spark.sql.functions.col;
+
+/**
+ * The job, stage by stage: ingest and validate every input, aggregate to study counts, expand the grid,
+ * run it as Spark tasks, publish. Nothing is written until every input has passed validation.
+ */
+public final class JobRunner {
+
+    /** What a finished run hands back to the console. */
+    public record RunOutcome(Path out, Dataset<Row> analyses, Dataset<Row> subgroupTests, AnalysisSpec primary,
+                             int comparisons, int specs, double wallSeconds) {
+    }
+
+    private final SparkSession spark;
+    private final JobConf conf;
+    private final Path confFile;
+    private final Path confDir;
+
+    public JobRunner(SparkSession spark, JobConf conf, Path confFile) {
+        this.spark = spark;
+        this.conf = conf;
+        this.confFile = confFile.toAbsolutePath().normalize();
+        this.confDir = this.confFile.getParent();
+    }
+
+    public RunOutcome run(Path out) {
+        long started = System.nanoTime();
+        Instant startedAt = Instant.now();
+        String runId = startedAt.toString().replaceAll("[^0-9]", "").substring(0, 14) + "-"
+                + UUID.randomUUID().toString().substring(0, 8);
+
+        spark.sparkContext().setJobGroup("aepool-ingest", "read and validate inputs", false);
+        Dataset<Row> studies = StudiesReader.readAll(spark,
+                conf.inputs().studies().stream().map(this::resolve).toList()).cache();
+        Dataset<Row> arms = readArms(studies);
+
+        spark.sparkContext().setJobGroup("aepool-aggregate", "arm counts to study counts", false);
+        StudyCountsBuilder.MultiArm mode = parseMultiArm(conf.multiArm());
+        Dataset<Row> studyCounts = StudyCountsBuilder.build(arms, studies, mode).cache();
+        List<StudyRecord> records = StudyRecords.collect(studyCounts);
+        if (records.isEmpty()) {
+            throw new ConfException("no comparison could be formed: every study needs an experimental and a control arm");
+        }
+
+        Map<String, Pool> pools = pools();
+        GridAxes axes = axes(pools);
+        checkSubgroupVariables(axes, records);
+        List<AnalysisSpec> specs = AnalysisGrid.expand(axes, records);
+        List<SubgroupTestSpec> testSpecs = AnalysisGrid.subgroupTests(axes, specs);
+        AnalysisSpec primary = primary(pools, axes, records);
+
+        Dataset<Row> analyses = DistributedAnalyses.analyses(spark, specs, pools, records)
+                .orderBy("pool", "outcome", "measure", "method", "ci_method", "zero_rule", "subset_kind", "subset")
+                .cache();
+        Dataset<Row> tests = DistributedAnalyses.subgroupTests(spark, testSpecs, pools, records)
+                .orderBy("pool", "outcome", "measure", "method", "ci_method", "zero_rule", "variable")
+                .cache();
+        long notEstimable = analyses.filter(col("status").notEqual("ok")).count();
+
+        double wall = (System.nanoTime() - started) / 1e9;
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("run_id", runId);
+        summary.put("started_at", startedAt.toString());
+        summary.put("finished_at", Instant.now().toString());
+        summary.put("conf", confFile.toString());
+        summary.put("inputs", inputFiles());
+        summary.put("comparisons", records.size());
+        summary.put("outcomes", new TreeSet<>(records.stream().map(StudyRecord::outcome).toList()));
+        summary.put("pools", new ArrayList<>(pools.keySet()));
+        summary.put("analyses", specs.size());
+        summary.put("analyses_not_estimable", notEstimable);
+        summary.put("subgroup_tests", testSpecs.size());
+        summary.put("primary", primarySummary(analyses, tests, primary));
+
+        spark.sparkContext().setJobGroup("aepool-publish", "write results", false);
+        ResultsPublisher.publish(out, runId, new ResultsPublisher.RunTables(studyCounts, analyses, tests, summary));
+        return new RunOutcome(out, analyses, tests, primary, records.size(), specs.size(),
+                (System.nanoTime() - started) / 1e9);
+    }
+
+    private Dataset<Row> readArms(Dataset<Row> studies) {
+        List<Dataset<Row>> parts = new ArrayList<>();
+        if (conf.inputs().armCounts() != null) {
+            for (String f : conf.inputs().armCounts()) {
+                String file = resolve(f);
+                parts.add(ArmTable.fromPublished(ArmCountsReader.read(spark, file, studies), file));
+            }
+        }
+        if (conf.inputs().adam() != null) {
+            List<TreatmentArm> treatments = conf.treatments().stream()
+                    .map(t -> new TreatmentArm(t.treatment(), t.role(), t.doseMg())).toList();
+            Set<String> known = new LinkedHashSet<>(treatments.stream().map(TreatmentArm::treatment).toList());
+            List<OutcomeDefinition> outcomes = conf.outcomes().stream()
+                    .map(o -> new OutcomeDefinition(o.name(), !Boolean.FALSE.equals(o.treatmentEmergent()),
+                            !Boolean.FALSE.equals(o.serious()), o.socs(), o.preferredTerms()))
+                    .toList();
+            for (JobConf.AdamPair pair : conf.inputs().adam()) {
+                String adslFile = resolve(pair.adsl());
+                Dataset<Row> adsl = AdamReader.readSubjects(spark, adslFile, studies, known);
+                Dataset<Row> adae = AdamReader.readEvents(spark, resolve(pair.adae()));
+                parts.add(SubjectAggregator.aggregate(spark, adsl, adae, treatments, outcomes, adslFile));
+            }
+        }
+        Dataset<Row> all = parts.get(0);
+        for (int i = 1; i < parts.size(); i++) {
+            all = all.unionByName(parts.get(i));
+        }
+        return all;
+    }
+
+    private Map<String, Pool> pools() {
+        Map<String, Pool> pools = new LinkedHashMap<>();
+        if (conf.pools() == null || conf.pools().isEmpty()) {
+            pools.put("all", Pool.everything());
+            return pools;
+        }
+        for (JobConf.PoolConf p : conf.pools()) {
+            Map<String, Set<String>> where = new LinkedHashMap<>();
+            if (p.where() != null) {
+                p.where().forEach((k, v) -> where.put(k, new LinkedHashSet<>(v)));
+            }
+            try {
+                if (pools.put(p.name(), new Pool(p.name(), where)) != null) {
+                    throw new ConfException("conf pools: pool name '" + p.name() + "' is used twice");
+                }
+            } catch (IllegalArgumentException e) {
+                throw new ConfException("conf pools: " + e.getMessage());
+            }
+        }
+        return pools;
+    }
+
+    private GridAxes axes(Map<String, Pool> pools) {
+        JobConf.Analysis a = conf.analysis();
+        try {
+            return new GridAxes(new ArrayList<>(pools.values()),
+                    parseAll(a.measures(), List.of("RR"), EffectMeasure::parse),
+                    parseAll(a.methods(), List.of("MH"), PoolingMethod::parse),
+                    parseAll(a.ciMethods(), List.of("wald-z"), CiMethod::parse),
+                    parseAll(a.zeroRules(), List.of(ZeroCellRule.DEFAULT.label()), ZeroCellRule::parse),
+                    !Boolean.FALSE.equals(a.leaveOneOut()),
+                    a.subgroups() == null ? List.of() : a.subgroups());
+        } catch (IllegalArgumentException e) {
+            throw new ConfException("conf analysis: " + e.getMessage());
+        }
+    }
+
+    private static void checkSubgroupVariables(GridAxes axes, List<StudyRecord> records) {
+        for (String v : axes.subgroupVariables()) {
+            if (records.stream().allMatch(r -> r.attribute(v) == null)) {
+                throw new ConfException("conf analysis.subgroups: '" + v + "' is not a column of the studies table");
+            }
+        }
+    }
+
+    private AnalysisSpec primary(Map<String, Pool> pools, GridAxes axes, List<StudyRecord> records) {
+        JobConf.Primary p = conf.primary();
+        String pool = p != null && p.pool() != null ? p.pool() : pools.keySet().iterator().next();
+        if (!pools.containsKey(pool)) {
+            throw new ConfException("conf primary.pool: unknown pool '" + pool + "' (pools: " + pools.keySet() + ")");
+        }
+        String outcome = p != null && p.outcome() != null ? p.outcome() : records.get(0).outcome();
+        try {
+            return new AnalysisSpec(pool, outcome,
+                    p != null && p.measure() != null ? EffectMeasure.parse(p.measure()) : axes.measures().get(0),
+                    p != null && p.method() != null ? PoolingMethod.parse(p.method()) : axes.methods().get(0),
+                    p != null && p.ciMethod() != null ? CiMethod.parse(p.ciMethod()) : CiMethod.WALD_Z,
+                    axes.zeroRules().get(0), Subset.ALL);
+        } catch (IllegalArgumentException e) {
+            throw new ConfException("conf primary: " + e.getMessage());
+        }
+    }
+
+    private static Map<String, Object> primarySummary(Dataset<Row> analyses, Dataset<Row> tests, AnalysisSpec primary) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("analysis_id", primary.id());
+        out.put("spec", primary.canonical());
+        List<Row> rows = analyses.filter(col("analysis_id").equalTo(primary.id())).collectAsList();
+        if (!rows.isEmpty()) {
+            Row r = rows.get(0);
+            for (String c : r.schema().fieldNames()) {
+                out.put(c, r.get(r.fieldIndex(c)));
+            }
+        } else {
+            out.put("status", "primary analysis is not in the grid: check primary against analysis axes and pools");
+        }
+        List<Map<String, Object>> subgroupTests = new ArrayList<>();
+        for (Row t : tests.filter(col("pool").equalTo(primary.pool()).and(col("outcome").equalTo(primary.outcome()))
+                .and(col("measure").equalTo(primary.measure().name())).and(col("method").equalTo(primary.method().name()))
+                .and(col("ci_method").equalTo(primary.ciMethod().label()))
+                .and(col("zero_rule").equalTo(primary.zeroRule().label()))).collectAsList()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            for (String c : List.of("variable", "groups", "q_between", "df", "p_value", "status")) {
+                m.put(c, t.get(t.fieldIndex(c)));
+            }
+            subgroupTests.add(m);
+        }
+        out.put("subgroup_tests", subgroupTests);
+        return out;
+    }
+
+    private List<String> inputFiles() {
+        List<String> files = new ArrayList<>();
+        conf.inputs().studies().forEach(f -> files.add(resolve(f)));
+        if (conf.inputs().armCounts() != null) {
+            conf.inputs().armCounts().forEach(f -> files.add(resolve(f)));
+        }
+        if (conf.inputs().adam() != null) {
+            conf.inputs().adam().forEach(p -> {
+                files.add(resolve(p.adsl()));
+                files.add(resolve(p.adae()));
+            });
+        }
+        return files;
+    }
+
+    private String resolve(String file) {
+        return confDir.resolve(file).normalize().toString();
+    }
+
+    private static StudyCountsBuilder.MultiArm parseMultiArm(String value) {
+        if (value == null || value.equals("combine")) {
+            return StudyCountsBuilder.MultiArm.COMBINE;
+        }
+        if (value.equals("by_dose")) {
+            return StudyCountsBuilder.MultiArm.BY_DOSE;
+        }
+        throw new ConfException("conf multi_arm: '" + value + "' must be combine or by_dose");
+    }
+
+    private static <T> List<T> parseAll(List<String> values, List<String> defaults, Function<String, T> parse) {
+        return (values == null || values.isEmpty() ? defaults : values).stream().map(parse).toList();
+    }
+}

@@ -1,0 +1,81 @@
+package io.aepool.cli;
+
+import io.aepool.ingest.InputException;
+import io.aepool.stats.InvalidStudyException;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/**
+ * Entry point for spark-submit. Exit codes: 0 done, 1 internal error, 2 bad input or conf.
+ */
+@Command(name = "aepool", mixinStandardHelpOptions = true, version = "aepool 0.1.0",
+        description = "Pools adverse-event risk across trials and registries: reads the inputs named in the conf,"
+                + " runs the grid of meta-analyses as Spark tasks and publishes the results under --out.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:done", "1:internal error", "2:bad input or conf (nothing was published)"})
+public final class Main implements Callable<Integer> {
+
+    public static final int DONE = 0;
+    public static final int INTERNAL_ERROR = 1;
+    public static final int BAD_INPUT = 2;
+
+    @Option(names = "--conf", required = true, description = "job conf (YAML), e.g. conf/sample.yaml")
+    Path conf;
+
+    @Option(names = "--out", required = true, description = "results directory; replaced only when the run succeeds")
+    Path out;
+
+    public static void main(String[] args) {
+        int code;
+        try {
+            code = run(args);
+        } finally {
+            SparkSession.getActiveSession().foreach(s -> {
+                s.stop();
+                return null;
+            });
+        }
+        System.exit(code);
+    }
+
+    /** Runs the CLI and returns the exit code (tests call this instead of main). */
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof InputException || e instanceof ConfException || e instanceof InvalidStudyException) {
+                System.err.println("aepool: " + e.getMessage());
+                System.err.println("aepool: nothing was published; the previous results (if any) are untouched.");
+                return BAD_INPUT;
+            }
+            System.err.println("aepool: internal error: " + e);
+            e.printStackTrace(System.err);
+            return INTERNAL_ERROR;
+        });
+        cli.setExitCodeExceptionMapper(e -> BAD_INPUT);
+        return cli.execute(args);
+    }
+
+    @Override
+    public Integer call() {
+        JobConf jobConf = JobConf.load(conf);
+        SparkSession spark = session();
+        JobRunner.RunOutcome outcome = new JobRunner(spark, jobConf, conf).run(out);
+        System.out.println(ConsoleSummary.render(outcome));
+        return DONE;
+    }
+
+    // spark-submit sets the master; a direct java launch (IDE, tests) falls back to all local cores.
+    private static SparkSession session() {
+        SparkConf sparkConf = new SparkConf().setAppName("aepool");
+        if (!sparkConf.contains("spark.master")) {
+            sparkConf.setMaster("local[*]");
+        }
+        return SparkSession.builder().config(sparkConf).getOrCreate();
+    }
+}

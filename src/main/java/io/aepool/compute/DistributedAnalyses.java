@@ -1,0 +1,98 @@
+package io.aepool.compute;
+
+import io.aepool.plan.AnalysisResult;
+import io.aepool.plan.AnalysisRunner;
+import io.aepool.plan.AnalysisSpec;
+import io.aepool.plan.Pool;
+import io.aepool.plan.ResultColumn;
+import io.aepool.plan.StudyRecord;
+import io.aepool.plan.SubgroupTestResult;
+import io.aepool.plan.SubgroupTestSpec;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs analysis specs as Spark tasks: the study table is broadcast once, the specs are spread over
+ * partitions, and each task calls the pure engine for its specs. Results come back as a DataFrame.
+ */
+public final class DistributedAnalyses {
+
+    private DistributedAnalyses() {
+    }
+
+    public static StructType schema(List<ResultColumn> columns) {
+        StructType schema = new StructType();
+        for (ResultColumn c : columns) {
+            schema = schema.add(c.name(), sparkType(c.type()), true);
+        }
+        return schema;
+    }
+
+    public static Dataset<Row> analyses(SparkSession spark, List<AnalysisSpec> specs, Map<String, Pool> pools,
+                                        List<StudyRecord> studies) {
+        Broadcast<StudyTable> table = broadcast(spark, pools, studies);
+        List<String> texts = specs.stream().map(AnalysisSpec::canonical).toList();
+        MapPartitionsFunction<String, Row> run = it -> map(it, text -> {
+            StudyTable t = table.value();
+            return RowFactory.create(AnalysisRunner.run(AnalysisSpec.parse(text), t.pools(), t.studies()).values());
+        });
+        spark.sparkContext().setJobGroup("aepool-analyses", "pool " + specs.size() + " analysis specs", false);
+        return distribute(spark, texts).mapPartitions(run, Encoders.row(schema(AnalysisResult.COLUMNS)));
+    }
+
+    public static Dataset<Row> subgroupTests(SparkSession spark, List<SubgroupTestSpec> specs, Map<String, Pool> pools,
+                                             List<StudyRecord> studies) {
+        Broadcast<StudyTable> table = broadcast(spark, pools, studies);
+        List<String> texts = specs.stream().map(SubgroupTestSpec::canonical).toList();
+        MapPartitionsFunction<String, Row> run = it -> map(it, text -> {
+            StudyTable t = table.value();
+            SubgroupTestSpec spec = SubgroupTestSpec.parse(text);
+            return RowFactory.create(SubgroupTestResult.run(spec.base(), spec.variable(), t.pools(), t.studies()).values());
+        });
+        spark.sparkContext().setJobGroup("aepool-subgroup-tests", "test " + specs.size() + " subgroup splits", false);
+        return distribute(spark, texts).mapPartitions(run, Encoders.row(schema(SubgroupTestResult.COLUMNS)));
+    }
+
+    private static Broadcast<StudyTable> broadcast(SparkSession spark, Map<String, Pool> pools, List<StudyRecord> studies) {
+        return JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(StudyTable.of(pools, studies));
+    }
+
+    // A few partitions per core keeps tasks balanced without drowning small grids in task overhead.
+    private static Dataset<String> distribute(SparkSession spark, List<String> texts) {
+        int slices = Math.max(1, Math.min(texts.size(), spark.sparkContext().defaultParallelism() * 4));
+        return spark.createDataset(texts, Encoders.STRING()).repartition(slices);
+    }
+
+    private interface RowMaker extends java.io.Serializable {
+        Row make(String text);
+    }
+
+    private static Iterator<Row> map(Iterator<String> texts, RowMaker maker) {
+        List<Row> rows = new ArrayList<>();
+        texts.forEachRemaining(t -> rows.add(maker.make(t)));
+        return rows.iterator();
+    }
+
+    private static DataType sparkType(ResultColumn.Type type) {
+        return switch (type) {
+            case TEXT -> DataTypes.StringType;
+            case INT -> DataTypes.IntegerType;
+            case LONG -> DataTypes.LongType;
+            case DOUBLE -> DataTypes.DoubleType;
+        };
+    }
+}

@@ -1,0 +1,53 @@
+package io.aepool.ingest;
+
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.types.DataTypes;
+
+import java.util.List;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+
+/** Arm-level counts as published: one row per study, arm and outcome. */
+public final class ArmCountsReader {
+
+    public static final List<ColumnSpec> COLUMNS = List.of(
+            ColumnSpec.required("study_id", DataTypes.StringType),
+            ColumnSpec.required("arm_id", DataTypes.StringType),
+            ColumnSpec.required("role", DataTypes.StringType),
+            ColumnSpec.required("treatment", DataTypes.StringType),
+            ColumnSpec.optional("dose_mg", DataTypes.DoubleType),
+            ColumnSpec.required("outcome", DataTypes.StringType),
+            ColumnSpec.required("n", DataTypes.LongType),
+            ColumnSpec.required("events", DataTypes.LongType),
+            ColumnSpec.optional("person_years", DataTypes.DoubleType));
+
+    static final List<String> KEY = List.of("study_id", "arm_id", "outcome");
+
+    private ArmCountsReader() {
+    }
+
+    /** Reads and validates; {@code studies} is the validated study table every study_id must appear in. */
+    public static Dataset<Row> read(SparkSession spark, String file, Dataset<Row> studies) {
+        Dataset<Row> arms = ValidatedTable.read(spark, file, COLUMNS, KEY, false);
+        Dataset<Row> known = studies.select(col("study_id").as("__known"));
+        Dataset<Row> checked = arms
+                .join(known, arms.col("study_id").equalTo(known.col("__known")), "left")
+                .withColumn("__dupes", count(lit(1)).over(Window.partitionBy("study_id", "arm_id", "outcome")));
+        ValidatedTable.check(checked, file, List.of(
+                new Rule("role", "role must be experimental or control",
+                        col("role").isin("experimental", "control").unary_$bang()),
+                new Rule("n", "n must be > 0", col("n").leq(0)),
+                new Rule("events", "events must be >= 0", col("events").lt(0)),
+                new Rule("events", "events must not exceed n", col("events").gt(col("n"))),
+                new Rule("person_years", "person_years must be > 0 when given", col("person_years").leq(0)),
+                new Rule("dose_mg", "dose_mg must be >= 0 when given", col("dose_mg").lt(0)),
+                new Rule("study_id", "study is not in the studies table", col("__known").isNull()),
+                new Rule("arm_id", "study_id, arm_id, outcome must be unique", col("__dupes").gt(1))), KEY);
+        return arms;
+    }
+}

@@ -1,0 +1,150 @@
+package io.aepool.ingest;
+
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.when;
+
+/**
+ * Reads one input file (CSV with a header, or Parquet) against declared columns and rules.
+ * Every declared column must be present; values are cast to the declared type and a value that does not
+ * cast is a broken rule, never a silent null. The first broken rule stops the run with an
+ * {@link InputException} naming file, column, key and rule.
+ */
+public final class ValidatedTable {
+
+    private ValidatedTable() {
+    }
+
+    /**
+     * @param keyColumns columns that identify a row in error messages
+     * @param showKeyValues false for subject-level tables: the message then names only non-subject keys
+     * @param keepExtra    keep undeclared columns as strings (study attributes usable as subgroups)
+     */
+    public static Dataset<Row> read(SparkSession spark, String file, List<ColumnSpec> columns,
+                                    List<String> keyColumns, boolean keepExtra) {
+        Dataset<Row> raw = load(spark, file);
+        Set<String> present = Arrays.stream(raw.columns()).collect(Collectors.toSet());
+        for (ColumnSpec c : columns) {
+            if (!present.contains(c.name())) {
+                throw new InputException(file, c.name(), "all rows",
+                        "required column is missing (columns found: " + String.join(", ", raw.columns()) + ")");
+            }
+        }
+        List<Rule> typeRules = new ArrayList<>();
+        List<Column> typed = new ArrayList<>();
+        for (ColumnSpec c : columns) {
+            Column rawCol = col(c.name());
+            Column cast = rawCol.try_cast(c.type());
+            if (c.type().equals(DataTypes.StringType)) {
+                // blank text counts as missing
+                cast = when(functionsTrim(rawCol).equalTo(""), lit(null).cast(DataTypes.StringType)).otherwise(functionsTrim(rawCol));
+                typeRules.add(new Rule(c.name(), "must not be empty", lit(!c.nullable()).and(cast.isNull())));
+            } else {
+                typeRules.add(new Rule(c.name(), "wrong type: value is not " + typeName(c), rawCol.isNotNull()
+                        .and(rawCol.cast(DataTypes.StringType).notEqual("")).and(cast.isNull())));
+                if (!c.nullable()) {
+                    typeRules.add(new Rule(c.name(), "must not be empty", rawCol.isNull()
+                            .or(rawCol.cast(DataTypes.StringType).equalTo(""))));
+                }
+            }
+            typed.add(cast.as(c.name()));
+        }
+        Set<String> declared = columns.stream().map(ColumnSpec::name).collect(Collectors.toSet());
+        if (keepExtra) {
+            for (StructField f : raw.schema().fields()) {
+                if (!declared.contains(f.name())) {
+                    typed.add(col(f.name()).cast(DataTypes.StringType).as(f.name()));
+                }
+            }
+        }
+        check(raw, file, typeRules, keyColumns);
+        return raw.select(typed.toArray(Column[]::new));
+    }
+
+    /** Evaluates all rules in one pass; throws on the first row that breaks one. */
+    public static void check(Dataset<Row> table, String file, List<Rule> rules, List<String> keyColumns) {
+        if (rules.isEmpty()) {
+            return;
+        }
+        Column[] flags = new Column[rules.size()];
+        for (int i = 0; i < rules.size(); i++) {
+            flags[i] = when(rules.get(i).broken(), lit(i));
+        }
+        Column violation = coalesce(flags);
+        List<Column> shown = new ArrayList<>();
+        for (String k : keyColumns) {
+            shown.add(col(k).cast(DataTypes.StringType).as("__key_" + k));
+        }
+        for (int i = 0; i < rules.size(); i++) {
+            shown.add(col(rules.get(i).column()).cast(DataTypes.StringType).as("__val_" + i));
+        }
+        shown.add(violation.as("__violation"));
+        Dataset<Row> broken = table.select(shown.toArray(Column[]::new)).filter(col("__violation").isNotNull());
+        List<Row> first = broken.limit(1).collectAsList();
+        if (first.isEmpty()) {
+            return;
+        }
+        Row row = first.get(0);
+        int ruleIndex = row.getInt(row.fieldIndex("__violation"));
+        Rule rule = rules.get(ruleIndex);
+        long count = broken.count();
+        StringBuilder key = new StringBuilder("row key ");
+        for (int i = 0; i < keyColumns.size(); i++) {
+            key.append(i == 0 ? "" : ", ").append(keyColumns.get(i)).append('=').append(row.getString(i));
+        }
+        if (keyColumns.isEmpty()) {
+            key.append("(none)");
+        }
+        String value = row.getString(row.fieldIndex("__val_" + ruleIndex));
+        throw new InputException(file, rule.column(), key.toString(),
+                rule.description() + " (value: " + (value == null ? "empty" : "'" + value + "'") + "); "
+                        + count + (count == 1 ? " row breaks" : " rows break") + " this rule");
+    }
+
+    static Dataset<Row> load(SparkSession spark, String file) {
+        Path path = Path.of(file);
+        if (!Files.exists(path)) {
+            throw new InputException(file, "-", "-", "file not found");
+        }
+        String lower = file.toLowerCase(Locale.ROOT);
+        if (lower.endsWith(".csv")) {
+            return spark.read().option("header", "true").option("inferSchema", "false")
+                    .option("mode", "FAILFAST").csv(file);
+        }
+        return spark.read().parquet(file);
+    }
+
+    private static Column functionsTrim(Column c) {
+        return org.apache.spark.sql.functions.trim(c.cast(DataTypes.StringType));
+    }
+
+    private static String typeName(ColumnSpec c) {
+        if (c.type().equals(DataTypes.LongType) || c.type().equals(DataTypes.IntegerType)) {
+            return "an integer";
+        }
+        if (c.type().equals(DataTypes.DoubleType)) {
+            return "a number";
+        }
+        if (c.type().equals(DataTypes.DateType)) {
+            return "a date (yyyy-MM-dd)";
+        }
+        return c.type().simpleString();
+    }
+}

@@ -1,0 +1,60 @@
+package io.aepool.plan;
+
+import io.aepool.stats.PooledEstimate;
+
+import java.util.List;
+
+/**
+ * One row of the results table: the spec that produced it, the totals of the studies it used and the
+ * pooled estimate. Ratios are reported on the natural scale ({@code estimate}, {@code ci_*}, {@code pi_*});
+ * {@code log_estimate} and {@code se} are on the analysis scale.
+ */
+public record AnalysisResult(AnalysisSpec spec, int studiesInSubset, long eventsExp, long nExp, long eventsCtl,
+                             long nCtl, Double personYearsExp, Double personYearsCtl, PooledEstimate pooled) {
+
+    /** Output columns, in order. Renaming one is a breaking change (see README). */
+    public static final List<ResultColumn> COLUMNS = List.of(
+            ResultColumn.text("analysis_id"), ResultColumn.text("pool"), ResultColumn.text("outcome"),
+            ResultColumn.text("measure"), ResultColumn.text("method"), ResultColumn.text("ci_method"),
+            ResultColumn.text("zero_rule"), ResultColumn.text("subset"), ResultColumn.text("subset_kind"),
+            ResultColumn.text("subgroup_variable"), ResultColumn.text("subgroup_value"),
+            ResultColumn.integer("studies"), ResultColumn.integer("k"),
+            ResultColumn.longs("events_exp"), ResultColumn.longs("n_exp"),
+            ResultColumn.longs("events_ctl"), ResultColumn.longs("n_ctl"),
+            ResultColumn.number("person_years_exp"), ResultColumn.number("person_years_ctl"),
+            ResultColumn.number("estimate"), ResultColumn.number("ci_low"), ResultColumn.number("ci_high"),
+            ResultColumn.number("log_estimate"), ResultColumn.number("se"), ResultColumn.number("p_value"),
+            ResultColumn.number("q"), ResultColumn.integer("q_df"), ResultColumn.number("q_p"),
+            ResultColumn.number("i2"), ResultColumn.number("h2"), ResultColumn.number("tau2"),
+            ResultColumn.number("tau2_ci_low"), ResultColumn.number("tau2_ci_high"),
+            ResultColumn.number("i2_ci_low"), ResultColumn.number("i2_ci_high"),
+            ResultColumn.number("pi_low"), ResultColumn.number("pi_high"), ResultColumn.text("pi_dist"),
+            ResultColumn.text("status"));
+
+    /** Values in {@link #COLUMNS} order; NaN becomes null so no results file ever holds NaN. */
+    public Object[] values() {
+        PooledEstimate p = pooled;
+        Subset s = spec.subset();
+        return new Object[]{
+                spec.id(), spec.pool(), spec.outcome(), spec.measure().name(), spec.method().name(),
+                spec.ciMethod().label(), spec.zeroRule().label(), s.label(), s.kind().name().toLowerCase(),
+                s.kind() == Subset.Kind.SUBGROUP ? s.variable() : null,
+                s.kind() == Subset.Kind.SUBGROUP ? s.value() : null,
+                studiesInSubset, p.k(), eventsExp, nExp, eventsCtl, nCtl, personYearsExp, personYearsCtl,
+                num(p.estimate()), num(p.ciLowNatural()), num(p.ciHighNatural()), num(p.theta()), num(p.se()),
+                num(p.pValue()), num(p.q()), p.qDf(), num(p.qP()), num(p.i2()), num(p.h2()), num(p.tau2()),
+                num(p.tau2CiLow()), num(p.tau2CiHigh()), num(p.i2CiLow()), num(p.i2CiHigh()),
+                num(p.piLowNatural()), num(p.piHighNatural()), piDist(p.piDf()), p.status()};
+    }
+
+    private static String piDist(int df) {
+        if (df < 0) {
+            return null;
+        }
+        return df == 0 ? "z" : "t(" + df + ")";
+    }
+
+    private static Double num(double d) {
+        return Double.isNaN(d) || Double.isInfinite(d) ? null : d;
+    }
+}

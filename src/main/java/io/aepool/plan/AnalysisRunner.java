@@ -1,0 +1,65 @@
+package io.aepool.plan;
+
+import io.aepool.stats.PooledEstimate;
+import io.aepool.stats.Poolers;
+import io.aepool.stats.StudyCounts;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs one spec over the study table: selects the pool's studies of the outcome in the subset, totals
+ * them, and pools them with the spec's method. Pure (no Spark): the compute stage calls it inside tasks.
+ * Never throws for a spec that cannot be estimated; the row's status says why.
+ */
+public final class AnalysisRunner {
+
+    private AnalysisRunner() {
+    }
+
+    public static AnalysisResult run(AnalysisSpec spec, Map<String, Pool> pools, List<StudyRecord> studies) {
+        Pool pool = pools.get(spec.pool());
+        if (pool == null) {
+            throw new IllegalArgumentException("spec " + spec.canonical() + " names an unknown pool");
+        }
+        List<StudyRecord> chosen = studies.stream()
+                .filter(s -> s.outcome().equals(spec.outcome()) && pool.contains(s) && spec.subset().includes(s))
+                .toList();
+        long eventsExp = 0;
+        long nExp = 0;
+        long eventsCtl = 0;
+        long nCtl = 0;
+        Double pyExp = 0.0;
+        Double pyCtl = 0.0;
+        for (StudyRecord s : chosen) {
+            eventsExp += s.eventsExp();
+            nExp += s.nExp();
+            eventsCtl += s.eventsCtl();
+            nCtl += s.nCtl();
+            pyExp = pyExp == null || s.personYearsExp() == null ? null : pyExp + s.personYearsExp();
+            pyCtl = pyCtl == null || s.personYearsCtl() == null ? null : pyCtl + s.personYearsCtl();
+        }
+        if (chosen.isEmpty()) {
+            pyExp = null;
+            pyCtl = null;
+        }
+        PooledEstimate pooled = pool(spec, chosen);
+        return new AnalysisResult(spec, chosen.size(), eventsExp, nExp, eventsCtl, nCtl, pyExp, pyCtl, pooled);
+    }
+
+    private static PooledEstimate pool(AnalysisSpec spec, List<StudyRecord> chosen) {
+        String zero = spec.zeroRule().label();
+        if (chosen.isEmpty()) {
+            return PooledEstimate.notEstimable(spec.measure(), spec.method(), spec.ciMethod(), zero, 0, "no studies");
+        }
+        if (spec.measure().isRate()) {
+            List<String> missing = chosen.stream().filter(s -> !s.hasPersonTime()).map(StudyRecord::comparisonId).toList();
+            if (!missing.isEmpty()) {
+                return PooledEstimate.notEstimable(spec.measure(), spec.method(), spec.ciMethod(), zero, 0,
+                        "person-time missing for " + String.join(", ", missing));
+            }
+        }
+        List<StudyCounts> counts = chosen.stream().map(StudyRecord::counts).toList();
+        return Poolers.create(spec.measure(), spec.method(), spec.ciMethod(), spec.zeroRule()).pool(counts);
+    }
+}

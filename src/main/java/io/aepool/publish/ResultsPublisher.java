@@ -1,0 +1,85 @@
+package io.aepool.publish;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Writes a run's outputs under a staging directory beside {@code out}, then swaps it into place, so a
+ * run that fails never replaces the last good results. The swap is two renames of whole directories:
+ * atomic on local disks and HDFS, not on object stores (S3, GCS), where a reader may briefly see no
+ * results.
+ */
+public final class ResultsPublisher {
+
+    /** The tables a run publishes; all are aggregates (no subject-level rows). */
+    public record RunTables(Dataset<Row> studyCounts, Dataset<Row> analyses, Dataset<Row> subgroupTests,
+                            Map<String, Object> summary) {
+    }
+
+    private ResultsPublisher() {
+    }
+
+    public static void publish(Path out, String runId, RunTables tables) {
+        Path target = out.toAbsolutePath().normalize();
+        Path staging = target.resolveSibling(target.getFileName() + ".staging-" + runId);
+        try {
+            Files.createDirectories(staging);
+            tables.analyses().write().mode(SaveMode.ErrorIfExists).parquet(staging.resolve("results").toString());
+            tables.studyCounts().write().mode(SaveMode.ErrorIfExists).parquet(staging.resolve("study_counts").toString());
+            tables.subgroupTests().write().mode(SaveMode.ErrorIfExists).parquet(staging.resolve("subgroup_tests").toString());
+            writeCsv(staging.resolve("analyses.csv"), tables.analyses());
+            writeCsv(staging.resolve("study_counts.csv"), tables.studyCounts());
+            writeCsv(staging.resolve("subgroup_tests.csv"), tables.subgroupTests());
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                    .writeValue(staging.resolve("summary.json").toFile(), tables.summary());
+            swap(staging, target, runId);
+        } catch (IOException e) {
+            deleteQuietly(staging);
+            throw new UncheckedIOException("cannot publish results to " + target, e);
+        } catch (RuntimeException e) {
+            deleteQuietly(staging);
+            throw e;
+        }
+    }
+
+    private static void writeCsv(Path file, Dataset<Row> table) {
+        List<Row> rows = table.collectAsList();
+        CsvFiles.write(file, table.columns(), rows);
+    }
+
+    private static void swap(Path staging, Path target, String runId) throws IOException {
+        Path previous = target.resolveSibling(target.getFileName() + ".previous-" + runId);
+        boolean hadPrevious = Files.exists(target);
+        if (hadPrevious) {
+            Files.move(target, previous, StandardCopyOption.ATOMIC_MOVE);
+        }
+        Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+        if (hadPrevious) {
+            deleteQuietly(previous);
+        }
+    }
+
+    static void deleteQuietly(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // best effort: a leftover staging directory is harmless and named after its run
+        }
+    }
+}

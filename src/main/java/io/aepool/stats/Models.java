@@ -1,0 +1,165 @@
+package io.aepool.stats;
+
+/**
+ * Model fits on per-study effects (arrays y, v on the analysis scale), shared by the poolers, subgroup analysis
+ * and later trim-and-fill. All intervals are 95%.
+ */
+final class Models {
+
+    static final double LEVEL = 0.95;
+    static final double Z_CRIT = Dist.normalQuantile(1 - (1 - LEVEL) / 2);
+
+    private Models() {
+    }
+
+    /** Inverse-variance weighted mean Σwy/Σw with w = 1/(v + tau²). */
+    static double weightedMean(double[] y, double[] v, double tau2) {
+        double sw = 0;
+        double swy = 0;
+        for (int i = 0; i < y.length; i++) {
+            double w = 1 / (v[i] + tau2);
+            sw += w;
+            swy += w * y[i];
+        }
+        return swy / sw;
+    }
+
+    static double sumWeights(double[] v, double tau2) {
+        double sw = 0;
+        for (double vi : v) {
+            sw += 1 / (vi + tau2);
+        }
+        return sw;
+    }
+
+    // Cochran (1954) Q: Σ (y − θ)²/v around a given θ
+    static double cochranQ(double[] y, double[] v, double theta) {
+        double q = 0;
+        for (int i = 0; i < y.length; i++) {
+            q += (y[i] - theta) * (y[i] - theta) / v[i];
+        }
+        return q;
+    }
+
+    /**
+     * A fixed-effect result with Wald-z interval: Q on qDf degrees of freedom, I² = max(0, (Q − df)/Q) and
+     * H² = Q/df (Higgins & Thompson 2002); k = 1 gives Q = 0, p(Q) = 1, I² = 0, H² = 1 (metafor).
+     */
+    static PooledEstimate fixedEffect(EffectMeasure measure, PoolingMethod method, String zeroRule, int k,
+                                      double theta, double se, double q, int qDf) {
+        double z = theta / se;
+        double qP;
+        double i2;
+        double h2;
+        if (Double.isNaN(q)) {
+            qP = Double.NaN;
+            i2 = Double.NaN;
+            h2 = Double.NaN;
+            qDf = Math.max(qDf, 0);
+        } else if (qDf < 1) {
+            q = 0;
+            qP = 1;
+            i2 = 0;
+            h2 = 1;
+            qDf = 0;
+        } else {
+            qP = Dist.chiSquareUpper(q, qDf);
+            // Higgins & Thompson (2002) I² from Q
+            i2 = q > 0 ? Math.max(0, (q - qDf) / q) : 0;
+            // Higgins & Thompson (2002) H² = Q/df (metafor H2 for fixed-effect models)
+            h2 = q / qDf;
+        }
+        double n = Double.NaN;
+        return new PooledEstimate(measure, method, CiMethod.WALD_Z, zeroRule, k, theta, se,
+                theta - Z_CRIT * se, theta + Z_CRIT * se, Dist.twoSidedNormalP(z),
+                q, qDf, qP, i2, h2, 0, n, n, n, n, n, n, -1, PooledEstimate.OK);
+    }
+
+    // inverse-variance fixed-effect estimate θ = Σwy/Σw, se = 1/√Σw (Hedges & Olkin 1985)
+    static PooledEstimate inverseVariance(EffectMeasure measure, String zeroRule, double[] y, double[] v) {
+        double theta = weightedMean(y, v, 0);
+        double se = 1 / Math.sqrt(sumWeights(v, 0));
+        return fixedEffect(measure, PoolingMethod.IV, zeroRule, y.length, theta, se, cochranQ(y, v, theta), y.length - 1);
+    }
+
+    /** Random-effects model with the method's tau², the chosen interval, prediction interval and Q-profile CI. */
+    static PooledEstimate randomEffects(EffectMeasure measure, PoolingMethod method, CiMethod ciMethod,
+                                        String zeroRule, double[] y, double[] v) {
+        int k = y.length;
+        TauSquared.Estimate est = TauSquared.estimate(method, y, v);
+        double tau2 = est.tau2();
+        String status = est.converged() ? PooledEstimate.OK : "not converged: " + est.failure();
+        if (Double.isNaN(tau2)) {
+            return new PooledEstimate(measure, method, ciMethod, zeroRule, k, Double.NaN, Double.NaN, Double.NaN,
+                    Double.NaN, Double.NaN, Double.NaN, Math.max(k - 1, 0), Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+                    Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, -1, status);
+        }
+
+        double thetaFe = weightedMean(y, v, 0);
+        double q = k > 1 ? cochranQ(y, v, thetaFe) : 0;
+        double qP = k > 1 ? Dist.chiSquareUpper(q, k - 1) : 1;
+
+        double sw0 = 0;
+        double sw0sq = 0;
+        for (double vi : v) {
+            sw0 += 1 / vi;
+            sw0sq += 1 / (vi * vi);
+        }
+        // "typical" within-study variance s² = (k − 1)Σw/((Σw)² − Σw²) (Higgins & Thompson 2002; metafor vt)
+        double s2 = k > 1 ? (k - 1) * sw0 / (sw0 * sw0 - sw0sq) : Double.NaN;
+        double i2 = k > 1 ? tau2 / (tau2 + s2) : 0;
+        double h2 = k > 1 ? (tau2 + s2) / s2 : 1;
+
+        double sw = sumWeights(v, tau2);
+        double theta = weightedMean(y, v, tau2);
+        double se;
+        double crit;
+        double p;
+        if (ciMethod == CiMethod.HKSJ && k > 1) {
+            // Hartung & Knapp (2001) / Sidik & Jonkman (2002): se² = Σw*(y − θ)²/((k − 1)Σw*), t(k − 1), no truncation
+            double rss = 0;
+            for (int i = 0; i < k; i++) {
+                rss += (y[i] - theta) * (y[i] - theta) / (v[i] + tau2);
+            }
+            se = Math.sqrt(rss / ((k - 1) * sw));
+            crit = Dist.tQuantile(1 - (1 - LEVEL) / 2, k - 1);
+            p = Dist.twoSidedTP(theta / se, k - 1);
+        } else {
+            // Wald interval with the normal quantile, se = 1/√Σw* (DerSimonian & Laird 1986)
+            se = 1 / Math.sqrt(sw);
+            crit = Z_CRIT;
+            p = Dist.twoSidedNormalP(theta / se);
+        }
+
+        double piLow = Double.NaN;
+        double piHigh = Double.NaN;
+        int piDf = -1;
+        if (k >= 3) {
+            // Higgins, Thompson & Spiegelhalter (2009) prediction interval: θ ± t(k − 2)·√(tau² + se²)
+            double t = Dist.tQuantile(1 - (1 - LEVEL) / 2, k - 2);
+            double half = t * Math.sqrt(tau2 + se * se);
+            piLow = theta - half;
+            piHigh = theta + half;
+            piDf = k - 2;
+        }
+
+        double tau2Low = Double.NaN;
+        double tau2High = Double.NaN;
+        double i2Low = Double.NaN;
+        double i2High = Double.NaN;
+        if (k > 1) {
+            QProfile.Interval ci = QProfile.tau2(y, v, tau2, LEVEL);
+            tau2Low = ci.low();
+            tau2High = ci.high();
+            // I² bounds from the tau² bounds with the same typical within-study variance (metafor confint)
+            i2Low = tau2Low / (tau2Low + s2);
+            i2High = tau2High / (tau2High + s2);
+            if (ci.failure() != null && PooledEstimate.OK.equals(status)) {
+                status = "not converged: Q-profile " + ci.failure();
+            }
+        }
+        return new PooledEstimate(measure, method, ciMethod, zeroRule, k, theta, se, theta - crit * se,
+                theta + crit * se, p, q, Math.max(k - 1, 0), qP, i2, h2, tau2, tau2Low, tau2High, i2Low, i2High,
+                piLow, piHigh, piDf, status);
+    }
+}

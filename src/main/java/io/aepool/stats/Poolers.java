@@ -1,0 +1,113 @@
+package io.aepool.stats;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Creates the {@link Pooler} for a measure, pooling method, interval method and zero-cell rule. */
+public final class Poolers {
+
+    private Poolers() {
+    }
+
+    /**
+     * The pooler for this combination.
+     *
+     * @throws IllegalArgumentException for a combination that is not defined (see {@link #supports})
+     */
+    public static Pooler create(EffectMeasure measure, PoolingMethod method, CiMethod ciMethod, ZeroCellRule rule) {
+        if (measure == null || method == null || ciMethod == null || rule == null) {
+            throw new IllegalArgumentException("measure, method, interval method and zero-cell rule must all be given");
+        }
+        String why = unsupportedReason(measure, method, ciMethod);
+        if (why != null) {
+            throw new IllegalArgumentException(why);
+        }
+        return switch (method) {
+            case MH -> new MantelHaenszelPooler(measure, rule);
+            case PETO -> new PetoPooler(rule);
+            default -> new EffectSizePooler(measure, method, ciMethod, rule); // IV and random effects
+        };
+    }
+
+    /** True when {@link #create} accepts the combination: Peto only for OR, HKSJ only for random-effects methods. */
+    public static boolean supports(EffectMeasure measure, PoolingMethod method, CiMethod ciMethod) {
+        return unsupportedReason(measure, method, ciMethod) == null;
+    }
+
+    private static String unsupportedReason(EffectMeasure measure, PoolingMethod method, CiMethod ciMethod) {
+        if (method == PoolingMethod.PETO && measure != EffectMeasure.OR) {
+            return "Peto pooling is defined only for the odds ratio, not " + measure;
+        }
+        if (ciMethod == CiMethod.HKSJ && !method.isRandomEffects()) {
+            return "the HKSJ interval needs a random-effects method, not " + method;
+        }
+        return null;
+    }
+
+    /** A study without person-time cannot enter a rate measure: the reason, or null when all have it. */
+    static String missingPersonTime(List<StudyCounts> studies, EffectMeasure measure) {
+        if (!measure.isRate()) {
+            return null;
+        }
+        for (StudyCounts s : studies) {
+            if (!s.hasPersonTime()) {
+                return "study " + s.studyId() + " has no person-time for " + measure;
+            }
+        }
+        return null;
+    }
+
+    /** IV fixed effect and random-effects models on the per-study effects. */
+    static final class EffectSizePooler implements Pooler {
+        private final EffectMeasure measure;
+        private final PoolingMethod method;
+        private final CiMethod ciMethod;
+        private final ZeroCellRule rule;
+
+        EffectSizePooler(EffectMeasure measure, PoolingMethod method, CiMethod ciMethod, ZeroCellRule rule) {
+            this.measure = measure;
+            this.method = method;
+            this.ciMethod = ciMethod;
+            this.rule = rule;
+        }
+
+        @Override
+        public PooledEstimate pool(List<StudyCounts> studies) {
+            String missing = missingPersonTime(studies, measure);
+            if (missing != null) {
+                return PooledEstimate.notEstimable(measure, method, ciMethod, rule.label(), 0, missing);
+            }
+            List<EffectSize> effects = EffectSizes.all(studies, measure, rule);
+            List<EffectSize> usable = new ArrayList<>(effects.size());
+            for (EffectSize e : effects) {
+                if (e.isUsable()) {
+                    usable.add(e);
+                }
+            }
+            if (usable.isEmpty()) {
+                return PooledEstimate.notEstimable(measure, method, ciMethod, rule.label(), 0,
+                        noStudiesReason(studies.size(), effects.size()));
+            }
+            double[] y = new double[usable.size()];
+            double[] v = new double[usable.size()];
+            for (int i = 0; i < y.length; i++) {
+                y[i] = usable.get(i).yi();
+                v[i] = usable.get(i).vi();
+            }
+            if (method == PoolingMethod.IV) {
+                return Models.inverseVariance(measure, rule.label(), y, v);
+            }
+            return Models.randomEffects(measure, method, ciMethod, rule.label(), y, v);
+        }
+    }
+
+    static String noStudiesReason(int given, int kept) {
+        if (given == 0) {
+            return "no studies";
+        }
+        if (kept == 0) {
+            return "no studies left after dropping double-zero studies and studies with an empty arm";
+        }
+        return "no study has a finite effect and variance (zero cells without continuity correction)";
+    }
+}

@@ -1,0 +1,53 @@
+package io.aepool.stats;
+
+/**
+ * One study's comparison: experimental arm against control arm.
+ * For binary measures {@code nExp}/{@code nCtl} are subjects at risk; for rate measures
+ * {@code timeExp}/{@code timeCtl} are person-time (NaN when unknown).
+ * Validated at construction: the engine downstream trusts these invariants.
+ */
+public record StudyCounts(String studyId, long eventsExp, long nExp, long eventsCtl, long nCtl,
+                          double timeExp, double timeCtl) {
+
+    public StudyCounts {
+        if (studyId == null || studyId.isBlank()) {
+            throw new InvalidStudyException(String.valueOf(studyId), "study_id", "must not be blank");
+        }
+        requireNonNegative(studyId, "events_exp", eventsExp);
+        requireNonNegative(studyId, "n_exp", nExp);
+        requireNonNegative(studyId, "events_ctl", eventsCtl);
+        requireNonNegative(studyId, "n_ctl", nCtl);
+        if (eventsExp > nExp && nExp > 0) {
+            throw new InvalidStudyException(studyId, "events_exp", "events (" + eventsExp + ") exceed subjects (" + nExp + ")");
+        }
+        if (eventsCtl > nCtl && nCtl > 0) {
+            throw new InvalidStudyException(studyId, "events_ctl", "events (" + eventsCtl + ") exceed subjects (" + nCtl + ")");
+        }
+        if (!Double.isNaN(timeExp) && !(timeExp > 0)) {
+            throw new InvalidStudyException(studyId, "time_exp", "person-time must be positive, was " + timeExp);
+        }
+        if (!Double.isNaN(timeCtl) && !(timeCtl > 0)) {
+            throw new InvalidStudyException(studyId, "time_ctl", "person-time must be positive, was " + timeCtl);
+        }
+    }
+
+    /** A binary study without person-time. */
+    public static StudyCounts binary(String studyId, long eventsExp, long nExp, long eventsCtl, long nCtl) {
+        return new StudyCounts(studyId, eventsExp, nExp, eventsCtl, nCtl, Double.NaN, Double.NaN);
+    }
+
+    /** A rate study: events over person-time, arm sizes unknown (0). */
+    public static StudyCounts rate(String studyId, long eventsExp, double timeExp, long eventsCtl, double timeCtl) {
+        return new StudyCounts(studyId, eventsExp, 0, eventsCtl, 0, timeExp, timeCtl);
+    }
+
+    public boolean hasPersonTime() {
+        return !Double.isNaN(timeExp) && !Double.isNaN(timeCtl);
+    }
+
+    private static void requireNonNegative(String id, String column, long value) {
+        if (value < 0) {
+            throw new InvalidStudyException(id, column, "must be >= 0, was " + value);
+        }
+    }
+}

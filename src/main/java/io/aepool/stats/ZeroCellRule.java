@@ -1,0 +1,73 @@
+package io.aepool.stats;
+
+/**
+ * What to do with zero cells when per-study effects are computed: a value, so it can be a grid axis.
+ * The default follows metafor's escalc (add 0.5 to every cell of a study with a zero cell) and drops
+ * double-zero studies from ratio measures.
+ */
+public record ZeroCellRule(double increment, Scope scope, boolean dropDoubleZero) {
+
+    /** Which studies receive the continuity correction. */
+    public enum Scope {
+        /** Only studies with a zero cell (metafor to="only0"). */
+        ONLY_ZERO,
+        /** Every study (metafor to="all"). */
+        ALL,
+        /** No correction at all. */
+        NONE
+    }
+
+    public static final ZeroCellRule DEFAULT = new ZeroCellRule(0.5, Scope.ONLY_ZERO, true);
+
+    public ZeroCellRule {
+        if (scope == null) {
+            throw new IllegalArgumentException("zero-cell scope must be given");
+        }
+        if (!(increment >= 0) || Double.isInfinite(increment)) {
+            throw new IllegalArgumentException("zero-cell increment must be a finite number >= 0, was " + increment);
+        }
+    }
+
+    /** Stable label used in spec ids and results rows, e.g. {@code only0:0.5,drop00}. */
+    public String label() {
+        String base = switch (scope) {
+            case ONLY_ZERO -> "only0:" + trim(increment);
+            case ALL -> "all:" + trim(increment);
+            case NONE -> "none";
+        };
+        return base + (dropDoubleZero ? ",drop00" : ",keep00");
+    }
+
+    /** Inverse of {@link #label()}. */
+    public static ZeroCellRule parse(String label) {
+        String[] parts = label.trim().split(",");
+        boolean drop = parts.length < 2 || !parts[1].trim().equals("keep00");
+        if (parts.length > 1 && !parts[1].trim().equals("keep00") && !parts[1].trim().equals("drop00")) {
+            throw new IllegalArgumentException("zero-cell rule '" + label + "': second part must be drop00 or keep00");
+        }
+        String head = parts[0].trim();
+        if (head.equals("none")) {
+            return new ZeroCellRule(0, Scope.NONE, drop);
+        }
+        int colon = head.indexOf(':');
+        if (colon < 0) {
+            throw new IllegalArgumentException("zero-cell rule '" + label + "': expected only0:<inc>, all:<inc> or none");
+        }
+        String kind = head.substring(0, colon);
+        double inc;
+        try {
+            inc = Double.parseDouble(head.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("zero-cell rule '" + label + "': increment is not a number");
+        }
+        return switch (kind) {
+            case "only0" -> new ZeroCellRule(inc, Scope.ONLY_ZERO, drop);
+            case "all" -> new ZeroCellRule(inc, Scope.ALL, drop);
+            default -> throw new IllegalArgumentException("zero-cell rule '" + label + "': expected only0:<inc>, all:<inc> or none");
+        };
+    }
+
+    private static String trim(double d) {
+        return d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d);
+    }
+}

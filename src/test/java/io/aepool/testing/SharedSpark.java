@@ -1,0 +1,52 @@
+package io.aepool.testing;
+
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
+
+/**
+ * JUnit 5 extension giving every test one local SparkSession shared by the whole test JVM
+ * (the role spark-testing-base's SharedSparkSession plays). Tests receive it as a parameter:
+ * {@code @ExtendWith(SharedSpark.class) class T { @Test void t(SparkSession spark) {...} }}.
+ * The session is stopped once, when the JVM's root extension store closes.
+ */
+public final class SharedSpark implements ParameterResolver {
+
+    private static final String KEY = "aepool.shared.spark";
+
+    @Override
+    public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+        return parameter.getParameter().getType() == SparkSession.class;
+    }
+
+    @Override
+    public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+        return context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
+                .getOrComputeIfAbsent(KEY, k -> new Holder(), Holder.class).spark;
+    }
+
+    public static SparkSession session() {
+        return Holder.SPARK;
+    }
+
+    /** Stops Spark when JUnit closes the root store at the end of the run. */
+    private static final class Holder implements ExtensionContext.Store.CloseableResource {
+        private static final SparkSession SPARK = SparkSession.builder()
+                .appName("aepool-tests")
+                .master("local[2]")
+                .config("spark.ui.enabled", "false")
+                .config("spark.sql.shuffle.partitions", "2")
+                .config("spark.default.parallelism", "2")
+                .config("spark.sql.session.timeZone", "UTC")
+                .config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.driver.host", "127.0.0.1")
+                .getOrCreate();
+        private final SparkSession spark = SPARK;
+
+        @Override
+        public void close() {
+            spark.stop();
+        }
+    }
+}
