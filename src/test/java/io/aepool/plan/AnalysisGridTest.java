@@ -1,0 +1,60 @@
+package io.aepool.plan;
+
+import io.aepool.stats.CiMethod;
+import io.aepool.stats.EffectMeasure;
+import io.aepool.stats.PoolingMethod;
+import io.aepool.stats.ZeroCellRule;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The grid is the product of the conf's axes over each pool's studies, less meaningless combinations. */
+class AnalysisGridTest {
+
+    static StudyRecord study(String id, String condition, String evidence) {
+        return new StudyRecord("si", id, 1, 100, 1, 100, null, null, 2020,
+                Map.of("study_id", id, "condition", condition, "evidence", evidence));
+    }
+
+    static final List<StudyRecord> STUDIES = List.of(study("A", "psoriasis", "synthetic"),
+            study("B", "psoriasis", "synthetic"), study("C", "vitiligo", "synthetic"), study("D", "vitiligo", "published"));
+
+    @Test
+    void everySubsetOfEveryPoolIsAnAnalysis() {
+        Pool synthetic = new Pool("synthetic", Map.of("evidence", Set.of("synthetic")));
+        GridAxes axes = new GridAxes(List.of(synthetic, Pool.everything()), List.of(EffectMeasure.RR, EffectMeasure.OR),
+                List.of(PoolingMethod.MH, PoolingMethod.DL), List.of(CiMethod.WALD_Z), List.of(ZeroCellRule.DEFAULT),
+                true, List.of("condition"));
+        List<AnalysisSpec> specs = AnalysisGrid.expand(axes, STUDIES);
+        // synthetic: all + 3 loo + 2 subgroups = 6 subsets; everything: all + 4 loo + 2 subgroups = 7; × 2 measures × 2 methods
+        assertEquals((6 + 7) * 4, specs.size());
+        assertEquals(specs.size(), specs.stream().map(AnalysisSpec::id).distinct().count());
+        assertTrue(specs.stream().anyMatch(s -> s.canonical().equals("synthetic|si|OR|DL|wald-z|only0:0.5,drop00|loo:C")));
+        assertTrue(specs.stream().noneMatch(s -> s.pool().equals("synthetic") && s.subset().label().equals("loo:D")));
+    }
+
+    @Test
+    void petoIsOnlyForOddsRatiosAndHartungKnappOnlyForRandomEffects() {
+        GridAxes axes = new GridAxes(List.of(Pool.everything()), List.of(EffectMeasure.RR, EffectMeasure.OR),
+                List.of(PoolingMethod.PETO, PoolingMethod.MH, PoolingMethod.DL), List.of(CiMethod.WALD_Z, CiMethod.HKSJ),
+                List.of(ZeroCellRule.DEFAULT), false, List.of());
+        List<String> kept = AnalysisGrid.expand(axes, STUDIES).stream()
+                .map(s -> s.measure() + "/" + s.method() + "/" + s.ciMethod().label()).toList();
+        assertEquals(List.of("RR/MH/wald-z", "RR/DL/wald-z", "RR/DL/hksj",
+                "OR/PETO/wald-z", "OR/MH/wald-z", "OR/DL/wald-z", "OR/DL/hksj"), kept);
+    }
+
+    @Test
+    void aSubgroupTestIsPlannedForEveryWholePoolAnalysisAndVariable() {
+        GridAxes axes = new GridAxes(List.of(Pool.everything()), List.of(EffectMeasure.RR), List.of(PoolingMethod.MH),
+                List.of(CiMethod.WALD_Z), List.of(ZeroCellRule.DEFAULT), true, List.of("condition", "evidence"));
+        List<SubgroupTestSpec> tests = AnalysisGrid.subgroupTests(axes, AnalysisGrid.expand(axes, STUDIES));
+        assertEquals(List.of("condition", "evidence"), tests.stream().map(SubgroupTestSpec::variable).toList());
+        assertEquals(tests.get(0), SubgroupTestSpec.parse(tests.get(0).canonical()));
+    }
+}

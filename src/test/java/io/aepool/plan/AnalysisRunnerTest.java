@@ -1,0 +1,82 @@
+package io.aepool.plan;
+
+import io.aepool.stats.CiMethod;
+import io.aepool.stats.EffectMeasure;
+import io.aepool.stats.PooledEstimate;
+import io.aepool.stats.Poolers;
+import io.aepool.stats.PoolingMethod;
+import io.aepool.stats.StudyCounts;
+import io.aepool.stats.ZeroCellRule;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A spec runs over exactly the studies of its pool, outcome and subset, and never throws for sparse data. */
+class AnalysisRunnerTest {
+
+    static StudyRecord study(String id, String outcome, long a, long n1, long c, long n2, Double py1, Double py2, String group) {
+        return new StudyRecord(outcome, id, a, n1, c, n2, py1, py2, 2020, Map.of("study_id", id, "group", group));
+    }
+
+    static final List<StudyRecord> STUDIES = List.of(
+            study("A", "si", 4, 100, 8, 100, 50.0, 52.0, "x"),
+            study("B", "si", 2, 80, 5, 40, 40.0, 20.0, "x"),
+            study("C", "si", 0, 60, 0, 60, 30.0, 30.0, "y"),
+            study("D", "other", 9, 90, 1, 90, 45.0, 45.0, "y"));
+    static final Map<String, Pool> POOLS = Map.of("all", Pool.everything());
+
+    private static AnalysisSpec spec(EffectMeasure m, PoolingMethod method, Subset subset) {
+        return new AnalysisSpec("all", "si", m, method, CiMethod.WALD_Z, ZeroCellRule.DEFAULT, subset);
+    }
+
+    @Test
+    void leaveOneOutPoolsTheOtherStudiesOfTheOutcome() {
+        AnalysisResult r = AnalysisRunner.run(spec(EffectMeasure.RR, PoolingMethod.MH, Subset.leaveOut("A")), POOLS, STUDIES);
+        PooledEstimate direct = Poolers.create(EffectMeasure.RR, PoolingMethod.MH, CiMethod.WALD_Z, ZeroCellRule.DEFAULT)
+                .pool(List.of(StudyCounts.binary("B", 2, 80, 5, 40), StudyCounts.binary("C", 0, 60, 0, 60)));
+        assertEquals(2, r.studiesInSubset());
+        assertEquals(1, r.pooled().k(), "the double-zero study C is dropped from a ratio measure");
+        assertEquals(direct.theta(), r.pooled().theta(), 0);
+        assertEquals(2 + 0, r.eventsExp());
+        assertEquals(80 + 60, r.nExp());
+    }
+
+    @Test
+    void aSubgroupUsesOnlyItsStudies() {
+        AnalysisResult r = AnalysisRunner.run(spec(EffectMeasure.RD, PoolingMethod.IV, Subset.subgroup("group", "y")), POOLS, STUDIES);
+        assertEquals(1, r.studiesInSubset());
+        assertEquals(1, r.pooled().k(), "risk differences keep double-zero studies");
+        assertEquals(0.0, r.pooled().theta(), 1e-15);
+    }
+
+    @Test
+    void rateMeasuresNeedPersonTimeInEveryStudyAndSaySoOtherwise() {
+        List<StudyRecord> withGap = List.of(STUDIES.get(0), study("E", "si", 1, 10, 2, 10, null, 5.0, "x"));
+        AnalysisResult r = AnalysisRunner.run(spec(EffectMeasure.IRR, PoolingMethod.MH, Subset.ALL), POOLS, withGap);
+        assertEquals("not estimable: person-time missing for E", r.pooled().status());
+        assertNull(r.personYearsExp());
+        Object[] values = r.values();
+        int estimate = AnalysisResult.COLUMNS.stream().map(ResultColumn::name).toList().indexOf("estimate");
+        assertNull(values[estimate], "a results row holds null, never NaN");
+    }
+
+    @Test
+    void anEmptySubsetIsNotEstimableRatherThanAnError() {
+        AnalysisResult r = AnalysisRunner.run(spec(EffectMeasure.OR, PoolingMethod.DL, Subset.subgroup("group", "z")), POOLS, STUDIES);
+        assertTrue(r.pooled().status().startsWith("not estimable"), r.pooled().status());
+        assertEquals(0, r.studiesInSubset());
+    }
+
+    @Test
+    void personYearsAreSummedWhenEveryStudyHasThem() {
+        AnalysisResult r = AnalysisRunner.run(spec(EffectMeasure.IRR, PoolingMethod.MH, Subset.ALL), POOLS, STUDIES);
+        assertEquals(120.0, r.personYearsExp(), 1e-12);
+        assertEquals(102.0, r.personYearsCtl(), 1e-12);
+        assertTrue(r.pooled().isOk(), r.pooled().status());
+    }
+}

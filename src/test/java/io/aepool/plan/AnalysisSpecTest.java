@@ -1,0 +1,46 @@
+package io.aepool.plan;
+
+import io.aepool.stats.CiMethod;
+import io.aepool.stats.EffectMeasure;
+import io.aepool.stats.PoolingMethod;
+import io.aepool.stats.ZeroCellRule;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** A spec is a value: its canonical text round-trips and equal specs have equal ids in every run. */
+class AnalysisSpecTest {
+
+    private static final AnalysisSpec SPEC = new AnalysisSpec("synthetic-32", "serious_infection", EffectMeasure.RR,
+            PoolingMethod.MH, CiMethod.WALD_Z, ZeroCellRule.DEFAULT, Subset.subgroup("condition", "atopic dermatitis"));
+
+    @Test
+    void canonicalTextNamesEveryAxis() {
+        assertEquals("synthetic-32|serious_infection|RR|MH|wald-z|only0:0.5,drop00|subgroup:condition=atopic dermatitis",
+                SPEC.canonical());
+    }
+
+    @Test
+    void canonicalTextRoundTrips() {
+        assertEquals(SPEC, AnalysisSpec.parse(SPEC.canonical()));
+        AnalysisSpec loo = SPEC.withSubset(Subset.leaveOut("S|1"));
+        assertEquals(loo, AnalysisSpec.parse(loo.canonical()));
+    }
+
+    @Test
+    void theIdIsAFixedHashOfTheCanonicalText() {
+        // SHA-256("synthetic-32|serious_infection|RR|MH|wald-z|only0:0.5,drop00|all"), first 8 bytes
+        assertEquals("0126593d73eb2fed", SPEC.withSubset(Subset.ALL).id());
+        assertEquals(SPEC.id(), AnalysisSpec.parse(SPEC.canonical()).id());
+        assertNotEquals(SPEC.id(), SPEC.withSubset(Subset.ALL).id());
+    }
+
+    @Test
+    void malformedTextIsRejectedWithItsReason() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AnalysisSpec.parse("a|b|RR"));
+        assertEquals("analysis spec 'a|b|RR' must have 7 '|'-separated parts", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Subset.parse("some"));
+    }
+}
