@@ -1,0 +1,154 @@
+package io.aepool.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.aepool.testing.SharedSpark;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVRecord;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The whole job, from arm-level CSV through Spark tasks to analyses.csv and subgroup_tests.csv, reproduces
+ * R metafor 3.8-1 on the BCG vaccine trials (13 studies, subgroups by allocation): MH, IV and DL, every
+ * leave-one-out subset, every subgroup and the test for subgroup differences, to 1e-6 relative.
+ */
+@ExtendWith(SharedSpark.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class EndToEndMetaforTest {
+
+    private static final List<String> MEASURES = List.of("RR", "OR", "RD");
+    private final Map<String, CSVRecord> analyses = new HashMap<>();
+    private final Map<String, CSVRecord> subgroupTests = new HashMap<>();
+    private JsonNode expected;
+
+    @BeforeAll
+    void runTheJobOnBcg(SparkSession spark, @TempDir Path dir) throws IOException {
+        List<String> studies = new ArrayList<>(List.of("study_id,acronym,condition,drug,year,design,control_type,weeks,source,group"));
+        List<String> arms = new ArrayList<>(List.of("study_id,arm_id,role,treatment,dose_mg,outcome,n,events,person_years"));
+        try (Reader in = Files.newBufferedReader(Path.of("src/test/resources/reference/bcg.csv"))) {
+            for (CSVRecord r : CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(in)) {
+                String id = '"' + r.get("study") + '"';
+                studies.add(String.join(",", id, id, "tuberculosis", "BCG", r.get("year"), "rct", "placebo", "", "metadat", r.get("group")));
+                arms.add(String.join(",", id, "BCG", "experimental", "BCG vaccine", "", "tb", r.get("n1i"), r.get("ai"), ""));
+                arms.add(String.join(",", id, "CTL", "control", "no vaccine", "", "tb", r.get("n2i"), r.get("ci"), ""));
+            }
+        }
+        Files.write(dir.resolve("studies.csv"), studies);
+        Files.write(dir.resolve("arms.csv"), arms);
+        Files.writeString(dir.resolve("job.yaml"), """
+                inputs:
+                  studies: studies.csv
+                  arm_counts: [arms.csv]
+                analysis:
+                  measures: [RR, OR, RD]
+                  methods: [MH, IV, DL]
+                  leave_one_out: true
+                  subgroups: [group]
+                """);
+        Path out = dir.resolve("out");
+        assertEquals(Main.DONE, Main.run("--conf", dir.resolve("job.yaml").toString(), "--out", out.toString()));
+        for (CSVRecord r : read(out.resolve("analyses.csv"))) {
+            analyses.put(r.get("measure") + "/" + r.get("method") + "/" + r.get("subset"), r);
+        }
+        for (CSVRecord r : read(out.resolve("subgroup_tests.csv"))) {
+            subgroupTests.put(r.get("measure") + "/" + r.get("method") + "/" + r.get("variable"), r);
+        }
+        expected = new ObjectMapper().readTree(Path.of("src/test/resources/reference/bcg.metafor.json").toFile());
+    }
+
+    @TestFactory
+    List<DynamicTest> everyAnalysisRowAgreesWithMetafor() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (String m : MEASURES) {
+            tests.add(check(m + "/MH", expected.get(m + "/MH"), m + "/MH/all"));
+            tests.add(check(m + "/IV", expected.get(m + "/IV"), m + "/IV/all"));
+            tests.add(check(m + "/DL/Z", expected.get(m + "/DL/Z"), m + "/DL/all"));
+            for (String method : List.of("MH", "DL")) {
+                JsonNode loo = expected.get(m + "/" + method + "/LOO");
+                loo.fieldNames().forEachRemaining(study ->
+                        tests.add(check(m + "/" + method + "/LOO " + study, loo.get(study), m + "/" + method + "/loo:" + study)));
+                JsonNode groups = expected.get(m + "/" + method + "/SUBGROUPS").get("groups");
+                groups.fieldNames().forEachRemaining(g -> tests.add(
+                        check(m + "/" + method + "/SUBGROUPS " + g, groups.get(g), m + "/" + method + "/subgroup:group=" + g)));
+            }
+        }
+        assertEquals(3 * (3 + 2 * (13 + 3)), tests.size());
+        return tests;
+    }
+
+    @TestFactory
+    List<DynamicTest> subgroupDifferenceTestsAgreeWithMetafor() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (String m : MEASURES) {
+            for (String method : List.of("MH", "DL")) {
+                String key = m + "/" + method + "/SUBGROUPS";
+                tests.add(DynamicTest.dynamicTest(key + " Q-between", () -> {
+                    CSVRecord row = subgroupTests.get(m + "/" + method + "/group");
+                    JsonNode exp = expected.get(key);
+                    near(key, "q_between", exp.get("q_between").asDouble(), row.get("q_between"));
+                    assertEquals(exp.get("df").asInt(), Integer.parseInt(row.get("df")), key + " df");
+                    near(key, "p_value", exp.get("p_value").asDouble(), row.get("p_value"));
+                }));
+            }
+        }
+        return tests;
+    }
+
+    private DynamicTest check(String name, JsonNode exp, String rowKey) {
+        return DynamicTest.dynamicTest(name, () -> {
+            CSVRecord row = analyses.get(rowKey);
+            if (row == null) {
+                fail("no analyses.csv row for " + rowKey);
+            }
+            assertEquals("ok", row.get("status"), name);
+            assertEquals(exp.get("k").asInt(), Integer.parseInt(row.get("k")), name + " k");
+            Iterator<String> fields = exp.fieldNames();
+            int compared = 0;
+            while (fields.hasNext()) {
+                String f = fields.next();
+                if (f.equals("k")) {
+                    continue;
+                }
+                near(name, f, exp.get(f).asDouble(), row.get(f));
+                compared++;
+            }
+            assertTrue(compared >= 9, name + ": compared only " + compared + " fields");
+        });
+    }
+
+    private static void near(String name, String field, double expected, String actualText) {
+        assertFalse(actualText == null || actualText.isEmpty(), name + " " + field + ": empty in the results file");
+        double actual = Double.parseDouble(actualText);
+        double diff = Math.abs(actual - expected);
+        if (!(diff <= 1e-6 * Math.abs(expected) || (Math.abs(expected) < 1e-9 && diff <= 1e-9))) {
+            fail(name + " " + field + ": metafor " + expected + ", ours " + actual);
+        }
+    }
+
+    private static List<CSVRecord> read(Path csv) throws IOException {
+        try (Reader in = Files.newBufferedReader(csv)) {
+            return CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(in).getRecords();
+        }
+    }
+}

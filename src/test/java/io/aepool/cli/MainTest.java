@@ -1,0 +1,113 @@
+package io.aepool.cli;
+
+import io.aepool.testing.Files2;
+import io.aepool.testing.SharedSpark;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The command line: exit codes, clear messages for bad conf and bad input, and last good results kept. */
+@ExtendWith(SharedSpark.class)
+class MainTest {
+
+    @TempDir
+    Path dir;
+
+    private void writeInputs(String eventsInControl) {
+        Files2.write(dir, "studies.csv", "study_id,acronym,condition,drug,year,design,control_type,weeks,source",
+                "S1,One,psoriasis,tofacitinib,2015,rct,placebo,16,test",
+                "S2,Two,psoriasis,tofacitinib,2016,rct,placebo,16,test");
+        Files2.write(dir, "arms.csv", "study_id,arm_id,role,treatment,dose_mg,outcome,n,events,person_years",
+                "S1,T,experimental,tofacitinib,5,si,100,3,",
+                "S1,P,control,placebo,,si,100," + eventsInControl + ",",
+                "S2,T,experimental,tofacitinib,5,si,80,2,",
+                "S2,P,control,placebo,,si,40,1,");
+        Files2.write(dir, "job.yaml", "inputs:", "  studies: studies.csv", "  arm_counts: [arms.csv]",
+                "analysis:", "  measures: [RR]", "  methods: [MH]");
+    }
+
+    private static String captureErr(Supplier<Integer> run, int[] code) {
+        PrintStream old = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            code[0] = run.get();
+        } finally {
+            System.setErr(old);
+        }
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aGoodRunWritesEveryOutput(SparkSession spark) {
+        writeInputs("1");
+        Path out = dir.resolve("out");
+        assertEquals(Main.DONE, Main.run("--conf", dir.resolve("job.yaml").toString(), "--out", out.toString()));
+        for (String f : new String[]{"analyses.csv", "study_counts.csv", "subgroup_tests.csv", "summary.json", "results",
+                "study_counts", "subgroup_tests"}) {
+            assertTrue(Files.exists(out.resolve(f)), f + " is missing");
+        }
+    }
+
+    @Test
+    void badInputExitsWithTwoNamesTheRuleAndKeepsTheLastGoodResults(SparkSession spark) throws Exception {
+        writeInputs("1");
+        Path out = dir.resolve("out");
+        assertEquals(Main.DONE, Main.run("--conf", dir.resolve("job.yaml").toString(), "--out", out.toString()));
+        String good = Files.readString(out.resolve("analyses.csv"));
+
+        writeInputs("101");
+        int[] code = new int[1];
+        String err = captureErr(() -> Main.run("--conf", dir.resolve("job.yaml").toString(), "--out", out.toString()), code);
+        assertEquals(Main.BAD_INPUT, code[0]);
+        assertTrue(err.contains("bad input: file " + dir.resolve("arms.csv") + ", column events, row key study_id=S1, arm_id=P, outcome=si: events must not exceed n"), err);
+        assertTrue(err.contains("nothing was published"), err);
+        assertEquals(good, Files.readString(out.resolve("analyses.csv")), "the last good results are untouched");
+        try (var siblings = Files.list(dir)) {
+            assertFalse(siblings.anyMatch(p -> p.getFileName().toString().contains(".staging-")), "no staging left behind");
+        }
+    }
+
+    @Test
+    void anUnknownConfKeyIsNamed(SparkSession spark) {
+        writeInputs("1");
+        Files2.write(dir, "typo.yaml", "inputs:", "  studies: studies.csv", "  arm_counts: [arms.csv]",
+                "analysis:", "  measures: [RR]", "  leave_one_ot: false");
+        int[] code = new int[1];
+        String err = captureErr(() -> Main.run("--conf", dir.resolve("typo.yaml").toString(), "--out", dir.resolve("o").toString()), code);
+        assertEquals(Main.BAD_INPUT, code[0]);
+        assertTrue(err.contains("unknown key 'leave_one_ot' at analysis.leave_one_ot"), err);
+    }
+
+    @Test
+    void anUnknownMeasureIsNamed(SparkSession spark) {
+        writeInputs("1");
+        Files2.write(dir, "bad.yaml", "inputs:", "  studies: studies.csv", "  arm_counts: [arms.csv]",
+                "analysis:", "  measures: [HR]");
+        int[] code = new int[1];
+        String err = captureErr(() -> Main.run("--conf", dir.resolve("bad.yaml").toString(), "--out", dir.resolve("o").toString()), code);
+        assertEquals(Main.BAD_INPUT, code[0]);
+        assertTrue(err.contains("conf analysis: unknown effect measure 'HR'"), err);
+        assertFalse(Files.exists(dir.resolve("o")));
+    }
+
+    @Test
+    void aMissingRequiredOptionIsAUsageError() {
+        int[] code = new int[1];
+        String err = captureErr(() -> Main.run("--out", dir.resolve("o").toString()), code);
+        assertEquals(Main.BAD_INPUT, code[0]);
+        assertTrue(err.contains("Missing required option: '--conf=<conf>'"), err);
+    }
+}
