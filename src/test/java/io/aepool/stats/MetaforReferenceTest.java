@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -38,10 +39,8 @@ class MetaforReferenceTest {
     static final Set<String> CHECKED = Set.of(
             "MH", "IV", "PETO",
             "DL/Z", "DL/HKSJ", "REML/Z", "REML/HKSJ", "PM/Z", "PM/HKSJ",
-            "MH/LOO", "DL/LOO", "MH/CUMULATIVE", "MH/SUBGROUPS", "DL/SUBGROUPS");
-
-    /** Key families in the reference files that are NOT compared yet (publication-bias methods, not implemented). */
-    static final Set<String> NOT_YET_CHECKED = Set.of("EGGER", "BEGG", "TRIMFILL/IV", "TRIMFILL/DL");
+            "MH/LOO", "DL/LOO", "MH/CUMULATIVE", "MH/SUBGROUPS", "DL/SUBGROUPS",
+            "EGGER", "BEGG", "TRIMFILL/IV", "TRIMFILL/DL");
 
     static final double REL_TOL = 1e-6;
     static final double ABS_TOL_NEAR_ZERO = 1e-9;
@@ -65,16 +64,16 @@ class MetaforReferenceTest {
     }
 
     @Test
-    void everyReferenceKeyIsEitherCheckedOrListedAsNotYetChecked() {
+    void everyReferenceKeyIsChecked() {
         Set<String> unknown = new TreeSet<>();
         for (String name : DATASETS) {
             loadJson(name).fieldNames().forEachRemaining(key -> {
-                if (!CHECKED.contains(family(key)) && !NOT_YET_CHECKED.contains(family(key))) {
+                if (!CHECKED.contains(family(key))) {
                     unknown.add(name + ":" + key);
                 }
             });
         }
-        assertTrue(unknown.isEmpty(), "reference keys neither checked nor listed as not yet checked: " + unknown);
+        assertTrue(unknown.isEmpty(), "reference keys not checked: " + unknown);
     }
 
     @Test
@@ -95,6 +94,23 @@ class MetaforReferenceTest {
         EffectMeasure measure = EffectMeasure.parse(key.substring(0, key.indexOf('/')));
         String family = family(key);
         String[] parts = family.split("/");
+        switch (parts[0]) {
+            case "EGGER" -> {
+                assertEgger(where, expected, SmallStudyTests.egger(data.studies(), measure, ZeroCellRule.DEFAULT));
+                return;
+            }
+            case "BEGG" -> {
+                assertBegg(where, expected, SmallStudyTests.begg(data.studies(), measure, ZeroCellRule.DEFAULT));
+                return;
+            }
+            case "TRIMFILL" -> {
+                PoolingMethod tfMethod = PoolingMethod.parse(parts[1]);
+                assertTrimAndFill(where, expected,
+                        TrimAndFill.of(data.studies(), measure, tfMethod, ZeroCellRule.DEFAULT));
+                return;
+            }
+            default -> { }
+        }
         PoolingMethod method = PoolingMethod.parse(parts[0]);
         CiMethod ci = parts.length > 1 && parts[1].equals("HKSJ") ? CiMethod.HKSJ : CiMethod.WALD_Z;
         Pooler pooler = Poolers.create(measure, method, ci, ZeroCellRule.DEFAULT);
@@ -144,6 +160,52 @@ class MetaforReferenceTest {
             }
             default -> fail(where + ": no comparison for analysis '" + analysis + "'");
         }
+    }
+
+    private static void assertEgger(String where, JsonNode expected, EggerTest actual) {
+        List<Executable> checks = new ArrayList<>();
+        checks.add(() -> assertEquals(PooledEstimate.OK, actual.status(), where + ": status"));
+        expected.properties().forEach(e -> {
+            JsonNode exp = e.getValue();
+            checks.add(switch (e.getKey()) {
+                case "k" -> () -> assertEquals(exp.asInt(), actual.k(), where + " field k");
+                case "t" -> () -> assertClose(where, "t", exp, actual.t());
+                case "p_value" -> () -> assertClose(where, "p_value", exp, actual.pValue());
+                case "df" -> () -> assertEquals(exp.asInt(), actual.df(), where + " field df");
+                default -> () -> fail(where + ": field '" + e.getKey() + "' is not compared");
+            });
+        });
+        assertAll(where, checks);
+    }
+
+    private static void assertBegg(String where, JsonNode expected, BeggTest actual) {
+        List<Executable> checks = new ArrayList<>();
+        checks.add(() -> assertEquals(PooledEstimate.OK, actual.status(), where + ": status"));
+        expected.properties().forEach(e -> {
+            JsonNode exp = e.getValue();
+            checks.add(switch (e.getKey()) {
+                case "k" -> () -> assertEquals(exp.asInt(), actual.k(), where + " field k");
+                case "kendall_tau" -> () -> assertClose(where, "kendall_tau", exp, actual.kendallTau());
+                case "p_value" -> () -> assertClose(where, "p_value", exp, actual.pValue());
+                default -> () -> fail(where + ": field '" + e.getKey() + "' is not compared");
+            });
+        });
+        assertAll(where, checks);
+    }
+
+    /** The trim-and-fill fields k0 and side; every other field is the adjusted (filled) model's. */
+    private static void assertTrimAndFill(String where, JsonNode expected, TrimAndFillResult actual) {
+        List<Executable> checks = new ArrayList<>();
+        checks.add(() -> assertEquals(PooledEstimate.OK, actual.status(), where + ": trim-and-fill status"));
+        checks.add(() -> assertEquals(actual.observed().k() + actual.k0(), actual.adjusted().k(), where + ": k = observed + k0"));
+        checks.add(() -> assertEquals(actual.k0(), actual.filled().size(), where + ": one filled study per missing study"));
+        ObjectNode pooledFields = expected.deepCopy();
+        pooledFields.remove("k0");
+        pooledFields.remove("side");
+        checks.add(() -> assertEquals(expected.get("k0").asInt(), actual.k0(), where + " field k0"));
+        checks.add(() -> assertEquals(expected.get("side").asText(), actual.side().label(), where + " field side"));
+        checks.add(() -> assertPooled(where + " adjusted", pooledFields, actual.adjusted()));
+        assertAll(where, checks);
     }
 
     /** Compares every field metafor reports; a field without a mapping fails rather than being skipped. */
