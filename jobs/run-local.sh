@@ -25,6 +25,7 @@ exec java ${JAVA_OPTS:--Xmx2g} $OPENS -Dlog4j2.configurationFile="$PWD/conf/log4
   -cp "$(cat "$CP_FILE")" org.apache.spark.deploy.SparkSubmit \
   --master "${SPARK_MASTER:-local[*]}" \
   --conf spark.ui.enabled=false \
+  --conf spark.sql.shuffle.partitions="${SHUFFLE_PARTITIONS:-8}" \
   --conf "spark.driver.extraJavaOptions=$OPENS" \
   --class io.aepool.cli.Main \
   "$JAR" "${ARGS[@]}"

@@ -41,7 +41,8 @@ public final class StudyCountsBuilder {
         Column exp = col("role").equalTo("experimental");
         Column ctl = col("role").equalTo("control");
 
-        Dataset<Row> control = arms.filter(ctl).groupBy("study_id", "outcome").agg(
+        // control keys are renamed so the join below is not an ambiguous self-join of `arms`
+        Dataset<Row> control = arms.filter(ctl).groupBy(col("study_id").as("ctl_study_id"), col("outcome").as("ctl_outcome")).agg(
                 sum("events").as("events_ctl"), sum("n").as("n_ctl"),
                 sum("event_count").as("event_count_ctl"), nullIfAnyNull("person_years").as("person_years_ctl"));
         List<String> expKeys = new ArrayList<>(List.of("study_id", "outcome"));
@@ -56,8 +57,8 @@ public final class StudyCountsBuilder {
         Column comparisonId = mode == MultiArm.BY_DOSE
                 ? concat_ws(":", experimental.col("study_id"), experimental.col("arm_id"))
                 : experimental.col("study_id");
-        Dataset<Row> pairs = experimental.join(control, experimental.col("study_id").equalTo(control.col("study_id"))
-                .and(experimental.col("outcome").equalTo(control.col("outcome"))), "inner")
+        Dataset<Row> pairs = experimental.join(control, experimental.col("study_id").equalTo(control.col("ctl_study_id"))
+                .and(experimental.col("outcome").equalTo(control.col("ctl_outcome"))), "inner")
                 .select(experimental.col("outcome"), comparisonId.as("comparison_id"),
                         experimental.col("study_id"), col("experimental_arms"),
                         col("events_exp"), col("n_exp"), col("events_ctl"), col("n_ctl"),
@@ -66,14 +67,15 @@ public final class StudyCountsBuilder {
 
         List<Column> out = new ArrayList<>();
         for (String c : pairs.columns()) {
-            out.add(pairs.col(c));
+            out.add(col(c));
         }
         for (String c : studies.columns()) {
             if (!c.equals("study_id")) {
-                out.add(studies.col(c));
+                out.add(col(c));
             }
         }
-        return pairs.join(studies, pairs.col("study_id").equalTo(studies.col("study_id")), "inner")
+        Dataset<Row> attributes = studies.withColumnRenamed("study_id", "attr_study_id");
+        return pairs.join(attributes, pairs.col("study_id").equalTo(attributes.col("attr_study_id")), "inner")
                 .select(out.toArray(Column[]::new))
                 .orderBy("outcome", "comparison_id");
     }

@@ -40,6 +40,9 @@ import java.util.function.Function;
 
 import static org.apache.spark.sql.functions.col;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * The job, stage by stage: ingest and validate every input, aggregate to study counts, expand the grid,
  * run it as Spark tasks, publish. Nothing is written until every input has passed validation.
@@ -50,6 +53,8 @@ public final class JobRunner {
     public record RunOutcome(Path out, Dataset<Row> analyses, Dataset<Row> subgroupTests, AnalysisSpec primary,
                              int comparisons, int specs, double wallSeconds) {
     }
+
+    private static final Logger LOG = LoggerFactory.getLogger(JobRunner.class);
 
     private final SparkSession spark;
     private final JobConf conf;
@@ -72,12 +77,16 @@ public final class JobRunner {
         spark.sparkContext().setJobGroup("aepool-ingest", "read and validate inputs", false);
         Dataset<Row> studies = StudiesReader.readAll(spark,
                 conf.inputs().studies().stream().map(this::resolve).toList()).cache();
-        Dataset<Row> arms = readArms(studies);
+        LOG.info("study table read and validated in {} s", seconds(started));
+        // cached: validation and the study-count build both read the arm table
+        Dataset<Row> arms = readArms(studies).cache();
+        LOG.info("arm-level inputs read and validated by {} s", seconds(started));
 
         spark.sparkContext().setJobGroup("aepool-aggregate", "arm counts to study counts", false);
         StudyCountsBuilder.MultiArm mode = parseMultiArm(conf.multiArm());
         Dataset<Row> studyCounts = StudyCountsBuilder.build(arms, studies, mode).cache();
         List<StudyRecord> records = StudyRecords.collect(studyCounts);
+        LOG.info("inputs validated and aggregated to {} comparisons in {} s", records.size(), seconds(started));
         if (records.isEmpty()) {
             throw new ConfException("no comparison could be formed: every study needs an experimental and a control arm");
         }
@@ -96,8 +105,8 @@ public final class JobRunner {
                 .orderBy("pool", "outcome", "measure", "method", "ci_method", "zero_rule", "variable")
                 .cache();
         long notEstimable = analyses.filter(col("status").notEqual("ok")).count();
+        LOG.info("{} analyses and {} subgroup tests computed by {} s", specs.size(), testSpecs.size(), seconds(started));
 
-        double wall = (System.nanoTime() - started) / 1e9;
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("run_id", runId);
         summary.put("started_at", startedAt.toString());
@@ -114,8 +123,12 @@ public final class JobRunner {
 
         spark.sparkContext().setJobGroup("aepool-publish", "write results", false);
         ResultsPublisher.publish(out, runId, new ResultsPublisher.RunTables(studyCounts, analyses, tests, summary));
-        return new RunOutcome(out, analyses, tests, primary, records.size(), specs.size(),
-                (System.nanoTime() - started) / 1e9);
+        LOG.info("published to {} by {} s", out, seconds(started));
+        return new RunOutcome(out, analyses, tests, primary, records.size(), specs.size(), seconds(started));
+    }
+
+    private static double seconds(long startedNanos) {
+        return Math.round((System.nanoTime() - startedNanos) / 1e8) / 10.0;
     }
 
     private Dataset<Row> readArms(Dataset<Row> studies) {
