@@ -75,11 +75,11 @@ public final class EffectSizes {
         double d = s.nCtl() - s.eventsCtl();
         boolean anyZero = a == 0 || b == 0 || c == 0 || d == 0;
         if (corrects(rule, anyZero)) {
-            double inc = rule.increment();
-            a += inc;
-            b += inc;
-            c += inc;
-            d += inc;
+            double[] inc = rule.armIncrements(s.nExp(), s.nCtl());
+            a += inc[0];
+            b += inc[0];
+            c += inc[1];
+            d += inc[1];
         }
         double n1 = a + b;
         double n2 = c + d;
@@ -104,8 +104,9 @@ public final class EffectSizes {
         double t1 = s.timeExp();
         double t2 = s.timeCtl();
         if (corrects(rule, x1 == 0 || x2 == 0)) {
-            x1 += rule.increment();
-            x2 += rule.increment();
+            double[] inc = rule.armIncrements(t1, t2);
+            x1 += inc[0];
+            x2 += inc[1];
         }
         return switch (measure) {
             // log incidence rate ratio with Poisson variance (metafor escalc "IRR")
@@ -118,7 +119,7 @@ public final class EffectSizes {
 
     private static boolean corrects(ZeroCellRule rule, boolean anyZero) {
         return switch (rule.scope()) {
-            case ONLY_ZERO -> anyZero;
+            case ONLY_ZERO, TACC -> anyZero;
             case ALL -> true;
             case NONE -> false;
         };

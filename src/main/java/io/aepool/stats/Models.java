@@ -2,7 +2,7 @@ package io.aepool.stats;
 
 /**
  * Model fits on per-study effects (arrays y, v on the analysis scale), shared by the poolers, subgroup analysis
- * and later trim-and-fill. All intervals are 95%.
+ * and trim-and-fill. All intervals are 95%.
  */
 final class Models {
 
@@ -82,9 +82,15 @@ final class Models {
         return fixedEffect(measure, PoolingMethod.IV, zeroRule, y.length, theta, se, cochranQ(y, v, theta), y.length - 1);
     }
 
-    /** Random-effects model with the method's tau², the chosen interval, prediction interval and Q-profile CI. */
+    /** Random-effects model with the default t(k − 2) prediction interval. */
     static PooledEstimate randomEffects(EffectMeasure measure, PoolingMethod method, CiMethod ciMethod,
                                         String zeroRule, double[] y, double[] v) {
+        return randomEffects(measure, method, ciMethod, PredictionInterval.DEFAULT, zeroRule, y, v);
+    }
+
+    /** Random-effects model with the method's tau², the chosen interval, prediction interval and Q-profile CI. */
+    static PooledEstimate randomEffects(EffectMeasure measure, PoolingMethod method, CiMethod ciMethod,
+                                        PredictionInterval predictionInterval, String zeroRule, double[] y, double[] v) {
         int k = y.length;
         TauSquared.Estimate est = TauSquared.estimate(method, y, v);
         double tau2 = est.tau2();
@@ -134,13 +140,14 @@ final class Models {
         double piLow = Double.NaN;
         double piHigh = Double.NaN;
         int piDf = -1;
-        if (k >= 3) {
-            // Higgins, Thompson & Spiegelhalter (2009) prediction interval: θ ± t(k − 2)·√(tau² + se²)
-            double t = Dist.tQuantile(1 - (1 - LEVEL) / 2, k - 2);
-            double half = t * Math.sqrt(tau2 + se * se);
+        int df = predictionInterval.df(k);
+        if (df >= 0) {
+            // Higgins, Thompson & Spiegelhalter (2009) prediction interval: θ ± q·√(tau² + se²), q from t(df) or z
+            double quantile = df == 0 ? Z_CRIT : Dist.tQuantile(1 - (1 - LEVEL) / 2, df);
+            double half = quantile * Math.sqrt(tau2 + se * se);
             piLow = theta - half;
             piHigh = theta + half;
-            piDf = k - 2;
+            piDf = df;
         }
 
         double tau2Low = Double.NaN;

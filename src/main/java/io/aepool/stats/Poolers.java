@@ -15,8 +15,19 @@ public final class Poolers {
      * @throws IllegalArgumentException for a combination that is not defined (see {@link #supports})
      */
     public static Pooler create(EffectMeasure measure, PoolingMethod method, CiMethod ciMethod, ZeroCellRule rule) {
-        if (measure == null || method == null || ciMethod == null || rule == null) {
-            throw new IllegalArgumentException("measure, method, interval method and zero-cell rule must all be given");
+        return create(measure, method, ciMethod, rule, PredictionInterval.DEFAULT);
+    }
+
+    /**
+     * The pooler for this combination with the given prediction-interval quantile (random-effects methods only;
+     * fixed-effect methods have no prediction interval and ignore it).
+     *
+     * @throws IllegalArgumentException for a combination that is not defined (see {@link #supports})
+     */
+    public static Pooler create(EffectMeasure measure, PoolingMethod method, CiMethod ciMethod, ZeroCellRule rule,
+                                PredictionInterval predictionInterval) {
+        if (measure == null || method == null || ciMethod == null || rule == null || predictionInterval == null) {
+            throw new IllegalArgumentException("measure, method, interval method, zero-cell rule and prediction interval must all be given");
         }
         String why = unsupportedReason(measure, method, ciMethod);
         if (why != null) {
@@ -25,7 +36,7 @@ public final class Poolers {
         return switch (method) {
             case MH -> new MantelHaenszelPooler(measure, rule);
             case PETO -> new PetoPooler(rule);
-            default -> new EffectSizePooler(measure, method, ciMethod, rule); // IV and random effects
+            default -> new EffectSizePooler(measure, method, ciMethod, rule, predictionInterval); // IV and random effects
         };
     }
 
@@ -63,12 +74,15 @@ public final class Poolers {
         private final PoolingMethod method;
         private final CiMethod ciMethod;
         private final ZeroCellRule rule;
+        private final PredictionInterval predictionInterval;
 
-        EffectSizePooler(EffectMeasure measure, PoolingMethod method, CiMethod ciMethod, ZeroCellRule rule) {
+        EffectSizePooler(EffectMeasure measure, PoolingMethod method, CiMethod ciMethod, ZeroCellRule rule,
+                         PredictionInterval predictionInterval) {
             this.measure = measure;
             this.method = method;
             this.ciMethod = ciMethod;
             this.rule = rule;
+            this.predictionInterval = predictionInterval;
         }
 
         @Override
@@ -97,7 +111,7 @@ public final class Poolers {
             if (method == PoolingMethod.IV) {
                 return Models.inverseVariance(measure, rule.label(), y, v);
             }
-            return Models.randomEffects(measure, method, ciMethod, rule.label(), y, v);
+            return Models.randomEffects(measure, method, ciMethod, predictionInterval, rule.label(), y, v);
         }
     }
 

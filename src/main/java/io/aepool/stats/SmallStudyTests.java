@@ -70,6 +70,10 @@ public final class SmallStudyTests {
             yStar[i] = (y[i] - theta) / Math.sqrt(v[i] - vTheta);
         }
         Kendall kt = kendall(yStar, v);
+        if (Double.isNaN(kt.tau()) || Double.isNaN(kt.pValue())) {
+            return new BeggTest(measure, label, k, n, n, false, k < RECOMMENDED_STUDIES,
+                    "not estimable: all studies have the same variance or the same standardised deviate");
+        }
         return new BeggTest(measure, label, k, kt.tau(), kt.pValue(), kt.exact(), k < RECOMMENDED_STUDIES,
                 PooledEstimate.OK);
     }

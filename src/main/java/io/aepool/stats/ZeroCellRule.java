@@ -14,7 +14,14 @@ public record ZeroCellRule(double increment, Scope scope, boolean dropDoubleZero
         /** Every study (metafor to="all"). */
         ALL,
         /** No correction at all. */
-        NONE
+        NONE,
+        /**
+         * Only studies with a zero cell, the treatment-arm continuity correction of Sweeting, Sutton & Lambert (2004):
+         * each arm's correction is proportional to the reciprocal of the size of the other arm, the two summing to
+         * 2 × increment (1 with the usual 0.5): k_exp = 2·inc·n_exp/(n_exp + n_ctl), k_ctl = 2·inc·n_ctl/(n_exp + n_ctl)
+         * (R meta {@code incr = "TACC"}). Rate measures use person-time in place of arm sizes.
+         */
+        TACC
     }
 
     public static final ZeroCellRule DEFAULT = new ZeroCellRule(0.5, Scope.ONLY_ZERO, true);
@@ -28,12 +35,29 @@ public record ZeroCellRule(double increment, Scope scope, boolean dropDoubleZero
         }
     }
 
-    /** Stable label used in spec ids and results rows, e.g. {@code only0:0.5,drop00}. */
+    /** The treatment-arm continuity correction with corrections summing to 1 per study, dropping double zeros. */
+    public static final ZeroCellRule TACC = new ZeroCellRule(0.5, Scope.TACC, true);
+
+    /**
+     * The corrections added to the experimental and control arms' cells of a study with a zero cell, given the arm
+     * sizes (or person-time): {increment, increment} except for {@link Scope#TACC}; {0, 0} for {@link Scope#NONE}.
+     */
+    public double[] armIncrements(double sizeExp, double sizeCtl) {
+        return switch (scope) {
+            case NONE -> new double[] {0, 0};
+            case ONLY_ZERO, ALL -> new double[] {increment, increment};
+            // Sweeting, Sutton & Lambert (2004) treatment-arm correction: k_T ∝ 1/n_C, k_C ∝ 1/n_T, k_T + k_C = 2·inc
+            case TACC -> new double[] {2 * increment * sizeExp / (sizeExp + sizeCtl), 2 * increment * sizeCtl / (sizeExp + sizeCtl)};
+        };
+    }
+
+    /** Stable label used in spec ids and results rows, e.g. {@code only0:0.5,drop00}, {@code tacc,drop00}. */
     public String label() {
         String base = switch (scope) {
             case ONLY_ZERO -> "only0:" + trim(increment);
             case ALL -> "all:" + trim(increment);
             case NONE -> "none";
+            case TACC -> increment == 0.5 ? "tacc" : "tacc:" + trim(increment);
         };
         return base + (dropDoubleZero ? ",drop00" : ",keep00");
     }
@@ -49,9 +73,12 @@ public record ZeroCellRule(double increment, Scope scope, boolean dropDoubleZero
         if (head.equals("none")) {
             return new ZeroCellRule(0, Scope.NONE, drop);
         }
+        if (head.equals("tacc")) {
+            return new ZeroCellRule(0.5, Scope.TACC, drop);
+        }
         int colon = head.indexOf(':');
         if (colon < 0) {
-            throw new IllegalArgumentException("zero-cell rule '" + label + "': expected only0:<inc>, all:<inc> or none");
+            throw new IllegalArgumentException("zero-cell rule '" + label + "': expected only0:<inc>, all:<inc>, tacc[:<inc>] or none");
         }
         String kind = head.substring(0, colon);
         double inc;
@@ -63,7 +90,8 @@ public record ZeroCellRule(double increment, Scope scope, boolean dropDoubleZero
         return switch (kind) {
             case "only0" -> new ZeroCellRule(inc, Scope.ONLY_ZERO, drop);
             case "all" -> new ZeroCellRule(inc, Scope.ALL, drop);
-            default -> throw new IllegalArgumentException("zero-cell rule '" + label + "': expected only0:<inc>, all:<inc> or none");
+            case "tacc" -> new ZeroCellRule(inc, Scope.TACC, drop);
+            default -> throw new IllegalArgumentException("zero-cell rule '" + label + "': expected only0:<inc>, all:<inc>, tacc[:<inc>] or none");
         };
     }
 

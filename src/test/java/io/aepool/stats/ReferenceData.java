@@ -75,6 +75,12 @@ final class ReferenceData {
         return sorted.stream().map(Row::study).toList();
     }
 
+    /** The study's year, or null when the data set has none. */
+    Double yearOf(String studyId) {
+        return rows.stream().filter(r -> r.study().studyId().equals(studyId) && r.year() != null)
+                .map(r -> r.year().doubleValue()).findFirst().orElse(null);
+    }
+
     String groupOf(String studyId) {
         return rows.stream().filter(r -> r.study().studyId().equals(studyId)).map(Row::group).findFirst().orElse(null);
     }

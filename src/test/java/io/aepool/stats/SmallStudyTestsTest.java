@@ -134,13 +134,15 @@ class SmallStudyTestsTest {
     }
 
     @Test
-    void equalStandardErrorsLeaveEggersRegressionUndefined() {
+    void equalStandardErrorsLeaveBothTestsUndefined() {
         List<StudyCounts> same = List.of(
                 StudyCounts.rate("a", 4, 100, 8, 100),
                 StudyCounts.rate("b", 8, 100, 4, 100),
                 StudyCounts.rate("c", 4, 100, 8, 100));
         EggerTest egger = SmallStudyTests.egger(same, EffectMeasure.IRR, RULE);
         assertEquals("not estimable: all studies have the same standard error", egger.status());
+        BeggTest begg = SmallStudyTests.begg(same, EffectMeasure.IRR, RULE);
+        assertEquals("not estimable: all studies have the same variance or the same standardised deviate", begg.status());
     }
 
     @Test
