@@ -24,6 +24,7 @@ final class ConsoleSummary {
 
         List<Row> methods = run.analyses().filter(col("pool").equalTo(p.pool()).and(col("outcome").equalTo(p.outcome()))
                 .and(col("measure").equalTo(p.measure().name())).and(col("zero_rule").equalTo(p.zeroRule().label()))
+                .and(col("prediction_interval").equalTo(p.predictionInterval().label()))
                 .and(col("subset").equalTo("all"))).collectAsList();
         out.append(String.format(Locale.ROOT, "  %-6s %-7s %4s %13s %13s %9s %22s %9s %7s %8s %s%n",
                 "method", "ci", "k", "events exp", "events ctl", p.measure(), "95% CI", "p", "I2", "tau2", "status"));
@@ -40,6 +41,7 @@ final class ConsoleSummary {
         List<Row> loo = run.analyses().filter(col("pool").equalTo(p.pool()).and(col("outcome").equalTo(p.outcome()))
                 .and(col("measure").equalTo(p.measure().name())).and(col("method").equalTo(p.method().name()))
                 .and(col("ci_method").equalTo(p.ciMethod().label())).and(col("zero_rule").equalTo(p.zeroRule().label()))
+                .and(col("prediction_interval").equalTo(p.predictionInterval().label()))
                 .and(col("subset_kind").equalTo("loo")).and(col("estimate").isNotNull()))
                 .orderBy("estimate").collectAsList();
         if (!loo.isEmpty()) {
@@ -52,13 +54,15 @@ final class ConsoleSummary {
         for (Row t : run.subgroupTests().filter(col("pool").equalTo(p.pool()).and(col("outcome").equalTo(p.outcome()))
                 .and(col("measure").equalTo(p.measure().name())).and(col("method").equalTo(p.method().name()))
                 .and(col("ci_method").equalTo(p.ciMethod().label()))
+                .and(col("prediction_interval").equalTo(p.predictionInterval().label()))
                 .and(col("zero_rule").equalTo(p.zeroRule().label()))).collectAsList()) {
             out.append(String.format(Locale.ROOT, "  subgroups by %-10s Q-between %s on %d df, p = %s  (%s)%n",
                     t.getString(t.fieldIndex("variable")), fmt(t, "q_between"), t.getInt(t.fieldIndex("df")),
                     fmt(t, "p_value"), t.getString(t.fieldIndex("status"))));
         }
         out.append("Results: ").append(run.out().toAbsolutePath().normalize())
-                .append(" (analyses.csv, study_counts.csv, subgroup_tests.csv, summary.json, results/)");
+                .append(" (analyses.csv, study_counts.csv, subgroup_tests.csv, small_study_tests.csv, trim_and_fill.csv,"
+                        + " influence.csv, funnel.csv, meta_regression.csv, summary.json; Parquet beside each)");
         return out.toString();
     }
 

@@ -39,8 +39,11 @@ public record JobConf(Inputs inputs, List<Treatment> treatments,
     }
 
     public record Analysis(List<String> measures, List<String> methods, @JsonProperty("ci_methods") List<String> ciMethods,
+                           @JsonProperty("prediction_intervals") List<String> predictionIntervals,
                            @JsonProperty("zero_rules") List<String> zeroRules,
-                           @JsonProperty("leave_one_out") Boolean leaveOneOut, List<String> subgroups) {
+                           @JsonProperty("leave_one_out") Boolean leaveOneOut, Boolean cumulative,
+                           @JsonProperty("leave_subgroup_out") Boolean leaveSubgroupOut, List<String> subgroups,
+                           @JsonProperty("meta_regression") List<String> metaRegression) {
     }
 
     public record Primary(String pool, String outcome, String measure, String method,

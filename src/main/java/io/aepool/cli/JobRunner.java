@@ -16,11 +16,12 @@ import io.aepool.plan.GridAxes;
 import io.aepool.plan.Pool;
 import io.aepool.plan.StudyRecord;
 import io.aepool.plan.Subset;
-import io.aepool.plan.SubgroupTestSpec;
+import io.aepool.plan.FamilyTable;
 import io.aepool.publish.ResultsPublisher;
 import io.aepool.stats.CiMethod;
 import io.aepool.stats.EffectMeasure;
 import io.aepool.stats.PoolingMethod;
+import io.aepool.stats.PredictionInterval;
 import io.aepool.stats.ZeroCellRule;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -95,17 +96,20 @@ public final class JobRunner {
         GridAxes axes = axes(pools);
         checkSubgroupVariables(axes, records);
         List<AnalysisSpec> specs = AnalysisGrid.expand(axes, records);
-        List<SubgroupTestSpec> testSpecs = AnalysisGrid.subgroupTests(axes, specs);
         AnalysisSpec primary = primary(pools, axes, records);
 
         Dataset<Row> analyses = DistributedAnalyses.analyses(spark, specs, pools, records)
                 .orderBy("pool", "outcome", "measure", "method", "ci_method", "zero_rule", "subset_kind", "subset")
                 .cache();
-        Dataset<Row> tests = DistributedAnalyses.subgroupTests(spark, testSpecs, pools, records)
-                .orderBy("pool", "outcome", "measure", "method", "ci_method", "zero_rule", "variable")
-                .cache();
+        Map<String, Dataset<Row>> families = new LinkedHashMap<>();
+        for (FamilyTable table : AnalysisGrid.familyTables(axes)) {
+            families.put(table.name(), DistributedAnalyses.family(spark, table, specs, pools, records)
+                    .orderBy("pool", "outcome", "measure", "method", "ci_method", "prediction_interval", "zero_rule")
+                    .cache());
+        }
+        Dataset<Row> tests = families.get("subgroup_tests");
         long notEstimable = analyses.filter(col("status").notEqual("ok")).count();
-        LOG.info("{} analyses and {} subgroup tests computed by {} s", specs.size(), testSpecs.size(), seconds(started));
+        LOG.info("{} analyses and {} family tables computed by {} s", specs.size(), families.size(), seconds(started));
 
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("run_id", runId);
@@ -118,11 +122,13 @@ public final class JobRunner {
         summary.put("pools", new ArrayList<>(pools.keySet()));
         summary.put("analyses", specs.size());
         summary.put("analyses_not_estimable", notEstimable);
-        summary.put("subgroup_tests", testSpecs.size());
+        Map<String, Long> familyRows = new LinkedHashMap<>();
+        families.forEach((name, table) -> familyRows.put(name, table.count()));
+        summary.put("family_table_rows", familyRows);
         summary.put("primary", primarySummary(analyses, tests, primary));
 
         spark.sparkContext().setJobGroup("aepool-publish", "write results", false);
-        ResultsPublisher.publish(out, runId, new ResultsPublisher.RunTables(studyCounts, analyses, tests, summary));
+        ResultsPublisher.publish(out, runId, new ResultsPublisher.RunTables(studyCounts, analyses, families, summary));
         LOG.info("published to {} by {} s", out, seconds(started));
         return new RunOutcome(out, analyses, tests, primary, records.size(), specs.size(), seconds(started));
     }
@@ -190,9 +196,13 @@ public final class JobRunner {
                     parseAll(a.measures(), List.of("RR"), EffectMeasure::parse),
                     parseAll(a.methods(), List.of("MH"), PoolingMethod::parse),
                     parseAll(a.ciMethods(), List.of("wald-z"), CiMethod::parse),
+                    parseAll(a.predictionIntervals(), List.of(PredictionInterval.DEFAULT.label()), PredictionInterval::parse),
                     parseAll(a.zeroRules(), List.of(ZeroCellRule.DEFAULT.label()), ZeroCellRule::parse),
                     !Boolean.FALSE.equals(a.leaveOneOut()),
-                    a.subgroups() == null ? List.of() : a.subgroups());
+                    Boolean.TRUE.equals(a.cumulative()),
+                    Boolean.TRUE.equals(a.leaveSubgroupOut()),
+                    a.subgroups() == null ? List.of() : a.subgroups(),
+                    a.metaRegression() == null ? List.of() : a.metaRegression());
         } catch (IllegalArgumentException e) {
             throw new ConfException("conf analysis: " + e.getMessage());
         }
@@ -202,6 +212,11 @@ public final class JobRunner {
         for (String v : axes.subgroupVariables()) {
             if (records.stream().allMatch(r -> r.attribute(v) == null)) {
                 throw new ConfException("conf analysis.subgroups: '" + v + "' is not a column of the studies table");
+            }
+        }
+        for (String v : axes.metaRegressionCovariates()) {
+            if (records.stream().allMatch(r -> r.attribute(v) == null)) {
+                throw new ConfException("conf analysis.meta_regression: '" + v + "' is not a column of the studies table");
             }
         }
     }
@@ -218,7 +233,7 @@ public final class JobRunner {
                     p != null && p.measure() != null ? EffectMeasure.parse(p.measure()) : axes.measures().get(0),
                     p != null && p.method() != null ? PoolingMethod.parse(p.method()) : axes.methods().get(0),
                     p != null && p.ciMethod() != null ? CiMethod.parse(p.ciMethod()) : CiMethod.WALD_Z,
-                    axes.zeroRules().get(0), Subset.ALL);
+                    axes.predictionIntervals().get(0), axes.zeroRules().get(0), Subset.ALL);
         } catch (IllegalArgumentException e) {
             throw new ConfException("conf primary: " + e.getMessage());
         }
@@ -241,6 +256,7 @@ public final class JobRunner {
         for (Row t : tests.filter(col("pool").equalTo(primary.pool()).and(col("outcome").equalTo(primary.outcome()))
                 .and(col("measure").equalTo(primary.measure().name())).and(col("method").equalTo(primary.method().name()))
                 .and(col("ci_method").equalTo(primary.ciMethod().label()))
+                .and(col("prediction_interval").equalTo(primary.predictionInterval().label()))
                 .and(col("zero_rule").equalTo(primary.zeroRule().label()))).collectAsList()) {
             Map<String, Object> m = new LinkedHashMap<>();
             for (String c : List.of("variable", "groups", "q_between", "df", "p_value", "status")) {

@@ -6,9 +6,9 @@ import io.aepool.plan.AnalysisSpec;
 import io.aepool.plan.Pool;
 import io.aepool.plan.ResultColumn;
 import io.aepool.plan.StudyRecord;
-import io.aepool.plan.SubgroupTestResult;
-import io.aepool.plan.SubgroupTestSpec;
+import io.aepool.plan.FamilyTable;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
@@ -54,17 +54,21 @@ public final class DistributedAnalyses {
         return distribute(spark, texts).mapPartitions(run, Encoders.row(schema(AnalysisResult.COLUMNS)));
     }
 
-    public static Dataset<Row> subgroupTests(SparkSession spark, List<SubgroupTestSpec> specs, Map<String, Pool> pools,
-                                             List<StudyRecord> studies) {
-        Broadcast<StudyTable> table = broadcast(spark, pools, studies);
-        List<String> texts = specs.stream().map(SubgroupTestSpec::canonical).toList();
-        MapPartitionsFunction<String, Row> run = it -> map(it, text -> {
-            StudyTable t = table.value();
-            SubgroupTestSpec spec = SubgroupTestSpec.parse(text);
-            return RowFactory.create(SubgroupTestResult.run(spec.base(), spec.variable(), t.pools(), t.studies()).values());
-        });
-        spark.sparkContext().setJobGroup("aepool-subgroup-tests", "test " + specs.size() + " subgroup splits", false);
-        return distribute(spark, texts).mapPartitions(run, Encoders.row(schema(SubgroupTestResult.COLUMNS)));
+    /** A family table (subgroup tests, small-study tests, ...) over its base analyses, as Spark tasks. */
+    public static Dataset<Row> family(SparkSession spark, FamilyTable table, List<AnalysisSpec> grid,
+                                      Map<String, Pool> pools, List<StudyRecord> studies) {
+        Broadcast<StudyTable> broadcastTable = broadcast(spark, pools, studies);
+        List<String> texts = table.bases(grid).stream().map(AnalysisSpec::canonical).toList();
+        FlatMapFunction<Iterator<String>, Row> run = it -> {
+            StudyTable t = broadcastTable.value();
+            List<Row> rows = new ArrayList<>();
+            it.forEachRemaining(text -> table.keyedRows(AnalysisSpec.parse(text), t.pools(), t.studies())
+                    .forEach(values -> rows.add(RowFactory.create(values))));
+            return rows.iterator();
+        };
+        spark.sparkContext().setJobGroup("aepool-" + table.name(), table.name() + " for " + texts.size() + " analyses", false);
+        return distribute(spark, texts).mapPartitions((MapPartitionsFunction<String, Row>) run::call,
+                Encoders.row(schema(table.columns())));
     }
 
     private static Broadcast<StudyTable> broadcast(SparkSession spark, Map<String, Pool> pools, List<StudyRecord> studies) {

@@ -3,6 +3,7 @@ package io.aepool.plan;
 import io.aepool.stats.CiMethod;
 import io.aepool.stats.EffectMeasure;
 import io.aepool.stats.PoolingMethod;
+import io.aepool.stats.PredictionInterval;
 import io.aepool.stats.Poolers;
 import io.aepool.stats.ZeroCellRule;
 
@@ -43,9 +44,11 @@ public final class AnalysisGrid {
                             if (!isMeaningful(measure, method, ci)) {
                                 continue;
                             }
-                            for (ZeroCellRule zero : axes.zeroRules()) {
-                                for (Subset subset : subsets) {
-                                    specs.add(new AnalysisSpec(pool.name(), outcome, measure, method, ci, zero, subset));
+                            for (PredictionInterval pi : axes.predictionIntervals()) {
+                                for (ZeroCellRule zero : axes.zeroRules()) {
+                                    for (Subset subset : subsets) {
+                                        specs.add(new AnalysisSpec(pool.name(), outcome, measure, method, ci, pi, zero, subset));
+                                    }
                                 }
                             }
                         }
@@ -63,20 +66,22 @@ public final class AnalysisGrid {
             inPool.stream().map(StudyRecord::comparisonId).sorted().forEach(id -> subsets.add(Subset.leaveOut(id)));
         }
         for (String variable : axes.subgroupVariables()) {
-            new TreeSet<>(inPool.stream().map(s -> String.valueOf(s.attribute(variable))).toList())
-                    .forEach(value -> subsets.add(Subset.subgroup(variable, value)));
+            TreeSet<String> values = new TreeSet<>(inPool.stream().map(s -> String.valueOf(s.attribute(variable))).toList());
+            values.forEach(value -> subsets.add(Subset.subgroup(variable, value)));
+            if (axes.leaveSubgroupOut() && values.size() > 1) {
+                values.forEach(value -> subsets.add(Subset.leaveSubgroupOut(variable, value)));
+            }
+        }
+        if (axes.cumulative()) {
+            inPool.stream().sorted(Subset.CUMULATIVE_ORDER)
+                    .forEach(s -> subsets.add(Subset.cumulativeThrough(s.comparisonId())));
         }
         return subsets;
     }
 
-    /** One subgroup test per whole-pool analysis and subgroup variable. */
-    public static List<SubgroupTestSpec> subgroupTests(GridAxes axes, List<AnalysisSpec> specs) {
-        List<SubgroupTestSpec> tests = new ArrayList<>();
-        for (AnalysisSpec spec : specs) {
-            if (spec.subset().kind() == Subset.Kind.ALL) {
-                axes.subgroupVariables().forEach(v -> tests.add(new SubgroupTestSpec(spec, v)));
-            }
-        }
-        return tests;
+    /** The family tables the axes ask for; each runs over its own base analyses. */
+    public static List<FamilyTable> familyTables(GridAxes axes) {
+        return List.of(new SubgroupTestsTable(axes.subgroupVariables()), new SmallStudyTestsTable(), new TrimAndFillTable(),
+                new FunnelTable(), new InfluenceTable(), new MetaRegressionTable(axes.metaRegressionCovariates()));
     }
 }

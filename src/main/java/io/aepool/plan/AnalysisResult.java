@@ -16,12 +16,13 @@ public record AnalysisResult(AnalysisSpec spec, int studiesInSubset, long events
     public static final List<ResultColumn> COLUMNS = List.of(
             ResultColumn.text("analysis_id"), ResultColumn.text("pool"), ResultColumn.text("outcome"),
             ResultColumn.text("measure"), ResultColumn.text("method"), ResultColumn.text("ci_method"),
-            ResultColumn.text("zero_rule"), ResultColumn.text("subset"), ResultColumn.text("subset_kind"),
+            ResultColumn.text("prediction_interval"), ResultColumn.text("zero_rule"), ResultColumn.text("subset"), ResultColumn.text("subset_kind"),
             ResultColumn.text("subgroup_variable"), ResultColumn.text("subgroup_value"),
             ResultColumn.integer("studies"), ResultColumn.integer("k"),
             ResultColumn.longs("events_exp"), ResultColumn.longs("n_exp"),
             ResultColumn.longs("events_ctl"), ResultColumn.longs("n_ctl"),
             ResultColumn.number("person_years_exp"), ResultColumn.number("person_years_ctl"),
+            ResultColumn.number("rate_exp_per_100py"), ResultColumn.number("rate_ctl_per_100py"),
             ResultColumn.number("estimate"), ResultColumn.number("ci_low"), ResultColumn.number("ci_high"),
             ResultColumn.number("log_estimate"), ResultColumn.number("se"), ResultColumn.number("p_value"),
             ResultColumn.number("q"), ResultColumn.integer("q_df"), ResultColumn.number("q_p"),
@@ -37,14 +38,19 @@ public record AnalysisResult(AnalysisSpec spec, int studiesInSubset, long events
         Subset s = spec.subset();
         return new Object[]{
                 spec.id(), spec.pool(), spec.outcome(), spec.measure().name(), spec.method().name(),
-                spec.ciMethod().label(), spec.zeroRule().label(), s.label(), s.kind().name().toLowerCase(),
-                s.kind() == Subset.Kind.SUBGROUP ? s.variable() : null,
-                s.kind() == Subset.Kind.SUBGROUP ? s.value() : null,
+                spec.ciMethod().label(), spec.predictionInterval().label(), spec.zeroRule().label(), s.label(), s.kindLabel(),
+                s.variable(), s.kind() == Subset.Kind.SUBGROUP || s.kind() == Subset.Kind.LEAVE_SUBGROUP_OUT ? s.value() : null,
                 studiesInSubset, p.k(), eventsExp, nExp, eventsCtl, nCtl, personYearsExp, personYearsCtl,
+                per100(eventsExp, personYearsExp), per100(eventsCtl, personYearsCtl),
                 num(p.estimate()), num(p.ciLowNatural()), num(p.ciHighNatural()), num(p.theta()), num(p.se()),
                 num(p.pValue()), num(p.q()), p.qDf(), num(p.qP()), num(p.i2()), num(p.h2()), num(p.tau2()),
                 num(p.tau2CiLow()), num(p.tau2CiHigh()), num(p.i2CiLow()), num(p.i2CiHigh()),
                 num(p.piLowNatural()), num(p.piHighNatural()), piDist(p.piDf()), p.status()};
+    }
+
+    // crude incidence rate, shown beside rate measures (events per 100 person-years)
+    private static Double per100(long events, Double personYears) {
+        return personYears == null || personYears <= 0 ? null : 100.0 * events / personYears;
     }
 
     private static String piDist(int df) {

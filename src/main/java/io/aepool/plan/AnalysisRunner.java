@@ -17,14 +17,22 @@ public final class AnalysisRunner {
     private AnalysisRunner() {
     }
 
-    public static AnalysisResult run(AnalysisSpec spec, Map<String, Pool> pools, List<StudyRecord> studies) {
+    /** The studies of the spec's pool and outcome, whatever its subset. */
+    public static List<StudyRecord> poolStudies(AnalysisSpec spec, Map<String, Pool> pools, List<StudyRecord> studies) {
         Pool pool = pools.get(spec.pool());
         if (pool == null) {
             throw new IllegalArgumentException("spec " + spec.canonical() + " names an unknown pool");
         }
-        List<StudyRecord> chosen = studies.stream()
-                .filter(s -> s.outcome().equals(spec.outcome()) && pool.contains(s) && spec.subset().includes(s))
-                .toList();
+        return studies.stream().filter(s -> s.outcome().equals(spec.outcome()) && pool.contains(s)).toList();
+    }
+
+    /** The engine's view of the studies of a spec (pool, outcome and subset). */
+    public static List<StudyCounts> counts(AnalysisSpec spec, Map<String, Pool> pools, List<StudyRecord> studies) {
+        return spec.subset().select(poolStudies(spec, pools, studies)).stream().map(StudyRecord::counts).toList();
+    }
+
+    public static AnalysisResult run(AnalysisSpec spec, Map<String, Pool> pools, List<StudyRecord> studies) {
+        List<StudyRecord> chosen = spec.subset().select(poolStudies(spec, pools, studies));
         long eventsExp = 0;
         long nExp = 0;
         long eventsCtl = 0;
@@ -60,6 +68,7 @@ public final class AnalysisRunner {
             }
         }
         List<StudyCounts> counts = chosen.stream().map(StudyRecord::counts).toList();
-        return Poolers.create(spec.measure(), spec.method(), spec.ciMethod(), spec.zeroRule()).pool(counts);
+        return Poolers.create(spec.measure(), spec.method(), spec.ciMethod(), spec.zeroRule(), spec.predictionInterval())
+                .pool(counts);
     }
 }

@@ -3,6 +3,7 @@ package io.aepool.plan;
 import io.aepool.stats.CiMethod;
 import io.aepool.stats.EffectMeasure;
 import io.aepool.stats.PoolingMethod;
+import io.aepool.stats.PredictionInterval;
 import io.aepool.stats.ZeroCellRule;
 
 import java.io.Serializable;
@@ -16,23 +17,26 @@ import java.util.HexFormat;
  * which is what lets nightly runs be compared row by row.
  */
 public record AnalysisSpec(String pool, String outcome, EffectMeasure measure, PoolingMethod method,
-                           CiMethod ciMethod, ZeroCellRule zeroRule, Subset subset) implements Serializable {
+                           CiMethod ciMethod, PredictionInterval predictionInterval, ZeroCellRule zeroRule,
+                           Subset subset) implements Serializable {
+
+    private static final int PARTS = 8;
 
     private static final String SEP = "|";
 
-    /** Canonical text: {@code pool|outcome|measure|method|ci|zero rule|subset}. */
+    /** Canonical text: {@code pool|outcome|measure|method|ci|prediction interval|zero rule|subset}. */
     public String canonical() {
-        return String.join(SEP, pool, outcome, measure.name(), method.name(), ciMethod.label(), zeroRule.label(),
-                subset.label());
+        return String.join(SEP, pool, outcome, measure.name(), method.name(), ciMethod.label(),
+                predictionInterval.label(), zeroRule.label(), subset.label());
     }
 
     public static AnalysisSpec parse(String canonical) {
-        String[] p = canonical.split("\\|", 7);
-        if (p.length != 7) {
-            throw new IllegalArgumentException("analysis spec '" + canonical + "' must have 7 '|'-separated parts");
+        String[] p = canonical.split("\\|", PARTS);
+        if (p.length != PARTS) {
+            throw new IllegalArgumentException("analysis spec '" + canonical + "' must have " + PARTS + " '|'-separated parts");
         }
         return new AnalysisSpec(p[0], p[1], EffectMeasure.parse(p[2]), PoolingMethod.parse(p[3]), CiMethod.parse(p[4]),
-                ZeroCellRule.parse(p[5]), Subset.parse(p[6]));
+                PredictionInterval.parse(p[5]), ZeroCellRule.parse(p[6]), Subset.parse(p[7]));
     }
 
     /** Stable id: the first 16 hex digits of SHA-256 of the canonical text. */
@@ -47,6 +51,11 @@ public record AnalysisSpec(String pool, String outcome, EffectMeasure measure, P
 
     /** The same analysis on another subset (used to find an analysis's siblings, e.g. its subgroups). */
     public AnalysisSpec withSubset(Subset other) {
-        return new AnalysisSpec(pool, outcome, measure, method, ciMethod, zeroRule, other);
+        return new AnalysisSpec(pool, outcome, measure, method, ciMethod, predictionInterval, zeroRule, other);
+    }
+
+    /** The same analysis with another pooling method and interval (e.g. the fixed-effect input of a bias test). */
+    public AnalysisSpec withMethod(PoolingMethod otherMethod, CiMethod otherCi) {
+        return new AnalysisSpec(pool, outcome, measure, otherMethod, otherCi, predictionInterval, zeroRule, subset);
     }
 }

@@ -3,24 +3,38 @@ package io.aepool.plan;
 import io.aepool.stats.CiMethod;
 import io.aepool.stats.EffectMeasure;
 import io.aepool.stats.PoolingMethod;
+import io.aepool.stats.PredictionInterval;
 import io.aepool.stats.ZeroCellRule;
 
 import java.util.List;
 
 /** The axes a job's conf declares; the grid is their product, less combinations that make no sense. */
 public record GridAxes(List<Pool> pools, List<EffectMeasure> measures, List<PoolingMethod> methods,
-                       List<CiMethod> ciMethods, List<ZeroCellRule> zeroRules, boolean leaveOneOut,
-                       List<String> subgroupVariables) {
+                       List<CiMethod> ciMethods, List<PredictionInterval> predictionIntervals,
+                       List<ZeroCellRule> zeroRules, boolean leaveOneOut, boolean cumulative,
+                       boolean leaveSubgroupOut, List<String> subgroupVariables, List<String> metaRegressionCovariates) {
+
+    /** The common grid: default prediction interval, no cumulative or leave-subgroup-out, no meta-regression. */
+    public static GridAxes of(List<Pool> pools, List<EffectMeasure> measures, List<PoolingMethod> methods,
+                              List<CiMethod> ciMethods, List<ZeroCellRule> zeroRules, boolean leaveOneOut,
+                              List<String> subgroupVariables) {
+        return new GridAxes(pools, measures, methods, ciMethods, List.of(PredictionInterval.DEFAULT), zeroRules,
+                leaveOneOut, false, false, subgroupVariables, List.of());
+    }
 
     public GridAxes {
+        predictionIntervals = List.copyOf(predictionIntervals);
+        metaRegressionCovariates = List.copyOf(metaRegressionCovariates);
         pools = List.copyOf(pools);
         measures = List.copyOf(measures);
         methods = List.copyOf(methods);
         ciMethods = List.copyOf(ciMethods);
         zeroRules = List.copyOf(zeroRules);
         subgroupVariables = List.copyOf(subgroupVariables);
-        if (pools.isEmpty() || measures.isEmpty() || methods.isEmpty() || ciMethods.isEmpty() || zeroRules.isEmpty()) {
-            throw new IllegalArgumentException("every grid axis (pools, measures, methods, ci_methods, zero_rules) needs at least one value");
+        if (pools.isEmpty() || measures.isEmpty() || methods.isEmpty() || ciMethods.isEmpty() || zeroRules.isEmpty()
+                || predictionIntervals.isEmpty()) {
+            throw new IllegalArgumentException("every grid axis (pools, measures, methods, ci_methods, prediction_intervals,"
+                    + " zero_rules) needs at least one value");
         }
     }
 }

@@ -25,7 +25,7 @@ import java.util.stream.Stream;
 public final class ResultsPublisher {
 
     /** The tables a run publishes; all are aggregates (no subject-level rows). */
-    public record RunTables(Dataset<Row> studyCounts, Dataset<Row> analyses, Dataset<Row> subgroupTests,
+    public record RunTables(Dataset<Row> studyCounts, Dataset<Row> analyses, Map<String, Dataset<Row>> familyTables,
                             Map<String, Object> summary) {
     }
 
@@ -39,10 +39,12 @@ public final class ResultsPublisher {
             Files.createDirectories(staging);
             tables.analyses().write().mode(SaveMode.ErrorIfExists).parquet(staging.resolve("results").toString());
             tables.studyCounts().write().mode(SaveMode.ErrorIfExists).parquet(staging.resolve("study_counts").toString());
-            tables.subgroupTests().write().mode(SaveMode.ErrorIfExists).parquet(staging.resolve("subgroup_tests").toString());
             writeCsv(staging.resolve("analyses.csv"), tables.analyses());
             writeCsv(staging.resolve("study_counts.csv"), tables.studyCounts());
-            writeCsv(staging.resolve("subgroup_tests.csv"), tables.subgroupTests());
+            for (Map.Entry<String, Dataset<Row>> t : tables.familyTables().entrySet()) {
+                t.getValue().write().mode(SaveMode.ErrorIfExists).parquet(staging.resolve(t.getKey()).toString());
+                writeCsv(staging.resolve(t.getKey() + ".csv"), t.getValue());
+            }
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
                     .writeValue(staging.resolve("summary.json").toFile(), tables.summary());
             swap(staging, target, runId);

@@ -55,8 +55,9 @@ class MainTest {
         writeInputs("1");
         Path out = dir.resolve("out");
         assertEquals(Main.DONE, Main.run("--conf", dir.resolve("job.yaml").toString(), "--out", out.toString()));
-        for (String f : new String[]{"analyses.csv", "study_counts.csv", "subgroup_tests.csv", "summary.json", "results",
-                "study_counts", "subgroup_tests"}) {
+        for (String f : new String[]{"analyses.csv", "study_counts.csv", "subgroup_tests.csv", "small_study_tests.csv",
+                "trim_and_fill.csv", "influence.csv", "funnel.csv", "meta_regression.csv", "summary.json", "results",
+                "study_counts", "subgroup_tests", "small_study_tests", "trim_and_fill", "influence", "funnel", "meta_regression"}) {
             assertTrue(Files.exists(out.resolve(f)), f + " is missing");
         }
     }

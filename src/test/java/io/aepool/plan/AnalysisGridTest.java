@@ -3,6 +3,7 @@ package io.aepool.plan;
 import io.aepool.stats.CiMethod;
 import io.aepool.stats.EffectMeasure;
 import io.aepool.stats.PoolingMethod;
+import io.aepool.stats.PredictionInterval;
 import io.aepool.stats.ZeroCellRule;
 import org.junit.jupiter.api.Test;
 
@@ -27,20 +28,20 @@ class AnalysisGridTest {
     @Test
     void everySubsetOfEveryPoolIsAnAnalysis() {
         Pool synthetic = new Pool("synthetic", Map.of("evidence", Set.of("synthetic")));
-        GridAxes axes = new GridAxes(List.of(synthetic, Pool.everything()), List.of(EffectMeasure.RR, EffectMeasure.OR),
+        GridAxes axes = GridAxes.of(List.of(synthetic, Pool.everything()), List.of(EffectMeasure.RR, EffectMeasure.OR),
                 List.of(PoolingMethod.MH, PoolingMethod.DL), List.of(CiMethod.WALD_Z), List.of(ZeroCellRule.DEFAULT),
                 true, List.of("condition"));
         List<AnalysisSpec> specs = AnalysisGrid.expand(axes, STUDIES);
         // synthetic: all + 3 loo + 2 subgroups = 6 subsets; everything: all + 4 loo + 2 subgroups = 7; × 2 measures × 2 methods
         assertEquals((6 + 7) * 4, specs.size());
         assertEquals(specs.size(), specs.stream().map(AnalysisSpec::id).distinct().count());
-        assertTrue(specs.stream().anyMatch(s -> s.canonical().equals("synthetic|si|OR|DL|wald-z|only0:0.5,drop00|loo:C")));
+        assertTrue(specs.stream().anyMatch(s -> s.canonical().equals("synthetic|si|OR|DL|wald-z|t(k-2)|only0:0.5,drop00|loo:C")));
         assertTrue(specs.stream().noneMatch(s -> s.pool().equals("synthetic") && s.subset().label().equals("loo:D")));
     }
 
     @Test
     void petoIsOnlyForOddsRatiosAndHartungKnappOnlyForRandomEffects() {
-        GridAxes axes = new GridAxes(List.of(Pool.everything()), List.of(EffectMeasure.RR, EffectMeasure.OR),
+        GridAxes axes = GridAxes.of(List.of(Pool.everything()), List.of(EffectMeasure.RR, EffectMeasure.OR),
                 List.of(PoolingMethod.PETO, PoolingMethod.MH, PoolingMethod.DL), List.of(CiMethod.WALD_Z, CiMethod.HKSJ),
                 List.of(ZeroCellRule.DEFAULT), false, List.of());
         List<String> kept = AnalysisGrid.expand(axes, STUDIES).stream()
@@ -50,11 +51,30 @@ class AnalysisGridTest {
     }
 
     @Test
-    void aSubgroupTestIsPlannedForEveryWholePoolAnalysisAndVariable() {
+    void cumulativeAndLeaveSubgroupOutSubsetsFollowTheAxes() {
         GridAxes axes = new GridAxes(List.of(Pool.everything()), List.of(EffectMeasure.RR), List.of(PoolingMethod.MH),
-                List.of(CiMethod.WALD_Z), List.of(ZeroCellRule.DEFAULT), true, List.of("condition", "evidence"));
-        List<SubgroupTestSpec> tests = AnalysisGrid.subgroupTests(axes, AnalysisGrid.expand(axes, STUDIES));
-        assertEquals(List.of("condition", "evidence"), tests.stream().map(SubgroupTestSpec::variable).toList());
-        assertEquals(tests.get(0), SubgroupTestSpec.parse(tests.get(0).canonical()));
+                List.of(CiMethod.WALD_Z), List.of(PredictionInterval.DEFAULT), List.of(ZeroCellRule.DEFAULT),
+                false, true, true, List.of("condition"), List.of());
+        List<String> subsets = AnalysisGrid.expand(axes, STUDIES).stream().map(s -> s.subset().label()).toList();
+        assertEquals(List.of("all", "subgroup:condition=psoriasis", "subgroup:condition=vitiligo",
+                "lso:condition=psoriasis", "lso:condition=vitiligo", "cum:A", "cum:B", "cum:C", "cum:D"), subsets);
+    }
+
+    @Test
+    void familyTablesRunOnTheirOwnBases() {
+        GridAxes axes = GridAxes.of(List.of(Pool.everything()), List.of(EffectMeasure.RR),
+                List.of(PoolingMethod.MH, PoolingMethod.DL), List.of(CiMethod.WALD_Z, CiMethod.HKSJ),
+                List.of(ZeroCellRule.DEFAULT), true, List.of("condition"));
+        List<AnalysisSpec> grid = AnalysisGrid.expand(axes, STUDIES);
+        // whole-pool analyses: MH/wald-z, DL/wald-z, DL/hksj
+        assertEquals(3, new SubgroupTestsTable(List.of("condition")).bases(grid).size());
+        assertEquals(0, new SubgroupTestsTable(List.of()).bases(grid).size());
+        // regression tests read the inverse-variance input once per pool, outcome, measure and zero rule
+        List<AnalysisSpec> fe = new SmallStudyTestsTable().bases(grid);
+        assertEquals(1, fe.size());
+        assertEquals(PoolingMethod.IV, fe.get(0).method());
+        // trim and fill needs an inverse-variance or random-effects model: DL with both intervals
+        assertEquals(2, new TrimAndFillTable().bases(grid).size());
+        assertEquals(1, new InfluenceTable().bases(grid).size());
     }
 }

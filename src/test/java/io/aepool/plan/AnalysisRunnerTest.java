@@ -5,6 +5,7 @@ import io.aepool.stats.EffectMeasure;
 import io.aepool.stats.PooledEstimate;
 import io.aepool.stats.Poolers;
 import io.aepool.stats.PoolingMethod;
+import io.aepool.stats.PredictionInterval;
 import io.aepool.stats.StudyCounts;
 import io.aepool.stats.ZeroCellRule;
 import org.junit.jupiter.api.Test;
@@ -31,7 +32,7 @@ class AnalysisRunnerTest {
     static final Map<String, Pool> POOLS = Map.of("all", Pool.everything());
 
     private static AnalysisSpec spec(EffectMeasure m, PoolingMethod method, Subset subset) {
-        return new AnalysisSpec("all", "si", m, method, CiMethod.WALD_Z, ZeroCellRule.DEFAULT, subset);
+        return new AnalysisSpec("all", "si", m, method, CiMethod.WALD_Z, PredictionInterval.DEFAULT, ZeroCellRule.DEFAULT, subset);
     }
 
     @Test
@@ -78,5 +79,19 @@ class AnalysisRunnerTest {
         assertEquals(120.0, r.personYearsExp(), 1e-12);
         assertEquals(102.0, r.personYearsCtl(), 1e-12);
         assertTrue(r.pooled().isOk(), r.pooled().status());
+    }
+
+    @Test
+    void cumulativeSubsetsAddStudiesInOrderOfYear() {
+        List<StudyRecord> studies = List.of(
+                new StudyRecord("si", "late", 1, 10, 2, 10, null, null, 2021, Map.of()),
+                new StudyRecord("si", "early", 1, 10, 2, 10, null, null, 2001, Map.of()),
+                new StudyRecord("si", "middle", 1, 10, 2, 10, null, null, 2011, Map.of()),
+                new StudyRecord("si", "undated", 1, 10, 2, 10, null, null, null, Map.of()));
+        assertEquals(List.of("early", "middle"), Subset.cumulativeThrough("middle").select(studies).stream()
+                .map(StudyRecord::comparisonId).toList());
+        assertEquals(4, Subset.cumulativeThrough("undated").select(studies).size(), "unknown years come last");
+        assertEquals(List.of("late", "middle", "undated"), Subset.leaveOut("early").select(studies).stream()
+                .map(StudyRecord::comparisonId).toList());
     }
 }

@@ -3,6 +3,7 @@ package io.aepool.plan;
 import io.aepool.stats.CiMethod;
 import io.aepool.stats.EffectMeasure;
 import io.aepool.stats.PoolingMethod;
+import io.aepool.stats.PredictionInterval;
 import io.aepool.stats.ZeroCellRule;
 import org.junit.jupiter.api.Test;
 
@@ -14,11 +15,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class AnalysisSpecTest {
 
     private static final AnalysisSpec SPEC = new AnalysisSpec("synthetic-32", "serious_infection", EffectMeasure.RR,
-            PoolingMethod.MH, CiMethod.WALD_Z, ZeroCellRule.DEFAULT, Subset.subgroup("condition", "atopic dermatitis"));
+            PoolingMethod.MH, CiMethod.WALD_Z, PredictionInterval.DEFAULT, ZeroCellRule.DEFAULT, Subset.subgroup("condition", "atopic dermatitis"));
 
     @Test
     void canonicalTextNamesEveryAxis() {
-        assertEquals("synthetic-32|serious_infection|RR|MH|wald-z|only0:0.5,drop00|subgroup:condition=atopic dermatitis",
+        assertEquals("synthetic-32|serious_infection|RR|MH|wald-z|t(k-2)|only0:0.5,drop00|subgroup:condition=atopic dermatitis",
                 SPEC.canonical());
     }
 
@@ -31,8 +32,8 @@ class AnalysisSpecTest {
 
     @Test
     void theIdIsAFixedHashOfTheCanonicalText() {
-        // SHA-256("synthetic-32|serious_infection|RR|MH|wald-z|only0:0.5,drop00|all"), first 8 bytes
-        assertEquals("0126593d73eb2fed", SPEC.withSubset(Subset.ALL).id());
+        // SHA-256("synthetic-32|serious_infection|RR|MH|wald-z|t(k-2)|only0:0.5,drop00|all"), first 8 bytes
+        assertEquals("d8b9b021fe74114c", SPEC.withSubset(Subset.ALL).id());
         assertEquals(SPEC.id(), AnalysisSpec.parse(SPEC.canonical()).id());
         assertNotEquals(SPEC.id(), SPEC.withSubset(Subset.ALL).id());
     }
@@ -40,7 +41,15 @@ class AnalysisSpecTest {
     @Test
     void malformedTextIsRejectedWithItsReason() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AnalysisSpec.parse("a|b|RR"));
-        assertEquals("analysis spec 'a|b|RR' must have 7 '|'-separated parts", e.getMessage());
+        assertEquals("analysis spec 'a|b|RR' must have 8 '|'-separated parts", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Subset.parse("some"));
+    }
+
+    @Test
+    void everySubsetKindRoundTrips() {
+        for (Subset s : new Subset[]{Subset.ALL, Subset.leaveOut("A"), Subset.subgroup("drug", "x=y"),
+                Subset.leaveSubgroupOut("condition", "vitiligo"), Subset.cumulativeThrough("S:1")}) {
+            assertEquals(s, Subset.parse(s.label()));
+        }
     }
 }

@@ -1,0 +1,75 @@
+package io.aepool.plan;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A results table computed once per analysis family (a whole-pool analysis) rather than per subset:
+ * subgroup tests, small-study tests, trim and fill, influence, funnel data, meta-regression.
+ * Written once and run the same way, as Spark tasks over its base specs.
+ */
+public interface FamilyTable extends Serializable {
+
+    /** Key columns every family table starts with: the base analysis it belongs to. */
+    List<ResultColumn> KEY_COLUMNS = List.of(ResultColumn.text("analysis_id"), ResultColumn.text("pool"),
+            ResultColumn.text("outcome"), ResultColumn.text("measure"), ResultColumn.text("method"),
+            ResultColumn.text("ci_method"), ResultColumn.text("prediction_interval"), ResultColumn.text("zero_rule"));
+
+    /** File stem of the output, e.g. {@code subgroup_tests}. */
+    String name();
+
+    /** Columns after {@link #KEY_COLUMNS}. */
+    List<ResultColumn> valueColumns();
+
+    /** The analyses this table is computed for, from the whole grid. */
+    List<AnalysisSpec> bases(List<AnalysisSpec> grid);
+
+    /** Value rows (without the key) for one base analysis. Never throws for sparse data. */
+    List<Object[]> rows(AnalysisSpec base, Map<String, Pool> pools, List<StudyRecord> studies);
+
+    default List<ResultColumn> columns() {
+        List<ResultColumn> all = new ArrayList<>(KEY_COLUMNS);
+        all.addAll(valueColumns());
+        return all;
+    }
+
+    /** Full rows: the base's key, then each value row. */
+    default List<Object[]> keyedRows(AnalysisSpec base, Map<String, Pool> pools, List<StudyRecord> studies) {
+        Object[] key = {base.id(), base.pool(), base.outcome(), base.measure().name(), base.method().name(),
+                base.ciMethod().label(), base.predictionInterval().label(), base.zeroRule().label()};
+        List<Object[]> out = new ArrayList<>();
+        for (Object[] values : rows(base, pools, studies)) {
+            Object[] row = new Object[key.length + values.length];
+            System.arraycopy(key, 0, row, 0, key.length);
+            System.arraycopy(values, 0, row, key.length, values.length);
+            out.add(row);
+        }
+        return out;
+    }
+
+    /** Whole-pool specs of the grid. */
+    static List<AnalysisSpec> wholePool(List<AnalysisSpec> grid) {
+        return grid.stream().filter(s -> s.subset().kind() == Subset.Kind.ALL).toList();
+    }
+
+    /**
+     * One base per pool, outcome, measure, prediction interval and zero rule, on the inverse-variance
+     * fixed-effect input: what funnel plots and regression tests read whatever the pooling method.
+     */
+    static List<AnalysisSpec> fixedEffectInputs(List<AnalysisSpec> grid) {
+        Map<String, AnalysisSpec> unique = new LinkedHashMap<>();
+        for (AnalysisSpec s : wholePool(grid)) {
+            AnalysisSpec iv = s.withMethod(io.aepool.stats.PoolingMethod.IV, io.aepool.stats.CiMethod.WALD_Z);
+            unique.putIfAbsent(iv.canonical(), iv);
+        }
+        return new ArrayList<>(unique.values());
+    }
+
+    /** NaN and infinities become null: results files never hold NaN. */
+    static Double num(double d) {
+        return Double.isFinite(d) ? d : null;
+    }
+}

@@ -1,0 +1,49 @@
+package io.aepool.plan;
+
+import io.aepool.stats.BeggTest;
+import io.aepool.stats.EggerTest;
+import io.aepool.stats.SmallStudyTests;
+import io.aepool.stats.StudyCounts;
+
+import java.util.List;
+import java.util.Map;
+
+import static io.aepool.plan.FamilyTable.num;
+
+/**
+ * Small-study effects on the inverse-variance fixed-effect input of each pool, outcome and measure:
+ * Egger's regression test and Begg's rank correlation. {@code few_studies} flags k < 10, where the tests
+ * are too weak to interpret (Sterne et al. 2011); k < 3 is not estimable.
+ */
+public record SmallStudyTestsTable() implements FamilyTable {
+
+    @Override
+    public String name() {
+        return "small_study_tests";
+    }
+
+    @Override
+    public List<ResultColumn> valueColumns() {
+        return List.of(ResultColumn.text("test"), ResultColumn.integer("k"), ResultColumn.text("statistic_name"),
+                ResultColumn.number("statistic"), ResultColumn.integer("df"), ResultColumn.number("p_value"),
+                ResultColumn.number("limit_estimate"), ResultColumn.text("few_studies"), ResultColumn.text("status"));
+    }
+
+    @Override
+    public List<AnalysisSpec> bases(List<AnalysisSpec> grid) {
+        return FamilyTable.fixedEffectInputs(grid);
+    }
+
+    @Override
+    public List<Object[]> rows(AnalysisSpec base, Map<String, Pool> pools, List<StudyRecord> studies) {
+        List<StudyCounts> counts = AnalysisRunner.counts(base, pools, studies);
+        EggerTest egger = SmallStudyTests.egger(counts, base.measure(), base.zeroRule());
+        BeggTest begg = SmallStudyTests.begg(counts, base.measure(), base.zeroRule());
+        return List.of(
+                new Object[]{"egger", egger.k(), "t", num(egger.t()), egger.isOk() ? egger.df() : null, num(egger.pValue()),
+                        num(base.measure().toNatural(egger.limitEstimate())), String.valueOf(egger.fewerThanTenStudies()),
+                        egger.status()},
+                new Object[]{"begg", begg.k(), "kendall_tau", num(begg.kendallTau()), null, num(begg.pValue()), null,
+                        String.valueOf(begg.fewerThanTenStudies()), begg.status()});
+    }
+}
