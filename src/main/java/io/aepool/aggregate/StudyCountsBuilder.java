@@ -30,8 +30,23 @@ import static org.apache.spark.sql.functions.when;
  */
 public final class StudyCountsBuilder {
 
-    /** How multi-arm trials become comparisons. */
-    public enum MultiArm { COMBINE, BY_DOSE }
+    /** How multi-arm trials become comparisons; {@link #label()} is the {@code dose_arms} attribute of each. */
+    public enum MultiArm {
+        COMBINE("combined"), BY_DOSE("split");
+
+        private final String label;
+
+        MultiArm(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+    }
+
+    /** Name of the study attribute that says how a comparison treated multi-arm trials. */
+    public static final String DOSE_ARMS = "dose_arms";
 
     private StudyCountsBuilder() {
     }
@@ -60,7 +75,7 @@ public final class StudyCountsBuilder {
         Dataset<Row> pairs = experimental.join(control, experimental.col("study_id").equalTo(control.col("ctl_study_id"))
                 .and(experimental.col("outcome").equalTo(control.col("ctl_outcome"))), "inner")
                 .select(experimental.col("outcome"), comparisonId.as("comparison_id"),
-                        experimental.col("study_id"), col("experimental_arms"),
+                        experimental.col("study_id"), lit(mode.label()).as(DOSE_ARMS), col("experimental_arms"),
                         col("events_exp"), col("n_exp"), col("events_ctl"), col("n_ctl"),
                         col("event_count_exp"), col("event_count_ctl"),
                         col("person_years_exp"), col("person_years_ctl"));

@@ -60,6 +60,11 @@ final class ConsoleSummary {
                     t.getString(t.fieldIndex("variable")), fmt(t, "q_between"), t.getInt(t.fieldIndex("df")),
                     fmt(t, "p_value"), t.getString(t.fieldIndex("status"))));
         }
+        for (io.aepool.plan.Robustness.Summary r : run.robustness()) {
+            if (r.pool().equals(p.pool()) && r.outcome().equals(p.outcome())) {
+                out.append(String.format(Locale.ROOT, "  robustness %-3s %s%n", r.measure(), r.verdict()));
+            }
+        }
         out.append("Results: ").append(run.out().toAbsolutePath().normalize())
                 .append(" (analyses.csv, study_counts.csv, subgroup_tests.csv, small_study_tests.csv, trim_and_fill.csv,"
                         + " influence.csv, funnel.csv, meta_regression.csv, summary.json; Parquet beside each)");

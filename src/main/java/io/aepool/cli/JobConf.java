@@ -19,7 +19,7 @@ import java.util.stream.Collectors;
  * relative input paths resolve against the conf file's directory.
  */
 public record JobConf(Inputs inputs, List<Treatment> treatments,
-                      @JsonProperty("multi_arm") String multiArm,
+                      @JsonProperty("multi_arm") List<String> multiArm,
                       List<Outcome> outcomes, List<PoolConf> pools, Analysis analysis, Primary primary) {
 
     public record Inputs(List<String> studies, @JsonProperty("arm_counts") List<String> armCounts, List<AdamPair> adam) {

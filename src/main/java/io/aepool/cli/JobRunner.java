@@ -14,6 +14,7 @@ import io.aepool.plan.AnalysisGrid;
 import io.aepool.plan.AnalysisSpec;
 import io.aepool.plan.GridAxes;
 import io.aepool.plan.Pool;
+import io.aepool.plan.Robustness;
 import io.aepool.plan.StudyRecord;
 import io.aepool.plan.Subset;
 import io.aepool.plan.FamilyTable;
@@ -23,13 +24,16 @@ import io.aepool.stats.EffectMeasure;
 import io.aepool.stats.PoolingMethod;
 import io.aepool.stats.PredictionInterval;
 import io.aepool.stats.ZeroCellRule;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -51,7 +55,8 @@ import org.slf4j.LoggerFactory;
 public final class JobRunner {
 
     /** What a finished run hands back to the console. */
-    public record RunOutcome(Path out, Dataset<Row> analyses, Dataset<Row> subgroupTests, AnalysisSpec primary,
+    public record RunOutcome(Path out, Dataset<Row> analyses, Dataset<Row> subgroupTests,
+                             List<Robustness.Summary> robustness, AnalysisSpec primary,
                              int comparisons, int specs, double wallSeconds) {
     }
 
@@ -84,30 +89,41 @@ public final class JobRunner {
         LOG.info("arm-level inputs read and validated by {} s", seconds(started));
 
         spark.sparkContext().setJobGroup("aepool-aggregate", "arm counts to study counts", false);
-        StudyCountsBuilder.MultiArm mode = parseMultiArm(conf.multiArm());
-        Dataset<Row> studyCounts = StudyCountsBuilder.build(arms, studies, mode).cache();
+        List<StudyCountsBuilder.MultiArm> modes = parseMultiArm(conf.multiArm());
+        Dataset<Row> studyCounts = null;
+        for (StudyCountsBuilder.MultiArm mode : modes) {
+            Dataset<Row> one = StudyCountsBuilder.build(arms, studies, mode);
+            studyCounts = studyCounts == null ? one : studyCounts.unionByName(one);
+        }
+        studyCounts = studyCounts.orderBy(StudyCountsBuilder.DOSE_ARMS, "outcome", "comparison_id").cache();
         List<StudyRecord> records = StudyRecords.collect(studyCounts);
         LOG.info("inputs validated and aggregated to {} comparisons in {} s", records.size(), seconds(started));
         if (records.isEmpty()) {
             throw new ConfException("no comparison could be formed: every study needs an experimental and a control arm");
         }
 
-        Map<String, Pool> pools = pools();
+        Map<String, Pool> pools = pools(modes);
         GridAxes axes = axes(pools);
         checkSubgroupVariables(axes, records);
         List<AnalysisSpec> specs = AnalysisGrid.expand(axes, records);
         AnalysisSpec primary = primary(pools, axes, records);
 
         Dataset<Row> analyses = DistributedAnalyses.analyses(spark, specs, pools, records)
-                .orderBy("pool", "outcome", "measure", "method", "ci_method", "zero_rule", "subset_kind", "subset")
+                .orderBy("pool", "outcome", "measure", "method", "ci_method", "prediction_interval", "zero_rule",
+                        "subset_kind", "subset")
                 .cache();
         Map<String, Dataset<Row>> families = new LinkedHashMap<>();
         for (FamilyTable table : AnalysisGrid.familyTables(axes)) {
-            families.put(table.name(), DistributedAnalyses.family(spark, table, specs, pools, records)
-                    .orderBy("pool", "outcome", "measure", "method", "ci_method", "prediction_interval", "zero_rule")
-                    .cache());
+            // sorted on every column: files are byte-identical whatever the partitioning
+            Dataset<Row> rows = DistributedAnalyses.family(spark, table, specs, pools, records);
+            families.put(table.name(), rows.orderBy(Arrays.stream(rows.columns()).map(c -> col(c).asc_nulls_first())
+                    .toArray(Column[]::new)).cache());
         }
         Dataset<Row> tests = families.get("subgroup_tests");
+        List<Robustness.Summary> robustness = Robustness.summarise(points(analyses), primary);
+        families.put("robustness", spark.createDataFrame(
+                robustness.stream().map(r -> RowFactory.create(r.values())).toList(),
+                DistributedAnalyses.schema(Robustness.Summary.COLUMNS)));
         long notEstimable = analyses.filter(col("status").notEqual("ok")).count();
         LOG.info("{} analyses and {} family tables computed by {} s", specs.size(), families.size(), seconds(started));
 
@@ -126,11 +142,29 @@ public final class JobRunner {
         families.forEach((name, table) -> familyRows.put(name, table.count()));
         summary.put("family_table_rows", familyRows);
         summary.put("primary", primarySummary(analyses, tests, primary));
+        summary.put("robustness", robustness.stream().map(r -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            Object[] v = r.values();
+            for (int i = 0; i < v.length; i++) {
+                m.put(Robustness.Summary.COLUMNS.get(i).name(), v[i]);
+            }
+            return m;
+        }).toList());
 
         spark.sparkContext().setJobGroup("aepool-publish", "write results", false);
         ResultsPublisher.publish(out, runId, new ResultsPublisher.RunTables(studyCounts, analyses, families, summary));
         LOG.info("published to {} by {} s", out, seconds(started));
-        return new RunOutcome(out, analyses, tests, primary, records.size(), specs.size(), seconds(started));
+        return new RunOutcome(out, analyses, tests, robustness, primary, records.size(), specs.size(), seconds(started));
+    }
+
+    /** The columns of the results the robustness summary reads (aggregates, small enough for the driver). */
+    private static List<Robustness.Point> points(Dataset<Row> analyses) {
+        return analyses.select("analysis_id", "pool", "outcome", "measure", "method", "ci_method", "prediction_interval",
+                "zero_rule", "subset_kind", "subset", "estimate", "ci_low", "ci_high", "status").collectAsList().stream()
+                .map(r -> new Robustness.Point(r.getString(0), r.getString(1), r.getString(2), EffectMeasure.parse(r.getString(3)),
+                        r.getString(4), r.getString(5), r.getString(6), r.getString(7), r.getString(8), r.getString(9),
+                        (Double) r.get(10), (Double) r.get(11), (Double) r.get(12), r.getString(13)))
+                .toList();
     }
 
     private static double seconds(long startedNanos) {
@@ -167,16 +201,21 @@ public final class JobRunner {
         return all;
     }
 
-    private Map<String, Pool> pools() {
+    /**
+     * Pools from the conf. When multi-arm trials are both combined and split, a pool that does not choose
+     * with {@code dose_arms} takes the combined comparisons, so no trial enters one pool twice.
+     */
+    private Map<String, Pool> pools(List<StudyCountsBuilder.MultiArm> modes) {
         Map<String, Pool> pools = new LinkedHashMap<>();
-        if (conf.pools() == null || conf.pools().isEmpty()) {
-            pools.put("all", Pool.everything());
-            return pools;
-        }
-        for (JobConf.PoolConf p : conf.pools()) {
+        List<JobConf.PoolConf> declared = conf.pools() == null || conf.pools().isEmpty()
+                ? List.of(new JobConf.PoolConf("all", Map.of())) : conf.pools();
+        for (JobConf.PoolConf p : declared) {
             Map<String, Set<String>> where = new LinkedHashMap<>();
             if (p.where() != null) {
                 p.where().forEach((k, v) -> where.put(k, new LinkedHashSet<>(v)));
+            }
+            if (modes.size() > 1 && !where.containsKey(StudyCountsBuilder.DOSE_ARMS)) {
+                where.put(StudyCountsBuilder.DOSE_ARMS, Set.of(modes.get(0).label()));
             }
             try {
                 if (pools.put(p.name(), new Pool(p.name(), where)) != null) {
@@ -287,14 +326,22 @@ public final class JobRunner {
         return confDir.resolve(file).normalize().toString();
     }
 
-    private static StudyCountsBuilder.MultiArm parseMultiArm(String value) {
-        if (value == null || value.equals("combine")) {
-            return StudyCountsBuilder.MultiArm.COMBINE;
+    private static List<StudyCountsBuilder.MultiArm> parseMultiArm(List<String> values) {
+        if (values == null || values.isEmpty()) {
+            return List.of(StudyCountsBuilder.MultiArm.COMBINE);
         }
-        if (value.equals("by_dose")) {
-            return StudyCountsBuilder.MultiArm.BY_DOSE;
+        List<StudyCountsBuilder.MultiArm> modes = new ArrayList<>();
+        for (String value : values) {
+            StudyCountsBuilder.MultiArm mode = switch (value) {
+                case "combine" -> StudyCountsBuilder.MultiArm.COMBINE;
+                case "by_dose" -> StudyCountsBuilder.MultiArm.BY_DOSE;
+                default -> throw new ConfException("conf multi_arm: '" + value + "' must be combine or by_dose");
+            };
+            if (!modes.contains(mode)) {
+                modes.add(mode);
+            }
         }
-        throw new ConfException("conf multi_arm: '" + value + "' must be combine or by_dose");
+        return modes;
     }
 
     private static <T> List<T> parseAll(List<String> values, List<String> defaults, Function<String, T> parse) {

@@ -7,13 +7,9 @@ import io.aepool.stats.PredictionInterval;
 import io.aepool.stats.ZeroCellRule;
 
 import java.io.Serializable;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
- * One analysis: a value. Equal specs have equal ids in every run (the id hashes the canonical text),
+ * One analysis: a value. Equal specs have equal ids in every run (the id is the canonical text),
  * which is what lets nightly runs be compared row by row.
  */
 public record AnalysisSpec(String pool, String outcome, EffectMeasure measure, PoolingMethod method,
@@ -39,14 +35,13 @@ public record AnalysisSpec(String pool, String outcome, EffectMeasure measure, P
                 PredictionInterval.parse(p[5]), ZeroCellRule.parse(p[6]), Subset.parse(p[7]));
     }
 
-    /** Stable id: the first 16 hex digits of SHA-256 of the canonical text. */
+    /**
+     * Stable, human-readable id: the canonical text itself, e.g.
+     * {@code synthetic-32|serious_infection|RR|MH|wald-z|t(k-2)|only0:0.5,drop00|loo:SYN-AD-01}.
+     * Equal specs give equal ids in every run, so nightly results compare row by row.
+     */
     public String id() {
-        try {
-            byte[] hash = MessageDigest.getInstance("SHA-256").digest(canonical().getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(hash, 0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required by every Java platform", e);
-        }
+        return canonical();
     }
 
     /** The same analysis on another subset (used to find an analysis's siblings, e.g. its subgroups). */

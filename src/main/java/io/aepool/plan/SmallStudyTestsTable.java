@@ -1,10 +1,14 @@
 package io.aepool.plan;
 
 import io.aepool.stats.BeggTest;
+import io.aepool.stats.EffectMeasure;
 import io.aepool.stats.EggerTest;
+import io.aepool.stats.HarbordTest;
+import io.aepool.stats.PetersTest;
 import io.aepool.stats.SmallStudyTests;
 import io.aepool.stats.StudyCounts;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -12,7 +16,8 @@ import static io.aepool.plan.FamilyTable.num;
 
 /**
  * Small-study effects on the inverse-variance fixed-effect input of each pool, outcome and measure:
- * Egger's regression test and Begg's rank correlation. {@code few_studies} flags k < 10, where the tests
+ * Egger's regression test, Begg's rank correlation, Peters' test (binary measures) and Harbord's score test
+ * (odds ratio). {@code few_studies} flags k < 10, where the tests
  * are too weak to interpret (Sterne et al. 2011); k < 3 is not estimable.
  */
 public record SmallStudyTestsTable() implements FamilyTable {
@@ -39,11 +44,23 @@ public record SmallStudyTestsTable() implements FamilyTable {
         List<StudyCounts> counts = AnalysisRunner.counts(base, pools, studies);
         EggerTest egger = SmallStudyTests.egger(counts, base.measure(), base.zeroRule());
         BeggTest begg = SmallStudyTests.begg(counts, base.measure(), base.zeroRule());
-        return List.of(
+        List<Object[]> rows = new ArrayList<>(List.of(
                 new Object[]{"egger", egger.k(), "t", num(egger.t()), egger.isOk() ? egger.df() : null, num(egger.pValue()),
                         num(base.measure().toNatural(egger.limitEstimate())), String.valueOf(egger.fewerThanTenStudies()),
                         egger.status()},
                 new Object[]{"begg", begg.k(), "kendall_tau", num(begg.kendallTau()), null, num(begg.pValue()), null,
-                        String.valueOf(begg.fewerThanTenStudies()), begg.status()});
+                        String.valueOf(begg.fewerThanTenStudies()), begg.status()}));
+        if (!base.measure().isRate()) {
+            PetersTest peters = SmallStudyTests.peters(counts, base.measure(), base.zeroRule());
+            rows.add(new Object[]{"peters", peters.k(), "t", num(peters.t()), peters.isOk() ? peters.df() : null,
+                    num(peters.pValue()), num(base.measure().toNatural(peters.limitEstimate())),
+                    String.valueOf(peters.fewerThanTenStudies()), peters.status()});
+        }
+        if (base.measure() == EffectMeasure.OR) {
+            HarbordTest harbord = SmallStudyTests.harbord(counts);
+            rows.add(new Object[]{"harbord", harbord.k(), "t", num(harbord.t()), harbord.isOk() ? harbord.df() : null,
+                    num(harbord.pValue()), null, String.valueOf(harbord.fewerThanTenStudies()), harbord.status()});
+        }
+        return rows;
     }
 }

@@ -37,7 +37,8 @@ public final class ResultsPublisher {
         Path staging = target.resolveSibling(target.getFileName() + ".staging-" + runId);
         try {
             Files.createDirectories(staging);
-            tables.analyses().write().mode(SaveMode.ErrorIfExists).parquet(staging.resolve("results").toString());
+            tables.analyses().write().mode(SaveMode.ErrorIfExists).partitionBy("outcome")
+                    .parquet(staging.resolve("results").toString());
             tables.studyCounts().write().mode(SaveMode.ErrorIfExists).parquet(staging.resolve("study_counts").toString());
             writeCsv(staging.resolve("analyses.csv"), tables.analyses());
             writeCsv(staging.resolve("study_counts.csv"), tables.studyCounts());

@@ -36,8 +36,29 @@ public final class Poolers {
         return switch (method) {
             case MH -> new MantelHaenszelPooler(measure, rule);
             case PETO -> new PetoPooler(rule);
+            case CMEL -> new ConditionalLogisticPooler(rule);
             default -> new EffectSizePooler(measure, method, ciMethod, rule, predictionInterval); // IV and random effects
         };
+    }
+
+    /**
+     * The exact conditional logistic (fixed-effect, conditional maximum likelihood) odds ratio on the raw counts
+     * (metafor {@code rma.glmm(measure = "OR", model = "CM.EL", method = "EE")}); see {@link ConditionalLogisticPooler}.
+     * Its Q uses the per-study log odds ratios under {@link ZeroCellRule#DEFAULT}.
+     */
+    public static Pooler conditionalLogistic() {
+        return conditionalLogistic(ZeroCellRule.DEFAULT);
+    }
+
+    /**
+     * The exact conditional logistic odds ratio; the zero-cell rule only affects the per-study log odds ratios of
+     * Cochran's Q and the {@code zeroRule} label (the estimate itself needs no correction).
+     */
+    public static Pooler conditionalLogistic(ZeroCellRule rule) {
+        if (rule == null) {
+            throw new IllegalArgumentException("zero-cell rule must be given");
+        }
+        return new ConditionalLogisticPooler(rule);
     }
 
     /** True when {@link #create} accepts the combination: Peto only for OR, HKSJ only for random-effects methods. */
@@ -48,6 +69,9 @@ public final class Poolers {
     private static String unsupportedReason(EffectMeasure measure, PoolingMethod method, CiMethod ciMethod) {
         if (method == PoolingMethod.PETO && measure != EffectMeasure.OR) {
             return "Peto pooling is defined only for the odds ratio, not " + measure;
+        }
+        if (method == PoolingMethod.CMEL && measure != EffectMeasure.OR) {
+            return "the conditional logistic model is defined only for the odds ratio, not " + measure;
         }
         if (ciMethod == CiMethod.HKSJ && !method.isRandomEffects()) {
             return "the HKSJ interval needs a random-effects method, not " + method;

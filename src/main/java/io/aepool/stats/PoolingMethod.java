@@ -19,7 +19,9 @@ public enum PoolingMethod {
     /** Random effects, Sidik–Jonkman tau². */
     SJ(true),
     /** Random effects, Hedges tau². */
-    HE(true);
+    HE(true),
+    /** Fixed-effect exact conditional logistic regression (metafor rma.glmm model "CM.EL"); odds ratio only. */
+    CMEL(false);
 
     private final boolean randomEffects;
 
@@ -33,10 +35,10 @@ public enum PoolingMethod {
 
     public static PoolingMethod parse(String name) {
         for (PoolingMethod m : values()) {
-            if (m.name().equalsIgnoreCase(name.trim())) {
+            if (m.name().equalsIgnoreCase(name.trim().replace("-", "").replace(".", ""))) {
                 return m;
             }
         }
-        throw new IllegalArgumentException("unknown pooling method '" + name + "' (expected one of MH, IV, PETO, DL, REML, PM, ML, SJ, HE)");
+        throw new IllegalArgumentException("unknown pooling method '" + name + "' (expected one of MH, IV, PETO, DL, REML, PM, ML, SJ, HE, CMEL)");
     }
 }

@@ -7,8 +7,9 @@ import java.util.Map;
 
 /**
  * Tests for small-study effects (funnel-plot asymmetry) on the per-study effects that enter the inverse-variance
- * model: Egger's regression test and Begg's rank correlation test, as metafor's {@code regtest} and
- * {@code ranktest}. Both need at least {@value #MIN_STUDIES} studies; below 10 the result is flagged.
+ * model: Egger's and Peters' regression tests and Begg's rank correlation test, as metafor's {@code regtest} and
+ * {@code ranktest}, and Harbord's score-based test for odds ratios (on the raw counts). All need at least
+ * {@value #MIN_STUDIES} studies; below 10 the result is flagged.
  */
 public final class SmallStudyTests {
 
@@ -76,6 +77,107 @@ public final class SmallStudyTests {
         }
         return new BeggTest(measure, label, k, kt.tau(), kt.pValue(), kt.exact(), k < RECOMMENDED_STUDIES,
                 PooledEstimate.OK);
+    }
+
+    /**
+     * Peters' test (metafor {@code regtest(model = "lm", predictor = "ninv")}) on the inverse-variance input: the
+     * predictor is 1/n with n = nExp + nCtl of the study. Rate measures have no sample size and are not estimable.
+     */
+    public static PetersTest peters(List<StudyCounts> studies, EffectMeasure measure, ZeroCellRule rule) {
+        String label = rule.label();
+        if (measure.isRate()) {
+            return notEstimablePeters(measure, label, 0, "Peters' test needs sample sizes, which " + measure + " data lack");
+        }
+        Input in = Input.of(studies, measure, rule);
+        int k = in.k();
+        if (in.reason() != null) {
+            return notEstimablePeters(measure, label, k, in.reason());
+        }
+        Map<String, StudyCounts> byId = new HashMap<>();
+        for (StudyCounts s : studies) {
+            byId.putIfAbsent(s.studyId(), s);
+        }
+        double[][] x = new double[k][];
+        for (int i = 0; i < k; i++) {
+            StudyCounts s = byId.get(in.effects().get(i).studyId());
+            x[i] = new double[] {1, 1.0 / (s.nExp() + s.nCtl())};
+        }
+        // Peters et al. (2006) in metafor's form: y = b0 + b1/n, weights 1/v, dispersion estimated, t test of b1
+        MixedEffects.Wls fit = MixedEffects.wls(in.y(), in.v(), x, 0);
+        if (fit == null) {
+            return notEstimablePeters(measure, label, k, "all studies have the same sample size");
+        }
+        int df = k - 2;
+        double se = Math.sqrt(fit.rss() / df * fit.xtwxInv()[1][1]);
+        double slope = fit.beta()[1];
+        if (!(se > 0) || !Double.isFinite(se)) {
+            return notEstimablePeters(measure, label, k, "the regression fits the studies exactly");
+        }
+        double t = slope / se;
+        return new PetersTest(measure, label, k, fit.beta()[0], slope, se, t, df, Dist.twoSidedTP(t, df),
+                k < RECOMMENDED_STUDIES, PooledEstimate.OK);
+    }
+
+    /**
+     * Harbord's test for odds ratios (Harbord, Egger & Sterne 2006) on the raw counts: no continuity correction is
+     * needed. Studies with an empty arm or with V = 0 (no events or no non-events in both arms together) are left out.
+     */
+    public static HarbordTest harbord(List<StudyCounts> studies) {
+        List<double[]> zv = new ArrayList<>();
+        for (StudyCounts s : studies) {
+            if (s.nExp() == 0 || s.nCtl() == 0) {
+                continue;
+            }
+            double n1 = s.nExp();
+            double n2 = s.nCtl();
+            double n = n1 + n2;
+            double m1 = s.eventsExp() + s.eventsCtl();
+            // efficient score of the log odds ratio at 0 and its hypergeometric variance (Harbord et al. 2006; Peto)
+            double z = s.eventsExp() - n1 * m1 / n;
+            double v = n1 * n2 * m1 * (n - m1) / (n * n * (n - 1));
+            if (v > 0) {
+                zv.add(new double[] {z, v});
+            }
+        }
+        int k = zv.size();
+        boolean few = k < RECOMMENDED_STUDIES;
+        if (k < MIN_STUDIES) {
+            String reason = k == 0 ? "no study with both events and non-events" : "fewer than " + MIN_STUDIES + " studies";
+            return notEstimableHarbord(k, reason);
+        }
+        double[] y = new double[k];
+        double[][] x = new double[k][];
+        double[] ones = new double[k];
+        for (int i = 0; i < k; i++) {
+            double sv = Math.sqrt(zv.get(i)[1]);
+            // Harbord et al. (2006): Z/√V = α + β·√V + ε, ordinary least squares
+            y[i] = zv.get(i)[0] / sv;
+            x[i] = new double[] {1, sv};
+            ones[i] = 1;
+        }
+        MixedEffects.Wls fit = MixedEffects.wls(y, ones, x, 0);
+        if (fit == null) {
+            return notEstimableHarbord(k, "all studies have the same score variance");
+        }
+        int df = k - 2;
+        double se = Math.sqrt(fit.rss() / df * fit.xtwxInv()[0][0]);
+        if (!(se > 0) || !Double.isFinite(se)) {
+            return notEstimableHarbord(k, "the regression fits the studies exactly");
+        }
+        double t = fit.beta()[0] / se;
+        return new HarbordTest(k, fit.beta()[0], se, fit.beta()[1], t, df, Dist.twoSidedTP(t, df), few,
+                PooledEstimate.OK);
+    }
+
+    private static PetersTest notEstimablePeters(EffectMeasure measure, String label, int k, String reason) {
+        double n = Double.NaN;
+        return new PetersTest(measure, label, k, n, n, n, n, Math.max(k - 2, 0), n, k < RECOMMENDED_STUDIES,
+                "not estimable: " + reason);
+    }
+
+    private static HarbordTest notEstimableHarbord(int k, String reason) {
+        double n = Double.NaN;
+        return new HarbordTest(k, n, n, n, n, Math.max(k - 2, 0), n, k < RECOMMENDED_STUDIES, "not estimable: " + reason);
     }
 
     private static EggerTest notEstimableEgger(EffectMeasure measure, String label, int k, String reason) {

@@ -36,6 +36,17 @@ public final class TrimAndFill {
         }
     }
 
+    /**
+     * Duval and Tweedie's (2000) estimators of the number of missing studies, computed from the signed ranks of the
+     * effects centred on the trimmed estimate.
+     */
+    public enum Estimator {
+        /** L0 = (4·S_r − k(k + 1))/(2k − 1), S_r the sum of the positive ranks (the default, as in metafor). */
+        L0,
+        /** R0 = γ* − 1, γ* the length of the rightmost run of positive ranks (metafor {@code estimator = "R0"}). */
+        R0
+    }
+
     private TrimAndFill() {
     }
 
@@ -59,6 +70,22 @@ public final class TrimAndFill {
      */
     public static TrimAndFillResult of(List<StudyCounts> studies, EffectMeasure measure, PoolingMethod method,
                                        CiMethod ciMethod, ZeroCellRule rule, Side side) {
+        return of(studies, measure, method, ciMethod, rule, side, Estimator.L0);
+    }
+
+    /**
+     * Trim and fill with the chosen estimator of the number of missing studies.
+     *
+     * @param ciMethod  interval of the observed and adjusted models (HKSJ only with random effects)
+     * @param side      the side on which to look for missing studies, or null to estimate it (metafor's rule)
+     * @param estimator L0 or R0; {@code k0Se} of the result is the estimator's standard error
+     * @throws IllegalArgumentException for MH or Peto, or HKSJ with IV
+     */
+    public static TrimAndFillResult of(List<StudyCounts> studies, EffectMeasure measure, PoolingMethod method,
+                                       CiMethod ciMethod, ZeroCellRule rule, Side side, Estimator estimator) {
+        if (estimator == null) {
+            throw new IllegalArgumentException("the trim-and-fill estimator must be given (L0 or R0)");
+        }
         if (!supports(method)) {
             throw new IllegalArgumentException("trim and fill needs the inverse-variance or a random-effects model, not " + method);
         }
@@ -119,19 +146,35 @@ public final class TrimAndFill {
                 centred[i] = y[i] - beta;
             }
             double[] ranks = ranksOfAbsoluteFirst(centred);
-            double sr = 0;
-            for (int i = 0; i < k; i++) {
-                if (centred[i] > 0) {
-                    sr += ranks[i];
+            double estimate;
+            if (estimator == Estimator.R0) {
+                double largestNegative = 0;
+                for (int i = 0; i < k; i++) {
+                    if (centred[i] < 0) {
+                        largestNegative = Math.max(largestNegative, ranks[i]);
+                    }
                 }
+                // Duval & Tweedie (2000) R0 = γ* − 1 = k − (largest rank of a negative centred effect) − 1
+                // (metafor trimfill; with no negative effect γ* = k, where R gives Inf)
+                estimate = k - largestNegative - 1;
+                // standard error of R0: √(2·max(0, R0) + 2) (Duval & Tweedie 2000; metafor trimfill)
+                k0Se = Math.sqrt(2 * Math.max(0, estimate) + 2);
+            } else {
+                double sr = 0;
+                for (int i = 0; i < k; i++) {
+                    if (centred[i] > 0) {
+                        sr += ranks[i];
+                    }
+                }
+                // Duval & Tweedie (2000) L0 = (4·S_r − k(k + 1))/(2k − 1), S_r the Wilcoxon sum of positive ranks
+                double l0 = (4 * sr - k * (k + 1.0)) / (2 * k - 1.0);
+                // variance of S_r given L0 (Duval & Tweedie 2000; metafor trimfill)
+                double varSr = (k * (k + 1.0) * (2 * k + 1) + 10 * l0 * l0 * l0 + 27 * l0 * l0 + 17 * l0
+                        - 18 * k * l0 * l0 - 18 * k * l0 + 6.0 * k * k * l0) / 24;
+                k0Se = Math.max(0, 4 * Math.sqrt(varSr) / (2 * k - 1.0));
+                estimate = l0;
             }
-            // Duval & Tweedie (2000) L0 = (4·S_r − k(k + 1))/(2k − 1), S_r the Wilcoxon sum of positive ranks
-            double l0 = (4 * sr - k * (k + 1.0)) / (2 * k - 1.0);
-            // variance of S_r given L0 (Duval & Tweedie 2000; metafor trimfill)
-            double varSr = (k * (k + 1.0) * (2 * k + 1) + 10 * l0 * l0 * l0 + 27 * l0 * l0 + 17 * l0
-                    - 18 * k * l0 * l0 - 18 * k * l0 + 6.0 * k * k * l0) / 24;
-            k0Se = Math.max(0, 4 * Math.sqrt(varSr) / (2 * k - 1.0));
-            k0 = (int) Math.max(0, Math.rint(l0)); // R round(): half to even
+            k0 = (int) Math.max(0, Math.rint(estimate)); // R round(): half to even
         }
         if (k0 == 0) {
             return new TrimAndFillResult(side, 0, k0Se, List.of(), observed, observed, few, observed.status());

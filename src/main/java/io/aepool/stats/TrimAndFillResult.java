@@ -8,8 +8,8 @@ import java.util.List;
  * refitted to the observed plus filled studies.
  *
  * @param side        the side of the funnel plot on which studies were estimated missing (null when not estimable)
- * @param k0          estimated number of missing studies (L0 estimator, rounded, >= 0); -1 when not estimable
- * @param k0Se        standard error of the unrounded L0 estimate
+ * @param k0          estimated number of missing studies (L0 or R0 estimator, rounded, >= 0); -1 when not estimable
+ * @param k0Se        standard error of the unrounded estimate (L0: Duval & Tweedie's; R0: √(2·max(0, R0) + 2))
  * @param filled      the filled-in studies on the analysis scale; each id is {@code "filled:" + id of the mirrored study}
  * @param observed    the model on the observed studies
  * @param adjusted    the model on the observed plus filled studies ({@code adjusted.k() = observed.k() + k0});

@@ -31,11 +31,11 @@ class AnalysisSpecTest {
     }
 
     @Test
-    void theIdIsAFixedHashOfTheCanonicalText() {
-        // SHA-256("synthetic-32|serious_infection|RR|MH|wald-z|t(k-2)|only0:0.5,drop00|all"), first 8 bytes
-        assertEquals("d8b9b021fe74114c", SPEC.withSubset(Subset.ALL).id());
+    void theIdIsTheReadableCanonicalTextAndDiffersWhenAnyAxisDiffers() {
+        assertEquals("synthetic-32|serious_infection|RR|MH|wald-z|t(k-2)|only0:0.5,drop00|all", SPEC.withSubset(Subset.ALL).id());
         assertEquals(SPEC.id(), AnalysisSpec.parse(SPEC.canonical()).id());
         assertNotEquals(SPEC.id(), SPEC.withSubset(Subset.ALL).id());
+        assertNotEquals(SPEC.id(), SPEC.withMethod(PoolingMethod.IV, CiMethod.WALD_Z).id());
     }
 
     @Test

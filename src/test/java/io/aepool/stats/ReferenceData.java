@@ -28,7 +28,12 @@ final class ReferenceData {
     }
 
     static ReferenceData load(String name) {
-        String resource = "/reference/" + name + ".csv";
+        return load("reference", name);
+    }
+
+    /** A study-level CSV in another test-resource folder, e.g. {@code load("oracle", "sparse10")}. */
+    static ReferenceData load(String folder, String name) {
+        String resource = "/" + folder + "/" + name + ".csv";
         try (InputStream in = ReferenceData.class.getResourceAsStream(resource)) {
             if (in == null) {
                 throw new IllegalStateException("missing test resource " + resource);

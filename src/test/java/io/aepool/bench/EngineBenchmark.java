@@ -1,0 +1,143 @@
+package io.aepool.bench;
+
+import io.aepool.stats.CiMethod;
+import io.aepool.stats.EffectMeasure;
+import io.aepool.stats.PooledEstimate;
+import io.aepool.stats.Pooler;
+import io.aepool.stats.Poolers;
+import io.aepool.stats.PoolingMethod;
+import io.aepool.stats.StudyCounts;
+import io.aepool.stats.ZeroCellRule;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Throughput of the statistics engine on the full analysis grid, single-threaded, without JMH: every measure (RR, OR,
+ * RD) × every pooling method (MH, IV, PETO for OR, DL, REML, PM, ML, SJ, HE) × every interval (wald-z; hksj for random
+ * effects) × every subset (all studies and each leave-one-out), on the 32-trial sample
+ * ({@code bench/sample-32.csv}: study_id,ai,n1i,ci,n2i,year). The same grid is timed in R metafor by
+ * {@code bench/metafor-grid.R}; {@code jobs/bench-engine.sh} runs both.
+ *
+ * <pre>java -cp target/classes:target/test-classes:commons-math3.jar io.aepool.bench.EngineBenchmark
+ *      [csv] [warm-up seconds] [measured seconds]</pre>
+ *
+ * Prints {@code java analyses_per_second=<n>} as its last line.
+ */
+public final class EngineBenchmark {
+
+    private EngineBenchmark() {
+    }
+
+    /** One cell of the grid: a pooler and the label it reports under. */
+    record Config(String label, Pooler pooler) {
+    }
+
+    public static void main(String[] args) throws IOException {
+        Path csv = Path.of(args.length > 0 ? args[0] : "bench/sample-32.csv");
+        double warmUpSeconds = args.length > 1 ? Double.parseDouble(args[1]) : 5;
+        double measureSeconds = args.length > 2 ? Double.parseDouble(args[2]) : 10;
+
+        List<StudyCounts> studies = read(csv);
+        List<Config> grid = grid();
+        List<List<StudyCounts>> subsets = subsets(studies);
+        int perRun = grid.size() * subsets.size();
+
+        int[] notOk = new int[1];
+        double sink = runGrid(grid, subsets, notOk);
+        System.out.printf(Locale.ROOT, "studies=%d configurations=%d subsets=%d analyses_per_grid=%d not_ok=%d%n",
+                studies.size(), grid.size(), subsets.size(), perRun, notOk[0]);
+
+        long warmUpEnd = System.nanoTime() + (long) (warmUpSeconds * 1e9);
+        int warmUpRuns = 0;
+        while (System.nanoTime() < warmUpEnd) {
+            sink += runGrid(grid, subsets, new int[1]);
+            warmUpRuns++;
+        }
+        List<Double> runSeconds = new ArrayList<>();
+        long start = System.nanoTime();
+        long end = start + (long) (measureSeconds * 1e9);
+        do {
+            long t0 = System.nanoTime();
+            sink += runGrid(grid, subsets, new int[1]);
+            runSeconds.add((System.nanoTime() - t0) / 1e9);
+        } while (System.nanoTime() < end);
+        double total = (System.nanoTime() - start) / 1e9;
+        double[] sorted = runSeconds.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        double median = sorted[sorted.length / 2];
+        double throughput = perRun * runSeconds.size() / total;
+        System.out.printf(Locale.ROOT, "warm-up runs=%d measured runs=%d total=%.2fs median grid=%.2fms min grid=%.2fms%n",
+                warmUpRuns, runSeconds.size(), total, median * 1e3, sorted[0] * 1e3);
+        System.out.printf(Locale.ROOT, "(checksum %.6g)%n", sink);
+        System.out.printf(Locale.ROOT, "java analyses_per_second=%.1f%n", throughput);
+    }
+
+    static List<Config> grid() {
+        List<Config> out = new ArrayList<>();
+        for (EffectMeasure measure : List.of(EffectMeasure.RR, EffectMeasure.OR, EffectMeasure.RD)) {
+            for (PoolingMethod method : PoolingMethod.values()) {
+                if (method == PoolingMethod.CMEL) {
+                    continue; // not in the metafor side of the benchmark
+                }
+                for (CiMethod ci : CiMethod.values()) {
+                    if (Poolers.supports(measure, method, ci)) {
+                        out.add(new Config(measure + "/" + method + "/" + ci.label(),
+                                Poolers.create(measure, method, ci, ZeroCellRule.DEFAULT)));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** All studies, then each leave-one-out subset. */
+    static List<List<StudyCounts>> subsets(List<StudyCounts> studies) {
+        List<List<StudyCounts>> out = new ArrayList<>();
+        out.add(studies);
+        for (int i = 0; i < studies.size(); i++) {
+            List<StudyCounts> loo = new ArrayList<>(studies);
+            loo.remove(i);
+            out.add(List.copyOf(loo));
+        }
+        return out;
+    }
+
+    private static double runGrid(List<Config> grid, List<List<StudyCounts>> subsets, int[] notOk) {
+        double sink = 0;
+        for (Config c : grid) {
+            for (List<StudyCounts> s : subsets) {
+                PooledEstimate p = c.pooler().pool(s);
+                if (p.isOk()) {
+                    sink += p.theta();
+                } else {
+                    notOk[0]++;
+                }
+            }
+        }
+        return sink;
+    }
+
+    static List<StudyCounts> read(Path csv) throws IOException {
+        List<String> lines = Files.readAllLines(csv);
+        List<String> header = Arrays.asList(lines.get(0).split(","));
+        int id = header.indexOf("study_id");
+        int ai = header.indexOf("ai");
+        int n1i = header.indexOf("n1i");
+        int ci = header.indexOf("ci");
+        int n2i = header.indexOf("n2i");
+        List<StudyCounts> out = new ArrayList<>();
+        for (String line : lines.subList(1, lines.size())) {
+            if (line.isBlank()) {
+                continue;
+            }
+            String[] f = line.split(",");
+            out.add(StudyCounts.binary(f[id], Long.parseLong(f[ai]), Long.parseLong(f[n1i]), Long.parseLong(f[ci]),
+                    Long.parseLong(f[n2i])));
+        }
+        return out;
+    }
+}
