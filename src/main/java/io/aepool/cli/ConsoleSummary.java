@@ -56,8 +56,9 @@ final class ConsoleSummary {
                 .and(col("ci_method").equalTo(p.ciMethod().label()))
                 .and(col("prediction_interval").equalTo(p.predictionInterval().label()))
                 .and(col("zero_rule").equalTo(p.zeroRule().label()))).collectAsList()) {
-            out.append(String.format(Locale.ROOT, "  subgroups by %-10s Q-between %s on %d df, p = %s  (%s)%n",
-                    t.getString(t.fieldIndex("variable")), fmt(t, "q_between"), t.getInt(t.fieldIndex("df")),
+            out.append(String.format(Locale.ROOT, "  subgroups by %-10s %-8s tau2: Q-between %s on %d df, p = %s  (%s)%n",
+                    t.getString(t.fieldIndex("variable")), t.getString(t.fieldIndex("tau2_model")), fmt(t, "q_between"),
+                    t.getInt(t.fieldIndex("df")),
                     fmt(t, "p_value"), t.getString(t.fieldIndex("status"))));
         }
         for (io.aepool.plan.Robustness.Summary r : run.robustness()) {

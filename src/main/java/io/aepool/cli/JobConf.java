@@ -43,6 +43,7 @@ public record JobConf(Inputs inputs, List<Treatment> treatments,
                            @JsonProperty("zero_rules") List<String> zeroRules,
                            @JsonProperty("leave_one_out") Boolean leaveOneOut, Boolean cumulative,
                            @JsonProperty("leave_subgroup_out") Boolean leaveSubgroupOut, List<String> subgroups,
+                           @JsonProperty("subgroup_tau2") List<String> subgroupTau2,
                            @JsonProperty("meta_regression") List<String> metaRegression) {
     }
 

@@ -241,10 +241,24 @@ public final class JobRunner {
                     Boolean.TRUE.equals(a.cumulative()),
                     Boolean.TRUE.equals(a.leaveSubgroupOut()),
                     a.subgroups() == null ? List.of() : a.subgroups(),
+                    subgroupTau2(a.subgroupTau2()),
                     a.metaRegression() == null ? List.of() : a.metaRegression());
         } catch (IllegalArgumentException e) {
             throw new ConfException("conf analysis: " + e.getMessage());
         }
+    }
+
+    /** Whether subgroup tests also fit one tau² shared by the subgroups ("separate" is always reported). */
+    private static boolean subgroupTau2(List<String> models) {
+        if (models == null || models.isEmpty()) {
+            return false;
+        }
+        for (String m : models) {
+            if (!m.equals("separate") && !m.equals("common")) {
+                throw new ConfException("conf analysis.subgroup_tau2: '" + m + "' must be separate or common");
+            }
+        }
+        return models.contains("common");
     }
 
     private static void checkSubgroupVariables(GridAxes axes, List<StudyRecord> records) {
@@ -298,7 +312,7 @@ public final class JobRunner {
                 .and(col("prediction_interval").equalTo(primary.predictionInterval().label()))
                 .and(col("zero_rule").equalTo(primary.zeroRule().label()))).collectAsList()) {
             Map<String, Object> m = new LinkedHashMap<>();
-            for (String c : List.of("variable", "groups", "q_between", "df", "p_value", "status")) {
+            for (String c : List.of("variable", "tau2_model", "groups", "q_between", "df", "p_value", "status")) {
                 m.put(c, t.get(t.fieldIndex(c)));
             }
             subgroupTests.add(m);

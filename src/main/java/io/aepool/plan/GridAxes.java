@@ -12,14 +12,15 @@ import java.util.List;
 public record GridAxes(List<Pool> pools, List<EffectMeasure> measures, List<PoolingMethod> methods,
                        List<CiMethod> ciMethods, List<PredictionInterval> predictionIntervals,
                        List<ZeroCellRule> zeroRules, boolean leaveOneOut, boolean cumulative,
-                       boolean leaveSubgroupOut, List<String> subgroupVariables, List<String> metaRegressionCovariates) {
+                       boolean leaveSubgroupOut, List<String> subgroupVariables, boolean subgroupCommonTau2,
+                       List<String> metaRegressionCovariates) {
 
     /** The common grid: default prediction interval, no cumulative or leave-subgroup-out, no meta-regression. */
     public static GridAxes of(List<Pool> pools, List<EffectMeasure> measures, List<PoolingMethod> methods,
                               List<CiMethod> ciMethods, List<ZeroCellRule> zeroRules, boolean leaveOneOut,
                               List<String> subgroupVariables) {
         return new GridAxes(pools, measures, methods, ciMethods, List.of(PredictionInterval.DEFAULT), zeroRules,
-                leaveOneOut, false, false, subgroupVariables, List.of());
+                leaveOneOut, false, false, subgroupVariables, false, List.of());
     }
 
     public GridAxes {

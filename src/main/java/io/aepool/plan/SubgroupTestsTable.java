@@ -1,10 +1,13 @@
 package io.aepool.plan;
 
+import io.aepool.stats.MetaRegression;
+import io.aepool.stats.MetaRegressionResult;
 import io.aepool.stats.PooledEstimate;
 import io.aepool.stats.SubgroupTest;
 import io.aepool.stats.SubgroupTests;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -12,13 +15,20 @@ import java.util.TreeSet;
 import static io.aepool.plan.FamilyTable.num;
 
 /**
- * Test for subgroup differences per whole-pool analysis and subgroup variable: each subgroup pooled with
- * the analysis's own method (each with its own tau² for random effects), then Q-between on G − 1 df.
+ * Test for subgroup differences per whole-pool analysis and subgroup variable. {@code separate}: each
+ * subgroup pooled with the analysis's own method (each with its own tau² for random effects), then Q-between
+ * on G − 1 df (RevMan, metafor per-subgroup fits). {@code common} (random effects only, when asked): one tau²
+ * shared by all subgroups, the test being QM of the mixed-effects meta-regression on the subgroup factor
+ * (metafor {@code rma(yi, vi, mods = ~ factor(group))}, R meta {@code tau.common = TRUE}).
  */
-public record SubgroupTestsTable(List<String> variables) implements FamilyTable {
+public record SubgroupTestsTable(List<String> variables, boolean commonTau2) implements FamilyTable {
 
     public SubgroupTestsTable {
         variables = List.copyOf(variables);
+    }
+
+    public SubgroupTestsTable(List<String> variables) {
+        this(variables, false);
     }
 
     @Override
@@ -28,7 +38,8 @@ public record SubgroupTestsTable(List<String> variables) implements FamilyTable 
 
     @Override
     public List<ResultColumn> valueColumns() {
-        return List.of(ResultColumn.text("variable"), ResultColumn.integer("groups"), ResultColumn.number("q_between"),
+        return List.of(ResultColumn.text("variable"), ResultColumn.text("tau2_model"), ResultColumn.integer("groups"),
+                ResultColumn.number("q_between"),
                 ResultColumn.integer("df"), ResultColumn.number("p_value"), ResultColumn.text("status"));
     }
 
@@ -48,7 +59,16 @@ public record SubgroupTestsTable(List<String> variables) implements FamilyTable 
                     .map(v -> AnalysisRunner.run(base.withSubset(Subset.subgroup(variable, v)), pools, studies).pooled())
                     .toList();
             SubgroupTest test = SubgroupTests.of(groups);
-            rows.add(new Object[]{variable, test.groups(), num(test.qBetween()), test.df(), num(test.pValue()), test.status()});
+            rows.add(new Object[]{variable, "separate", test.groups(), num(test.qBetween()), test.df(), num(test.pValue()),
+                    test.status()});
+            if (commonTau2 && base.method().isRandomEffects()) {
+                List<StudyRecord> chosen = base.subset().select(inPool);
+                Map<String, String> level = new HashMap<>();
+                chosen.forEach(st -> level.put(st.comparisonId(), String.valueOf(st.attribute(variable))));
+                MetaRegressionResult r = MetaRegression.categorical(chosen.stream().map(StudyRecord::counts).toList(),
+                        level::get, variable, base.measure(), base.method(), base.zeroRule());
+                rows.add(new Object[]{variable, "common", r.qmDf() + 1, num(r.qm()), r.qmDf(), num(r.qmP()), r.status()});
+            }
         }
         return rows;
     }

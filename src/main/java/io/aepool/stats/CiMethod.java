@@ -5,7 +5,12 @@ public enum CiMethod {
     /** Wald interval with the normal quantile. */
     WALD_Z("wald-z"),
     /** Hartung–Knapp–Sidik–Jonkman: rescaled variance, t(k−1) quantile (random effects only). */
-    HKSJ("hksj");
+    HKSJ("hksj"),
+    /**
+     * HKSJ with the ad hoc variance correction: the scaling factor is truncated at 1, so the interval is never
+     * narrower than Wald's variance with a t(k−1) quantile (Röver, Knapp & Friede 2015; Jackson et al. 2017).
+     */
+    HKSJ_ADHOC("hksj-adhoc");
 
     private final String label;
 
@@ -17,12 +22,17 @@ public enum CiMethod {
         return label;
     }
 
+    /** True for the Hartung–Knapp family, which needs a random-effects model. */
+    public boolean isHartungKnapp() {
+        return this == HKSJ || this == HKSJ_ADHOC;
+    }
+
     public static CiMethod parse(String name) {
         for (CiMethod m : values()) {
             if (m.label.equalsIgnoreCase(name.trim()) || m.name().equalsIgnoreCase(name.trim())) {
                 return m;
             }
         }
-        throw new IllegalArgumentException("unknown interval method '" + name + "' (expected wald-z or hksj)");
+        throw new IllegalArgumentException("unknown interval method '" + name + "' (expected wald-z, hksj or hksj-adhoc)");
     }
 }

@@ -91,6 +91,16 @@ final class Models {
     /** Random-effects model with the method's tau², the chosen interval, prediction interval and Q-profile CI. */
     static PooledEstimate randomEffects(EffectMeasure measure, PoolingMethod method, CiMethod ciMethod,
                                         PredictionInterval predictionInterval, String zeroRule, double[] y, double[] v) {
+        return randomEffects(measure, method, ciMethod, predictionInterval, true, zeroRule, y, v);
+    }
+
+    /**
+     * Random-effects model; {@code heterogeneityIntervals = false} leaves the Q-profile intervals of tau² and I²
+     * out (NaN): they cost a root search each, and leave-one-out or cumulative rows do not need them.
+     */
+    static PooledEstimate randomEffects(EffectMeasure measure, PoolingMethod method, CiMethod ciMethod,
+                                        PredictionInterval predictionInterval, boolean heterogeneityIntervals,
+                                        String zeroRule, double[] y, double[] v) {
         int k = y.length;
         TauSquared.Estimate est = TauSquared.estimate(method, y, v);
         double tau2 = est.tau2();
@@ -121,13 +131,18 @@ final class Models {
         double se;
         double crit;
         double p;
-        if (ciMethod == CiMethod.HKSJ && k > 1) {
+        if (ciMethod.isHartungKnapp() && k > 1) {
             // Hartung & Knapp (2001) / Sidik & Jonkman (2002): se² = Σw*(y − θ)²/((k − 1)Σw*), t(k − 1), no truncation
             double rss = 0;
             for (int i = 0; i < k; i++) {
                 rss += (y[i] - theta) * (y[i] - theta) / (v[i] + tau2);
             }
-            se = Math.sqrt(rss / ((k - 1) * sw));
+            double factor = rss / (k - 1);
+            if (ciMethod == CiMethod.HKSJ_ADHOC) {
+                // ad hoc correction: scaling factor truncated at 1 (Röver, Knapp & Friede 2015)
+                factor = Math.max(1, factor);
+            }
+            se = Math.sqrt(factor / sw);
             crit = Dist.tQuantile(1 - (1 - LEVEL) / 2, k - 1);
             p = Dist.twoSidedTP(theta / se, k - 1);
         } else {
@@ -154,7 +169,7 @@ final class Models {
         double tau2High = Double.NaN;
         double i2Low = Double.NaN;
         double i2High = Double.NaN;
-        if (k > 1) {
+        if (k > 1 && heterogeneityIntervals) {
             QProfile.Interval ci = QProfile.tau2(y, v, tau2, LEVEL);
             tau2Low = ci.low();
             tau2High = ci.high();

@@ -26,6 +26,16 @@ public final class Poolers {
      */
     public static Pooler create(EffectMeasure measure, PoolingMethod method, CiMethod ciMethod, ZeroCellRule rule,
                                 PredictionInterval predictionInterval) {
+        return create(measure, method, ciMethod, rule, predictionInterval, true);
+    }
+
+    /**
+     * As {@link #create(EffectMeasure, PoolingMethod, CiMethod, ZeroCellRule, PredictionInterval)}; with
+     * {@code heterogeneityIntervals = false} random-effects results leave out the Q-profile intervals of tau² and I²
+     * (a root search each), as metafor's leave1out does.
+     */
+    public static Pooler create(EffectMeasure measure, PoolingMethod method, CiMethod ciMethod, ZeroCellRule rule,
+                                PredictionInterval predictionInterval, boolean heterogeneityIntervals) {
         if (measure == null || method == null || ciMethod == null || rule == null || predictionInterval == null) {
             throw new IllegalArgumentException("measure, method, interval method, zero-cell rule and prediction interval must all be given");
         }
@@ -37,7 +47,7 @@ public final class Poolers {
             case MH -> new MantelHaenszelPooler(measure, rule);
             case PETO -> new PetoPooler(rule);
             case CMEL -> new ConditionalLogisticPooler(rule);
-            default -> new EffectSizePooler(measure, method, ciMethod, rule, predictionInterval); // IV and random effects
+            default -> new EffectSizePooler(measure, method, ciMethod, rule, predictionInterval, heterogeneityIntervals); // IV and random effects
         };
     }
 
@@ -73,7 +83,7 @@ public final class Poolers {
         if (method == PoolingMethod.CMEL && measure != EffectMeasure.OR) {
             return "the conditional logistic model is defined only for the odds ratio, not " + measure;
         }
-        if (ciMethod == CiMethod.HKSJ && !method.isRandomEffects()) {
+        if (ciMethod.isHartungKnapp() && !method.isRandomEffects()) {
             return "the HKSJ interval needs a random-effects method, not " + method;
         }
         return null;
@@ -99,14 +109,16 @@ public final class Poolers {
         private final CiMethod ciMethod;
         private final ZeroCellRule rule;
         private final PredictionInterval predictionInterval;
+        private final boolean heterogeneityIntervals;
 
         EffectSizePooler(EffectMeasure measure, PoolingMethod method, CiMethod ciMethod, ZeroCellRule rule,
-                         PredictionInterval predictionInterval) {
+                         PredictionInterval predictionInterval, boolean heterogeneityIntervals) {
             this.measure = measure;
             this.method = method;
             this.ciMethod = ciMethod;
             this.rule = rule;
             this.predictionInterval = predictionInterval;
+            this.heterogeneityIntervals = heterogeneityIntervals;
         }
 
         @Override
@@ -135,7 +147,7 @@ public final class Poolers {
             if (method == PoolingMethod.IV) {
                 return Models.inverseVariance(measure, rule.label(), y, v);
             }
-            return Models.randomEffects(measure, method, ciMethod, predictionInterval, rule.label(), y, v);
+            return Models.randomEffects(measure, method, ciMethod, predictionInterval, heterogeneityIntervals, rule.label(), y, v);
         }
     }
 

@@ -43,7 +43,7 @@ class DistributedAnalysesTest {
     static final GridAxes AXES = new GridAxes(List.of(Pool.everything()), List.of(EffectMeasure.RR, EffectMeasure.OR, EffectMeasure.RD),
             List.of(PoolingMethod.MH, PoolingMethod.IV, PoolingMethod.DL, PoolingMethod.REML, PoolingMethod.PETO),
             List.of(CiMethod.WALD_Z, CiMethod.HKSJ), List.of(PredictionInterval.DEFAULT, PredictionInterval.Z),
-            List.of(ZeroCellRule.DEFAULT, ZeroCellRule.parse("all:0.5,keep00")), true, true, true, List.of("group"), List.of());
+            List.of(ZeroCellRule.DEFAULT, ZeroCellRule.parse("all:0.5,keep00")), true, true, true, List.of("group"), true, List.of());
 
     @Test
     void distributedAnalysesEqualDriverSideResults(SparkSession spark) {

@@ -54,7 +54,7 @@ class AnalysisGridTest {
     void cumulativeAndLeaveSubgroupOutSubsetsFollowTheAxes() {
         GridAxes axes = new GridAxes(List.of(Pool.everything()), List.of(EffectMeasure.RR), List.of(PoolingMethod.MH),
                 List.of(CiMethod.WALD_Z), List.of(PredictionInterval.DEFAULT), List.of(ZeroCellRule.DEFAULT),
-                false, true, true, List.of("condition"), List.of());
+                false, true, true, List.of("condition"), false, List.of());
         List<String> subsets = AnalysisGrid.expand(axes, STUDIES).stream().map(s -> s.subset().label()).toList();
         assertEquals(List.of("all", "subgroup:condition=psoriasis", "subgroup:condition=vitiligo",
                 "lso:condition=psoriasis", "lso:condition=vitiligo", "cum:A", "cum:B", "cum:C", "cum:D"), subsets);
