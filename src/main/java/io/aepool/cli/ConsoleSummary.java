@@ -26,10 +26,10 @@ final class ConsoleSummary {
                 .and(col("measure").equalTo(p.measure().name())).and(col("zero_rule").equalTo(p.zeroRule().label()))
                 .and(col("prediction_interval").equalTo(p.predictionInterval().label()))
                 .and(col("subset").equalTo("all"))).collectAsList();
-        out.append(String.format(Locale.ROOT, "  %-6s %-7s %4s %13s %13s %9s %22s %9s %7s %8s %s%n",
+        out.append(String.format(Locale.ROOT, "  %-6s %-10s %4s %13s %13s %9s %22s %9s %7s %8s %s%n",
                 "method", "ci", "k", "events exp", "events ctl", p.measure(), "95% CI", "p", "I2", "tau2", "status"));
         for (Row r : methods) {
-            out.append(String.format(Locale.ROOT, "%s %-6s %-7s %4d %13s %13s %9s %22s %9s %7s %8s %s%n",
+            out.append(String.format(Locale.ROOT, "%s %-6s %-10s %4d %13s %13s %9s %22s %9s %7s %8s %s%n",
                     r.getString(r.fieldIndex("analysis_id")).equals(p.id()) ? "*" : " ",
                     r.getString(r.fieldIndex("method")), r.getString(r.fieldIndex("ci_method")),
                     r.getInt(r.fieldIndex("k")),
