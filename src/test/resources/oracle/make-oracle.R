@@ -125,3 +125,18 @@ write(list(bcg = cm(bcg), li2007 = cm(li), hine1989 = cm(hine), sparse10 = cm(sp
 
 cat("R", R.version$major, ".", R.version$minor, ", metafor ", as.character(packageVersion("metafor")),
     ", BiasedUrn ", as.character(packageVersion("BiasedUrn")), "\n", sep = "")
+
+# Subgroups sharing one tau²: per-subgroup estimates are the coefficients of the no-intercept model on the
+# subgroup factor (R meta tau.common = TRUE); QM of the model with intercept is the test (metareg.json).
+common <- list()
+for (measure in c("RR", "OR")) {
+  e <- es(bcg, measure)
+  for (method in c("DL", "REML")) {
+    m <- rma(yi, vi, mods = ~ factor(group) - 1, data = e, method = method)
+    common[[paste("bcg", measure, method, sep = "/")]] <- list(
+      groups = sub("factor\\(group\\)", "", rownames(m$beta)), tau2 = m$tau2,
+      estimate = as.vector(m$beta), se = m$se, pval = m$pval, ci_lb = m$ci.lb, ci_ub = m$ci.ub,
+      k = as.vector(table(e$group)[sub("factor\\(group\\)", "", rownames(m$beta))]))
+  }
+}
+write(common, "subgroup-common-tau2.json")

@@ -81,7 +81,9 @@ public final class AnalysisGrid {
 
     /** The family tables the axes ask for; each runs over its own base analyses. */
     public static List<FamilyTable> familyTables(GridAxes axes) {
-        return List.of(new SubgroupTestsTable(axes.subgroupVariables(), axes.subgroupCommonTau2()), new SmallStudyTestsTable(), new TrimAndFillTable(),
+        return List.of(new SubgroupTestsTable(axes.subgroupVariables(), axes.subgroupCommonTau2()),
+                new SubgroupCommonTau2Table(axes.subgroupVariables(), axes.subgroupCommonTau2()),
+                new SmallStudyTestsTable(), new TrimAndFillTable(),
                 new FunnelTable(), new InfluenceTable(), new MetaRegressionTable(axes.metaRegressionCovariates()));
     }
 }

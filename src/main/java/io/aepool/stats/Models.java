@@ -101,10 +101,20 @@ final class Models {
     static PooledEstimate randomEffects(EffectMeasure measure, PoolingMethod method, CiMethod ciMethod,
                                         PredictionInterval predictionInterval, boolean heterogeneityIntervals,
                                         String zeroRule, double[] y, double[] v) {
-        int k = y.length;
         TauSquared.Estimate est = TauSquared.estimate(method, y, v);
-        double tau2 = est.tau2();
         String status = est.converged() ? PooledEstimate.OK : "not converged: " + est.failure();
+        return withTau2(measure, method, ciMethod, predictionInterval, heterogeneityIntervals, zeroRule, y, v,
+                est.tau2(), status);
+    }
+
+    /**
+     * Random-effects pooling with a tau² given from outside (e.g. one tau² shared by subgroups, estimated by the
+     * mixed-effects model on the subgroup factor): weights 1/(v + tau²), everything else as above.
+     */
+    static PooledEstimate withTau2(EffectMeasure measure, PoolingMethod method, CiMethod ciMethod,
+                                   PredictionInterval predictionInterval, boolean heterogeneityIntervals,
+                                   String zeroRule, double[] y, double[] v, double tau2, String status) {
+        int k = y.length;
         if (Double.isNaN(tau2)) {
             return new PooledEstimate(measure, method, ciMethod, zeroRule, k, Double.NaN, Double.NaN, Double.NaN,
                     Double.NaN, Double.NaN, Double.NaN, Math.max(k - 1, 0), Double.NaN, Double.NaN, Double.NaN, Double.NaN,

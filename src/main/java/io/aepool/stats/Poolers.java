@@ -71,6 +71,35 @@ public final class Poolers {
         return new ConditionalLogisticPooler(rule);
     }
 
+    /**
+     * Random-effects pooling with a given tau² (weights 1/(v + tau²), Wald-z interval, no prediction or Q-profile
+     * interval): the per-subgroup estimates of a model whose subgroups share one tau² (metafor's estimates from
+     * {@code rma(yi, vi, mods = ~ factor(group) - 1)}, R meta {@code tau.common = TRUE}).
+     *
+     * @param method the random-effects method that estimated tau² (reported in the result)
+     */
+    public static Pooler givenTau2(EffectMeasure measure, PoolingMethod method, double tau2, ZeroCellRule rule) {
+        if (!method.isRandomEffects() || !(tau2 >= 0)) {
+            throw new IllegalArgumentException("a given tau² needs a random-effects method and tau² >= 0, not "
+                    + method + " and " + tau2);
+        }
+        return studies -> {
+            String missing = missingPersonTime(studies, measure);
+            if (missing != null) {
+                return PooledEstimate.notEstimable(measure, method, CiMethod.WALD_Z, rule.label(), 0, missing);
+            }
+            List<EffectSize> usable = EffectSizes.all(studies, measure, rule).stream().filter(EffectSize::isUsable).toList();
+            if (usable.isEmpty()) {
+                return PooledEstimate.notEstimable(measure, method, CiMethod.WALD_Z, rule.label(), 0,
+                        noStudiesReason(studies.size(), 0));
+            }
+            double[] y = usable.stream().mapToDouble(EffectSize::yi).toArray();
+            double[] v = usable.stream().mapToDouble(EffectSize::vi).toArray();
+            return Models.withTau2(measure, method, CiMethod.WALD_Z, PredictionInterval.DEFAULT, false, rule.label(),
+                    y, v, tau2, PooledEstimate.OK);
+        };
+    }
+
     /** True when {@link #create} accepts the combination: Peto only for OR, HKSJ only for random-effects methods. */
     public static boolean supports(EffectMeasure measure, PoolingMethod method, CiMethod ciMethod) {
         return unsupportedReason(measure, method, ciMethod) == null;

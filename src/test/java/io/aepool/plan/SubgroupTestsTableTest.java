@@ -67,4 +67,30 @@ class SubgroupTestsTableTest {
         double q = ref.get("q_between").asDouble();
         assertEquals(q, (Double) rows.get(0)[3], 1e-6 * q);
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"RR/DL", "RR/REML", "OR/DL", "OR/REML"})
+    void subgroupEstimatesWithACommonTau2AreMetaforsNoInterceptModel(String key) throws IOException {
+        JsonNode oracle = new ObjectMapper().readTree(Path.of("src/test/resources/oracle/subgroup-common-tau2.json").toFile())
+                .get("bcg/" + key);
+        String[] mm = key.split("/");
+        AnalysisSpec base = new AnalysisSpec("all", "tb", EffectMeasure.parse(mm[0]), PoolingMethod.parse(mm[1]),
+                CiMethod.WALD_Z, PredictionInterval.DEFAULT, ZeroCellRule.DEFAULT, Subset.ALL);
+        List<Object[]> rows = new SubgroupCommonTau2Table(List.of("group"), true).rows(base, Map.of("all", Pool.everything()), bcg());
+        assertEquals(3, rows.size());
+        for (int g = 0; g < 3; g++) {
+            Object[] r = rows.get(g);
+            assertEquals(oracle.get("groups").get(g).asText(), r[1]);
+            assertEquals(oracle.get("k").get(g).asInt(), r[2]);
+            near(key + " estimate", oracle.get("estimate").get(g).asDouble(), (Double) r[6]);
+            near(key + " se", oracle.get("se").get(g).asDouble(), (Double) r[7]);
+            near(key + " p", oracle.get("pval").get(g).asDouble(), (Double) r[8]);
+            near(key + " ci_low", Math.exp(oracle.get("ci_lb").get(g).asDouble()), (Double) r[4]);
+            near(key + " tau2", oracle.get("tau2").asDouble(), (Double) r[9]);
+        }
+    }
+
+    private static void near(String what, double expected, double actual) {
+        assertEquals(expected, actual, 1e-6 * Math.abs(expected), what);
+    }
 }
