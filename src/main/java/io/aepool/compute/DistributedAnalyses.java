@@ -75,9 +75,14 @@ public final class DistributedAnalyses {
         return JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(StudyTable.of(pools, studies));
     }
 
+    /** Spark conf key overriding how many partitions the specs are spread over. */
+    public static final String PARTITIONS_KEY = "spark.aepool.analysisPartitions";
+
     // A few partitions per core keeps tasks balanced without drowning small grids in task overhead.
     private static Dataset<String> distribute(SparkSession spark, List<String> texts) {
-        int slices = Math.max(1, Math.min(texts.size(), spark.sparkContext().defaultParallelism() * 4));
+        String configured = spark.conf().get(PARTITIONS_KEY, "");
+        int wanted = configured.isBlank() ? spark.sparkContext().defaultParallelism() * 4 : Integer.parseInt(configured.trim());
+        int slices = Math.max(1, Math.min(texts.size(), wanted));
         return spark.createDataset(texts, Encoders.STRING()).repartition(slices);
     }
 

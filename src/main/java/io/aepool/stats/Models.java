@@ -115,6 +115,11 @@ final class Models {
                                    PredictionInterval predictionInterval, boolean heterogeneityIntervals,
                                    String zeroRule, double[] y, double[] v, double tau2, String status) {
         int k = y.length;
+        if (ciMethod.isHartungKnapp() && k < 2) {
+            // t with k − 1 = 0 df does not exist: say so rather than fall back to z under the HKSJ label
+            return PooledEstimate.notEstimable(measure, method, ciMethod, zeroRule, k,
+                    "the Hartung-Knapp interval needs at least 2 studies");
+        }
         if (Double.isNaN(tau2)) {
             return new PooledEstimate(measure, method, ciMethod, zeroRule, k, Double.NaN, Double.NaN, Double.NaN,
                     Double.NaN, Double.NaN, Double.NaN, Math.max(k - 1, 0), Double.NaN, Double.NaN, Double.NaN, Double.NaN,

@@ -90,7 +90,7 @@ class PoolersTest {
 
     @Test
     void randomEffectsOfOneStudyHasTauSquaredZeroAndTheStudysOwnSe() {
-        PooledEstimate e = Poolers.create(EffectMeasure.OR, PoolingMethod.REML, CiMethod.HKSJ, RULE)
+        PooledEstimate e = Poolers.create(EffectMeasure.OR, PoolingMethod.REML, CiMethod.WALD_Z, RULE)
                 .pool(List.of(StudyCounts.binary("s", 10, 100, 20, 100)));
         assertTrue(e.isOk(), e.status());
         assertEquals(1, e.k());
@@ -100,6 +100,16 @@ class PoolersTest {
         assertEquals(Math.log(10.0 * 80 / (90.0 * 20)), e.theta(), 1e-12);
         assertEquals(Math.sqrt(1 / 10.0 + 1 / 90.0 + 1 / 20.0 + 1 / 80.0), e.se(), 1e-12);
         assertTrue(Double.isNaN(e.tau2CiLow()));
+    }
+
+    @Test
+    void hartungKnappOfOneStudyIsNotEstimableRatherThanAWaldIntervalUnderItsName() {
+        for (CiMethod ci : List.of(CiMethod.HKSJ, CiMethod.HKSJ_ADHOC)) {
+            PooledEstimate e = Poolers.create(EffectMeasure.OR, PoolingMethod.REML, ci, RULE)
+                    .pool(List.of(StudyCounts.binary("s", 10, 100, 20, 100)));
+            assertEquals("not estimable: the Hartung-Knapp interval needs at least 2 studies", e.status());
+            assertEquals(1, e.k());
+        }
     }
 
     @Test
