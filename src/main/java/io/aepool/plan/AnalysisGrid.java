@@ -83,7 +83,7 @@ public final class AnalysisGrid {
     public static List<FamilyTable> familyTables(GridAxes axes) {
         return List.of(new SubgroupTestsTable(axes.subgroupVariables(), axes.subgroupCommonTau2()),
                 new SubgroupCommonTau2Table(axes.subgroupVariables(), axes.subgroupCommonTau2()),
-                new SmallStudyTestsTable(), new TrimAndFillTable(),
+                new ForestTable(axes.subgroupVariables()), new SmallStudyTestsTable(), new TrimAndFillTable(),
                 new FunnelTable(), new InfluenceTable(), new MetaRegressionTable(axes.metaRegressionCovariates()));
     }
 }
