@@ -21,7 +21,7 @@ if [[ ${#ARGS[@]} -eq 0 ]]; then
 fi
 
 # shellcheck disable=SC2086
-exec java ${JAVA_OPTS:--Xmx2g} $OPENS -Dlog4j2.configurationFile="$PWD/conf/log4j2.properties" \
+exec java ${JAVA_OPTS:--Xmx2g} -Djava.awt.headless=true $OPENS -Dlog4j2.configurationFile="$PWD/conf/log4j2.properties" \
   -cp "$(cat "$CP_FILE")" org.apache.spark.deploy.SparkSubmit \
   --master "${SPARK_MASTER:-local[*]}" \
   --conf spark.ui.enabled=false \

@@ -43,6 +43,14 @@ class ArchitectureTest {
     }
 
     @Test
+    void theReportReadsResultsTablesAndComputesNoStatistics() {
+        classes().that().resideInAPackage("io.aepool.report..")
+                .should().onlyDependOnClassesThat().resideInAnyPackage("java..", "javax..", "io.aepool.report..",
+                        "org.jfree.svg..", "com.github.mustachejava..", "org.apache.commons.csv..", "com.fasterxml.jackson..")
+                .check(main);
+    }
+
+    @Test
     void onlyTheCliSeesEveryStage() {
         noClasses().that().resideOutsideOfPackages("io.aepool.cli..")
                 .should().dependOnClassesThat().resideInAPackage("io.aepool.cli..")

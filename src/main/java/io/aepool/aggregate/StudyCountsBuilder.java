@@ -1,10 +1,12 @@
 package io.aepool.aggregate;
 
 import io.aepool.ingest.Rule;
-import io.aepool.ingest.ValidatedTable;
+import io.aepool.ingest.Validation;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.expressions.WindowSpec;
 import org.apache.spark.sql.types.DataTypes;
 
 import java.util.ArrayList;
@@ -14,7 +16,6 @@ import static org.apache.spark.sql.functions.array_join;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_set;
 import static org.apache.spark.sql.functions.concat_ws;
-import static org.apache.spark.sql.functions.countDistinct;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
@@ -52,7 +53,15 @@ public final class StudyCountsBuilder {
     }
 
     public static Dataset<Row> build(Dataset<Row> arms, Dataset<Row> studies, MultiArm mode) {
-        checkEveryStudyHasBothRoles(arms);
+        return build(arms, studies, mode, Validation.failFast());
+    }
+
+    /**
+     * @param validation a study left without an experimental or a control arm (for an outcome) has its remaining
+     *                   arms rejected or stops the run, as the validation says for those rules
+     */
+    public static Dataset<Row> build(Dataset<Row> arms, Dataset<Row> studies, MultiArm mode, Validation validation) {
+        arms = completeStudies(arms, validation);
         Column exp = col("role").equalTo("experimental");
         Column ctl = col("role").equalTo("control");
 
@@ -100,18 +109,21 @@ public final class StudyCountsBuilder {
         return when(sum(when(col(column).isNull(), 1).otherwise(0)).equalTo(0), sum(column));
     }
 
-    private static void checkEveryStudyHasBothRoles(Dataset<Row> arms) {
-        Dataset<Row> perStudy = arms.groupBy("study_id", "outcome").agg(
-                sum(when(col("role").equalTo("experimental"), 1).otherwise(0)).as("__exp_arms"),
-                sum(when(col("role").equalTo("control"), 1).otherwise(0)).as("__ctl_arms"),
-                countDistinct("origin").as("__origins"),
-                min("origin").as("origin"),
-                max("origin").as("__origin_other"),
-                min("role").as("role"));
-        ValidatedTable.check(perStudy, "arm-level inputs (the file is the key's origin)", List.of(
-                new Rule("role", "study has no experimental arm for this outcome", col("__exp_arms").equalTo(0)),
-                new Rule("role", "study has no control arm for this outcome", col("__ctl_arms").equalTo(0)),
-                new Rule("__origin_other", "study comes from more than one input file", col("__origins").gt(1))),
+    /** Checks that every study has both roles (per outcome) and comes from one file; returns the complete ones. */
+    public static Dataset<Row> completeStudies(Dataset<Row> arms, Validation validation) {
+        WindowSpec study = Window.partitionBy("study_id", "outcome");
+        Dataset<Row> flagged = arms
+                .withColumn("__exp_arms", sum(when(col("role").equalTo("experimental"), 1).otherwise(0)).over(study))
+                .withColumn("__ctl_arms", sum(when(col("role").equalTo("control"), 1).otherwise(0)).over(study))
+                .withColumn("__origin_first", min("origin").over(Window.partitionBy("study_id")))
+                .withColumn("__origin_last", max("origin").over(Window.partitionBy("study_id")));
+        Dataset<Row> complete = validation.check(flagged, col("origin"), "arm-level inputs (the file is the key's origin)",
+                List.of(
+                        new Rule("role", "study has no experimental arm for this outcome", col("__exp_arms").equalTo(0)),
+                        new Rule("role", "study has no control arm for this outcome", col("__ctl_arms").equalTo(0)),
+                        Rule.structural("__origin_last", "study comes from more than one input file",
+                                col("__origin_first").notEqual(col("__origin_last")))),
                 List.of("study_id", "outcome", "origin"));
+        return complete.drop("__exp_arms", "__ctl_arms", "__origin_first", "__origin_last");
     }
 }

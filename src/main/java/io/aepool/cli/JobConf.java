@@ -20,7 +20,15 @@ import java.util.stream.Collectors;
  */
 public record JobConf(Inputs inputs, List<Treatment> treatments,
                       @JsonProperty("multi_arm") List<String> multiArm,
-                      List<Outcome> outcomes, List<PoolConf> pools, Analysis analysis, Primary primary) {
+                      List<Outcome> outcomes, List<PoolConf> pools, Analysis analysis, Primary primary,
+                      ValidationConf validation) {
+
+    /**
+     * What to do with broken rules: {@code row_level} (fatal or quarantine, default quarantine) for every
+     * row-level rule, and {@code rules} by rule id (e.g. {@code events.events_must_not_exceed_n: fatal}).
+     */
+    public record ValidationConf(@JsonProperty("row_level") String rowLevel, Map<String, String> rules) {
+    }
 
     public record Inputs(List<String> studies, @JsonProperty("arm_counts") List<String> armCounts, List<AdamPair> adam) {
     }

@@ -10,6 +10,7 @@ import io.aepool.compute.StudyRecords;
 import io.aepool.ingest.AdamReader;
 import io.aepool.ingest.ArmCountsReader;
 import io.aepool.ingest.StudiesReader;
+import io.aepool.ingest.Validation;
 import io.aepool.plan.AnalysisGrid;
 import io.aepool.plan.AnalysisSpec;
 import io.aepool.plan.GridAxes;
@@ -19,6 +20,7 @@ import io.aepool.plan.StudyRecord;
 import io.aepool.plan.Subset;
 import io.aepool.plan.FamilyTable;
 import io.aepool.publish.ResultsPublisher;
+import io.aepool.report.ReportWriter;
 import io.aepool.stats.CiMethod;
 import io.aepool.stats.EffectMeasure;
 import io.aepool.stats.PoolingMethod;
@@ -81,15 +83,18 @@ public final class JobRunner {
                 + UUID.randomUUID().toString().substring(0, 8);
 
         spark.sparkContext().setJobGroup("aepool-ingest", "read and validate inputs", false);
+        Validation validation = validation();
         Dataset<Row> studies = StudiesReader.readAll(spark,
-                conf.inputs().studies().stream().map(this::resolve).toList()).cache();
+                conf.inputs().studies().stream().map(this::resolve).toList(), validation).cache();
         LOG.info("study table read and validated in {} s", seconds(started));
         // cached: validation and the study-count build both read the arm table
-        Dataset<Row> arms = readArms(studies).cache();
+        Dataset<Row> arms = readArms(studies, validation).cache();
         LOG.info("arm-level inputs read and validated by {} s", seconds(started));
 
         spark.sparkContext().setJobGroup("aepool-aggregate", "arm counts to study counts", false);
         List<StudyCountsBuilder.MultiArm> modes = parseMultiArm(conf.multiArm());
+        // incomplete studies are rejected once, here; each arm-handling mode then builds from complete studies
+        arms = StudyCountsBuilder.completeStudies(arms, validation).cache();
         Dataset<Row> studyCounts = null;
         for (StudyCountsBuilder.MultiArm mode : modes) {
             Dataset<Row> one = StudyCountsBuilder.build(arms, studies, mode);
@@ -121,6 +126,7 @@ public final class JobRunner {
         }
         Dataset<Row> tests = families.get("subgroup_tests");
         List<Robustness.Summary> robustness = Robustness.summarise(points(analyses), primary);
+        families.put("rejects", validation.rejects(spark).orderBy("file", "rule", "row_key", "value"));
         families.put("robustness", spark.createDataFrame(
                 robustness.stream().map(r -> RowFactory.create(r.values())).toList(),
                 DistributedAnalyses.schema(Robustness.Summary.COLUMNS)));
@@ -133,6 +139,8 @@ public final class JobRunner {
         summary.put("finished_at", Instant.now().toString());
         summary.put("conf", confFile.toString());
         summary.put("inputs", inputFiles());
+        summary.put("input_rows", validation.accounting());
+        summary.put("rejected_rows_by_rule", new java.util.TreeMap<>(validation.rejectedByRule()));
         summary.put("comparisons", records.size());
         summary.put("outcomes", new TreeSet<>(records.stream().map(StudyRecord::outcome).toList()));
         summary.put("pools", new ArrayList<>(pools.keySet()));
@@ -152,7 +160,8 @@ public final class JobRunner {
         }).toList());
 
         spark.sparkContext().setJobGroup("aepool-publish", "write results", false);
-        ResultsPublisher.publish(out, runId, new ResultsPublisher.RunTables(studyCounts, analyses, families, summary));
+        ResultsPublisher.publish(out, runId, new ResultsPublisher.RunTables(studyCounts, analyses, families, summary),
+                ReportWriter::write);
         LOG.info("published to {} by {} s", out, seconds(started));
         return new RunOutcome(out, analyses, tests, robustness, primary, records.size(), specs.size(), seconds(started));
     }
@@ -171,12 +180,29 @@ public final class JobRunner {
         return Math.round((System.nanoTime() - startedNanos) / 1e8) / 10.0;
     }
 
-    private Dataset<Row> readArms(Dataset<Row> studies) {
+    private Validation validation() {
+        JobConf.ValidationConf v = conf.validation();
+        if (v == null) {
+            return Validation.defaults();
+        }
+        try {
+            Map<String, Validation.Action> perRule = new LinkedHashMap<>();
+            if (v.rules() != null) {
+                v.rules().forEach((id, action) -> perRule.put(id, Validation.parseAction(action)));
+            }
+            return new Validation(v.rowLevel() == null ? Validation.Action.QUARANTINE : Validation.parseAction(v.rowLevel()),
+                    perRule);
+        } catch (IllegalArgumentException e) {
+            throw new ConfException("conf validation: " + e.getMessage());
+        }
+    }
+
+    private Dataset<Row> readArms(Dataset<Row> studies, Validation validation) {
         List<Dataset<Row>> parts = new ArrayList<>();
         if (conf.inputs().armCounts() != null) {
             for (String f : conf.inputs().armCounts()) {
                 String file = resolve(f);
-                parts.add(ArmTable.fromPublished(ArmCountsReader.read(spark, file, studies), file));
+                parts.add(ArmTable.fromPublished(ArmCountsReader.read(spark, file, studies, validation), file));
             }
         }
         if (conf.inputs().adam() != null) {
@@ -189,8 +215,8 @@ public final class JobRunner {
                     .toList();
             for (JobConf.AdamPair pair : conf.inputs().adam()) {
                 String adslFile = resolve(pair.adsl());
-                Dataset<Row> adsl = AdamReader.readSubjects(spark, adslFile, studies, known);
-                Dataset<Row> adae = AdamReader.readEvents(spark, resolve(pair.adae()));
+                Dataset<Row> adsl = AdamReader.readSubjects(spark, adslFile, studies, known, validation).cache();
+                Dataset<Row> adae = AdamReader.readEvents(spark, resolve(pair.adae()), adsl, validation);
                 parts.add(SubjectAggregator.aggregate(spark, adsl, adae, treatments, outcomes, adslFile));
             }
         }

@@ -32,13 +32,13 @@ public final class ArmCountsReader {
     }
 
     /** Reads and validates; {@code studies} is the validated study table every study_id must appear in. */
-    public static Dataset<Row> read(SparkSession spark, String file, Dataset<Row> studies) {
-        Dataset<Row> arms = ValidatedTable.read(spark, file, COLUMNS, KEY, false);
+    public static Dataset<Row> read(SparkSession spark, String file, Dataset<Row> studies, Validation validation) {
+        Dataset<Row> arms = ValidatedTable.read(spark, file, COLUMNS, KEY, false, validation);
         Dataset<Row> known = studies.select(col("study_id").as("__known"));
         Dataset<Row> checked = arms
                 .join(known, arms.col("study_id").equalTo(known.col("__known")), "left")
                 .withColumn("__dupes", count(lit(1)).over(Window.partitionBy("study_id", "arm_id", "outcome")));
-        ValidatedTable.check(checked, file, List.of(
+        return validation.check(checked, file, List.of(
                 new Rule("role", "role must be experimental or control",
                         col("role").isin("experimental", "control").unary_$bang()),
                 new Rule("n", "n must be > 0", col("n").leq(0)),
@@ -47,7 +47,7 @@ public final class ArmCountsReader {
                 new Rule("person_years", "person_years must be > 0 when given", col("person_years").leq(0)),
                 new Rule("dose_mg", "dose_mg must be >= 0 when given", col("dose_mg").lt(0)),
                 new Rule("study_id", "study is not in the studies table", col("__known").isNull()),
-                new Rule("arm_id", "study_id, arm_id, outcome must be unique", col("__dupes").gt(1))), KEY);
-        return arms;
+                new Rule("arm_id", "study_id, arm_id, outcome must be unique", col("__dupes").gt(1))), KEY)
+                .select(ValidatedTable.columns(arms));
     }
 }

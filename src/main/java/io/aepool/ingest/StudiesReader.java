@@ -36,29 +36,28 @@ public final class StudiesReader {
      * Reads several study tables (one per source, say) as one; a study_id must be unique across all of them.
      * Attribute columns missing from one file are empty for its studies.
      */
-    public static Dataset<Row> readAll(SparkSession spark, List<String> files) {
+    public static Dataset<Row> readAll(SparkSession spark, List<String> files, Validation validation) {
         Dataset<Row> all = null;
         for (String file : files) {
-            Dataset<Row> one = read(spark, file);
+            Dataset<Row> one = read(spark, file, validation);
             all = all == null ? one : all.unionByName(one, true);
         }
         Dataset<Row> withDupes = all.withColumn("__n", count(lit(1)).over(Window.partitionBy("study_id")));
         ValidatedTable.check(withDupes, String.join(" + ", files), List.of(
-                new Rule("study_id", "study_id must be unique across the study tables", col("__n").gt(1))),
+                Rule.structural("study_id", "study_id must be unique across the study tables", col("__n").gt(1))),
                 List.of("study_id"));
         return all;
     }
 
-    public static Dataset<Row> read(SparkSession spark, String file) {
-        Dataset<Row> studies = ValidatedTable.read(spark, file, COLUMNS, List.of("study_id"), true);
+    public static Dataset<Row> read(SparkSession spark, String file, Validation validation) {
+        Dataset<Row> studies = ValidatedTable.read(spark, file, COLUMNS, List.of("study_id"), true, validation);
         Dataset<Row> withDupes = studies.withColumn("__n", count(lit(1)).over(Window.partitionBy("study_id")));
-        ValidatedTable.check(withDupes, file, List.of(
+        return validation.check(withDupes, file, List.of(
                 new Rule("design", "design must be rct or registry", col("design").isin("rct", "registry").unary_$bang()),
                 new Rule("control_type", "control_type must be placebo or active",
                         col("control_type").isin("placebo", "active").unary_$bang()),
                 new Rule("year", "year must be between 1900 and 2100", col("year").lt(1900).or(col("year").gt(2100))),
                 new Rule("weeks", "weeks must be positive", col("weeks").leq(0)),
-                new Rule("study_id", "study_id must be unique", col("__n").gt(1))), List.of("study_id"));
-        return studies;
+                new Rule("study_id", "study_id must be unique", col("__n").gt(1))), List.of("study_id")).drop("__n");
     }
 }

@@ -34,12 +34,22 @@ public final class ValidatedTable {
 
     /**
      * @param keyColumns columns that identify a row in error messages
-     * @param showKeyValues false for subject-level tables: the message then names only non-subject keys
+     * @param validation  what to do with rows that break a rule (and the ledger of rejected rows)
      * @param keepExtra    keep undeclared columns as strings (study attributes usable as subgroups)
      */
     public static Dataset<Row> read(SparkSession spark, String file, List<ColumnSpec> columns,
-                                    List<String> keyColumns, boolean keepExtra) {
+                                    List<String> keyColumns, boolean keepExtra, Validation validation) {
         Dataset<Row> raw = load(spark, file);
+        long rows;
+        try {
+            rows = raw.count();
+        } catch (Exception e) { // Spark's checked SparkException included: a bad file is bad input, not a crash
+            throw new InputException(file, "-", "-", "cannot read the file (corrupt or truncated?): " + firstLine(e));
+        }
+        if (rows == 0) {
+            throw new InputException(file, "-", "-", "the file has no rows");
+        }
+        validation.countRead(file, rows);
         Set<String> present = Arrays.stream(raw.columns()).collect(Collectors.toSet());
         for (ColumnSpec c : columns) {
             if (!present.contains(c.name())) {
@@ -74,8 +84,7 @@ public final class ValidatedTable {
                 }
             }
         }
-        check(raw, file, typeRules, keyColumns);
-        return raw.select(typed.toArray(Column[]::new));
+        return validation.check(raw, file, typeRules, keyColumns).select(typed.toArray(Column[]::new));
     }
 
     /** Evaluates all rules in one pass; throws on the first row that breaks one. */
@@ -118,17 +127,36 @@ public final class ValidatedTable {
                         + count + (count == 1 ? " row breaks" : " rows break") + " this rule");
     }
 
+    /** The columns of a table, as Columns (to project a checked table back to its own shape). */
+    static Column[] columns(Dataset<Row> table) {
+        return Arrays.stream(table.columns()).map(org.apache.spark.sql.functions::col).toArray(Column[]::new);
+    }
+
     static Dataset<Row> load(SparkSession spark, String file) {
         Path path = Path.of(file);
         if (!Files.exists(path)) {
             throw new InputException(file, "-", "-", "file not found");
         }
         String lower = file.toLowerCase(Locale.ROOT);
-        if (lower.endsWith(".csv")) {
-            return spark.read().option("header", "true").option("inferSchema", "false")
-                    .option("mode", "FAILFAST").csv(file);
+        try {
+            if (lower.endsWith(".csv")) {
+                return spark.read().option("header", "true").option("inferSchema", "false")
+                        .option("mode", "FAILFAST").csv(file);
+            }
+            return spark.read().parquet(file);
+        } catch (Exception e) {
+            throw new InputException(file, "-", "-", "cannot read the file (corrupt, truncated or not Parquet?): " + firstLine(e));
         }
-        return spark.read().parquet(file);
+    }
+
+    private static String firstLine(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String m = String.valueOf(root.getMessage());
+        int nl = m.indexOf('\n');
+        return (nl > 0 ? m.substring(0, nl) : m);
     }
 
     private static Column functionsTrim(Column c) {

@@ -14,6 +14,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -33,6 +34,14 @@ public final class ResultsPublisher {
     }
 
     public static void publish(Path out, String runId, RunTables tables) {
+        publish(out, runId, tables, staging -> { });
+    }
+
+    /**
+     * @param beforeSwap runs on the complete staging directory before it is made current (the report is written
+     *                   there, from the tables just written); a failure in it publishes nothing
+     */
+    public static void publish(Path out, String runId, RunTables tables, Consumer<Path> beforeSwap) {
         Path target = out.toAbsolutePath().normalize();
         Path staging = target.resolveSibling(target.getFileName() + ".staging-" + runId);
         try {
@@ -48,6 +57,7 @@ public final class ResultsPublisher {
             }
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
                     .writeValue(staging.resolve("summary.json").toFile(), tables.summary());
+            beforeSwap.accept(staging);
             swap(staging, target, runId);
         } catch (IOException e) {
             deleteQuietly(staging);

@@ -2,6 +2,7 @@ package io.aepool.aggregate;
 
 import io.aepool.ingest.AdamReader;
 import io.aepool.ingest.StudiesReader;
+import io.aepool.ingest.Validation;
 import io.aepool.testing.DataFrameAssert;
 import io.aepool.testing.Files2;
 import io.aepool.testing.SharedSpark;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -40,10 +42,11 @@ class CdiscPilotTest {
         String studiesFile = Files2.write(dir, "studies.csv",
                 "study_id,acronym,condition,drug,year,design,control_type,weeks,source",
                 "CDISCPILOT01,CDISC pilot,alzheimer disease,xanomeline,2013,rct,placebo,26,PHUSE test data");
-        Dataset<Row> studies = StudiesReader.read(spark, studiesFile);
+        Validation validation = Validation.defaults();
+        Dataset<Row> studies = StudiesReader.read(spark, studiesFile, validation);
         Dataset<Row> adsl = AdamReader.readSubjects(spark, ADSL, studies,
-                Set.of("Xanomeline High Dose", "Xanomeline Low Dose", "Placebo"));
-        Dataset<Row> adae = AdamReader.readEvents(spark, ADAE);
+                Set.of("Xanomeline High Dose", "Xanomeline Low Dose", "Placebo"), validation);
+        Dataset<Row> adae = AdamReader.readEvents(spark, ADAE, adsl, validation);
         OutcomeDefinition infection = new OutcomeDefinition("any_infection", true, false,
                 List.of("Infections and infestations"), List.of());
 
@@ -64,5 +67,8 @@ class CdiscPilotTest {
                 GROUP BY s.TRT01A""");
         DataFrameAssert.assertSameRows(expected, arms, 0);
         assertEquals(254L, arms.groupBy().sum("n").first().getLong(0));
+        // the real pilot passes every rule: every row read is used
+        assertEquals(Map.of("read", 254L, "rejected", 0L, "used", 254L), validation.accounting().get(ADSL));
+        assertEquals(Map.of("read", 1191L, "rejected", 0L, "used", 1191L), validation.accounting().get(ADAE));
     }
 }

@@ -36,6 +36,8 @@ class MainTest {
                 "S2,P,control,placebo,,si,40,1,");
         Files2.write(dir, "job.yaml", "inputs:", "  studies: studies.csv", "  arm_counts: [arms.csv]",
                 "analysis:", "  measures: [RR]", "  methods: [MH]");
+        Files2.write(dir, "strict.yaml", "inputs:", "  studies: studies.csv", "  arm_counts: [arms.csv]",
+                "analysis:", "  measures: [RR]", "  methods: [MH]", "validation:", "  row_level: fatal");
     }
 
     private static String captureErr(Supplier<Integer> run, int[] code) {
@@ -71,7 +73,7 @@ class MainTest {
 
         writeInputs("101");
         int[] code = new int[1];
-        String err = captureErr(() -> Main.run("--conf", dir.resolve("job.yaml").toString(), "--out", out.toString()), code);
+        String err = captureErr(() -> Main.run("--conf", dir.resolve("strict.yaml").toString(), "--out", out.toString()), code);
         assertEquals(Main.BAD_INPUT, code[0]);
         assertTrue(err.contains("bad input: file " + dir.resolve("arms.csv") + ", column events, row key study_id=S1, arm_id=P, outcome=si: events must not exceed n"), err);
         assertTrue(err.contains("nothing was published"), err);
@@ -79,6 +81,28 @@ class MainTest {
         try (var siblings = Files.list(dir)) {
             assertFalse(siblings.anyMatch(p -> p.getFileName().toString().contains(".staging-")), "no staging left behind");
         }
+    }
+
+    @Test
+    void byDefaultABadRowIsQuarantinedAndTheRunAccountsForIt(SparkSession spark) throws Exception {
+        writeInputs("101");
+        Path out = dir.resolve("out");
+        assertEquals(Main.DONE, Main.run("--conf", dir.resolve("job.yaml").toString(), "--out", out.toString()));
+        String rejects = Files.readString(out.resolve("rejects.csv"));
+        assertTrue(rejects.contains(dir.resolve("arms.csv") + ",events.events_must_not_exceed_n,events must not exceed n,events,"
+                + "\"study_id=S1, arm_id=P, outcome=si\",101"), rejects);
+        // S1 lost its control arm: its experimental arm is rejected too, and only S2 is pooled
+        assertTrue(rejects.contains(dir.resolve("arms.csv") + ",role.study_has_no_control_arm_for_this_outcome,"), rejects);
+        String analyses = Files.readString(out.resolve("analyses.csv"));
+        assertTrue(analyses.contains("\"all|si|RR|MH|wald-z|t(k-2)|only0:0.5,drop00|all\",all,si,RR,MH,wald-z,t(k-2),"
+                + "\"only0:0.5,drop00\",all,all,,,1,1,2,80,1,40,"), analyses);
+        com.fasterxml.jackson.databind.JsonNode summary = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(out.resolve("summary.json").toFile());
+        com.fasterxml.jackson.databind.JsonNode arms = summary.get("input_rows").get(dir.resolve("arms.csv").toString());
+        assertEquals(4, arms.get("read").asInt());
+        assertEquals(2, arms.get("rejected").asInt());
+        assertEquals(2, arms.get("used").asInt());
+        assertEquals(1, summary.get("rejected_rows_by_rule").get("events.events_must_not_exceed_n").asInt());
     }
 
     @Test

@@ -11,12 +11,17 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Arm-level counts are read with declared types, and each broken rule stops the run with a message naming it. */
+/**
+ * Arm-level counts are read with declared types; with every rule fatal, each broken rule stops the run with a
+ * message naming file, column, key and rule; by default row-level breaks are quarantined and accounted for.
+ */
 @ExtendWith(SharedSpark.class)
 class ArmCountsReaderTest {
 
@@ -32,7 +37,7 @@ class ArmCountsReaderTest {
                 "study_id,acronym,condition,drug,year,design,control_type,weeks,source",
                 "S1,One,psoriasis,tofacitinib,2015,rct,placebo,16,test",
                 "S2,Two,vitiligo,ritlecitinib,2023,rct,active,24,test");
-        studies = StudiesReader.read(spark, file);
+        studies = StudiesReader.read(spark, file, Validation.failFast());
     }
 
     @Test
@@ -40,7 +45,7 @@ class ArmCountsReaderTest {
         String file = Files2.write(dir, "arms.csv", HEADER,
                 "S1,T5,experimental,tofacitinib,5,serious_infection,100,2,30.5",
                 "S1,PBO,control,placebo,,serious_infection,50,1,");
-        Dataset<Row> arms = ArmCountsReader.read(spark, file, studies);
+        Dataset<Row> arms = ArmCountsReader.read(spark, file, studies, Validation.failFast());
         Row t5 = arms.filter("arm_id = 'T5'").first();
         assertEquals(100L, t5.getLong(t5.fieldIndex("n")));
         assertEquals(5.0, t5.getDouble(t5.fieldIndex("dose_mg")));
@@ -52,7 +57,7 @@ class ArmCountsReaderTest {
     void aMissingColumnIsNamedWithTheColumnsFound(SparkSession spark) {
         String file = Files2.write(dir, "arms.csv", "study_id,arm_id,role,treatment,dose_mg,outcome,n,person_years",
                 "S1,T5,experimental,tofacitinib,5,serious_infection,100,");
-        InputException e = assertThrows(InputException.class, () -> ArmCountsReader.read(spark, file, studies));
+        InputException e = assertThrows(InputException.class, () -> ArmCountsReader.read(spark, file, studies, Validation.failFast()));
         assertEquals(file, e.file());
         assertEquals("events", e.column());
         assertTrue(e.rule().contains("required column is missing"), e.getMessage());
@@ -62,7 +67,7 @@ class ArmCountsReaderTest {
     void aValueOfTheWrongTypeIsNamedWithRowKeyAndValue(SparkSession spark) {
         String file = Files2.write(dir, "arms.csv", HEADER,
                 "S1,T5,experimental,tofacitinib,5,serious_infection,one hundred,2,");
-        InputException e = assertThrows(InputException.class, () -> ArmCountsReader.read(spark, file, studies));
+        InputException e = assertThrows(InputException.class, () -> ArmCountsReader.read(spark, file, studies, Validation.failFast()));
         assertEquals("n", e.column());
         assertEquals("row key study_id=S1, arm_id=T5, outcome=serious_infection", e.key());
         assertTrue(e.rule().startsWith("wrong type: value is not an integer (value: 'one hundred')"), e.rule());
@@ -73,7 +78,7 @@ class ArmCountsReaderTest {
         String file = Files2.write(dir, "arms.csv", HEADER,
                 "S1,T5,experimental,tofacitinib,5,serious_infection,10,2,",
                 "S1,PBO,control,placebo,,serious_infection,3,5,");
-        InputException e = assertThrows(InputException.class, () -> ArmCountsReader.read(spark, file, studies));
+        InputException e = assertThrows(InputException.class, () -> ArmCountsReader.read(spark, file, studies, Validation.failFast()));
         assertEquals("events", e.column());
         assertTrue(e.key().contains("arm_id=PBO"), e.key());
         assertTrue(e.rule().startsWith("events must not exceed n (value: '5'); 1 row breaks this rule"), e.rule());
@@ -83,7 +88,7 @@ class ArmCountsReaderTest {
     void negativeCountsAreRejected(SparkSession spark) {
         String file = Files2.write(dir, "arms.csv", HEADER,
                 "S1,T5,experimental,tofacitinib,5,serious_infection,10,-1,");
-        InputException e = assertThrows(InputException.class, () -> ArmCountsReader.read(spark, file, studies));
+        InputException e = assertThrows(InputException.class, () -> ArmCountsReader.read(spark, file, studies, Validation.failFast()));
         assertEquals("events", e.column());
         assertTrue(e.rule().startsWith("events must be >= 0"), e.rule());
     }
@@ -92,7 +97,7 @@ class ArmCountsReaderTest {
     void aStudyMissingFromTheStudyTableIsRejected(SparkSession spark) {
         String file = Files2.write(dir, "arms.csv", HEADER,
                 "S9,T5,experimental,tofacitinib,5,serious_infection,10,1,");
-        InputException e = assertThrows(InputException.class, () -> ArmCountsReader.read(spark, file, studies));
+        InputException e = assertThrows(InputException.class, () -> ArmCountsReader.read(spark, file, studies, Validation.failFast()));
         assertEquals("study_id", e.column());
         assertTrue(e.key().contains("study_id=S9"), e.key());
         assertTrue(e.rule().startsWith("study is not in the studies table"), e.rule());
@@ -102,7 +107,7 @@ class ArmCountsReaderTest {
     void anUnknownRoleIsRejected(SparkSession spark) {
         String file = Files2.write(dir, "arms.csv", HEADER,
                 "S1,T5,treatment,tofacitinib,5,serious_infection,10,1,");
-        InputException e = assertThrows(InputException.class, () -> ArmCountsReader.read(spark, file, studies));
+        InputException e = assertThrows(InputException.class, () -> ArmCountsReader.read(spark, file, studies, Validation.failFast()));
         assertEquals("role", e.column());
         assertTrue(e.rule().startsWith("role must be experimental or control (value: 'treatment')"), e.rule());
     }
@@ -112,14 +117,14 @@ class ArmCountsReaderTest {
         String file = Files2.write(dir, "arms.csv", HEADER,
                 "S1,T5,experimental,tofacitinib,5,serious_infection,10,1,",
                 "S1,T5,experimental,tofacitinib,5,serious_infection,12,1,");
-        InputException e = assertThrows(InputException.class, () -> ArmCountsReader.read(spark, file, studies));
+        InputException e = assertThrows(InputException.class, () -> ArmCountsReader.read(spark, file, studies, Validation.failFast()));
         assertTrue(e.rule().startsWith("study_id, arm_id, outcome must be unique"), e.rule());
     }
 
     @Test
     void aMissingFileIsNamed(SparkSession spark) {
         String missing = dir.resolve("nowhere.csv").toString();
-        InputException e = assertThrows(InputException.class, () -> ArmCountsReader.read(spark, missing, studies));
+        InputException e = assertThrows(InputException.class, () -> ArmCountsReader.read(spark, missing, studies, Validation.failFast()));
         assertEquals(missing, e.file());
         assertEquals("file not found", e.rule());
     }
@@ -129,8 +134,58 @@ class ArmCountsReaderTest {
         String file = Files2.write(dir, "bad-studies.csv",
                 "study_id,acronym,condition,drug,year,design,control_type,weeks,source",
                 "S1,One,psoriasis,tofacitinib,2015,cohort,placebo,16,test");
-        InputException e = assertThrows(InputException.class, () -> StudiesReader.read(spark, file));
+        InputException e = assertThrows(InputException.class, () -> StudiesReader.read(spark, file, Validation.failFast()));
         assertEquals("design", e.column());
         assertTrue(e.rule().startsWith("design must be rct or registry (value: 'cohort')"), e.rule());
+    }
+
+    @Test
+    void byDefaultBrokenRowsAreQuarantinedWithTheirRuleAndEveryRowIsAccountedFor(SparkSession spark) {
+        String file = Files2.write(dir, "arms.csv", HEADER,
+                "S1,T5,experimental,tofacitinib,5,serious_infection,10,2,",
+                "S1,PBO,control,placebo,,serious_infection,3,5,",
+                "S1,T10,experimental,tofacitinib,10,serious_infection,ten,1,",
+                "S9,T5,experimental,tofacitinib,5,serious_infection,10,1,",
+                "S2,T5,experimental,ritlecitinib,50,serious_infection,20,0,");
+        Validation v = Validation.defaults();
+        Dataset<Row> arms = ArmCountsReader.read(spark, file, studies, v);
+        assertEquals(2, arms.count());
+        List<Row> rejects = v.rejects(spark).orderBy("rule").collectAsList();
+        assertEquals(List.of("events.events_must_not_exceed_n", "n.wrong_type", "study_id.study_is_not_in_the_studies_table"),
+                rejects.stream().map(r -> r.getString(r.fieldIndex("rule"))).toList());
+        Row overN = rejects.get(0);
+        assertEquals(file, overN.getString(overN.fieldIndex("file")));
+        assertEquals("study_id=S1, arm_id=PBO, outcome=serious_infection", overN.getString(overN.fieldIndex("row_key")));
+        assertEquals("5", overN.getString(overN.fieldIndex("value")));
+        assertEquals(Map.of("read", 5L, "rejected", 3L, "used", 2L), v.accounting().get(file));
+    }
+
+    @Test
+    void theConfCanMakeOneRowLevelRuleFatal(SparkSession spark) {
+        String file = Files2.write(dir, "arms.csv", HEADER,
+                "S1,T5,experimental,tofacitinib,5,serious_infection,10,-2,");
+        Validation v = new Validation(Validation.Action.QUARANTINE,
+                Map.of("events.events_must_be_0", Validation.Action.FATAL,
+                        "events.events_must_be", Validation.Action.FATAL));
+        InputException e = assertThrows(InputException.class, () -> ArmCountsReader.read(spark, file, studies, v));
+        assertTrue(e.rule().startsWith("events must be >= 0"), e.rule());
+    }
+
+    @Test
+    void anEmptyFileIsAStructuralError(SparkSession spark) {
+        String file = Files2.write(dir, "arms.csv", HEADER);
+        InputException e = assertThrows(InputException.class,
+                () -> ArmCountsReader.read(spark, file, studies, Validation.defaults()));
+        assertEquals("the file has no rows", e.rule());
+    }
+
+    @Test
+    void aCorruptParquetFileIsNamedNotAStackTrace(SparkSession spark) throws Exception {
+        Path bad = dir.resolve("arms.parquet");
+        java.nio.file.Files.write(bad, "PAR1 this is not parquet".getBytes());
+        InputException e = assertThrows(InputException.class,
+                () -> ArmCountsReader.read(spark, bad.toString(), studies, Validation.defaults()));
+        assertEquals(bad.toString(), e.file());
+        assertTrue(e.rule().startsWith("cannot read the file"), e.rule());
     }
 }

@@ -1,0 +1,159 @@
+package io.aepool.ingest;
+
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat_ws;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.when;
+
+/**
+ * How broken rules are handled, and the ledger of what was rejected. Each rule is either fatal (the run
+ * stops with one message naming file, column, key, rule and how many rows) or quarantined (its rows go to
+ * the rejects table with the rule and input file, and the run goes on). Default: structural rules fatal,
+ * row-level rules quarantined; the conf may set any rule by id. Every input row is accounted for:
+ * rows read = rows used + rows rejected, per file.
+ */
+public final class Validation {
+
+    public enum Action { FATAL, QUARANTINE }
+
+    /** Columns that identify a subject: never copied into a message or the rejects table. */
+    static final Set<String> SUBJECT_COLUMNS = Set.of("USUBJID", "SUBJID", "patient_id", "person_id");
+
+    public static final StructType REJECTS_SCHEMA = new StructType()
+            .add("file", DataTypes.StringType).add("rule", DataTypes.StringType).add("description", DataTypes.StringType)
+            .add("column", DataTypes.StringType).add("row_key", DataTypes.StringType).add("value", DataTypes.StringType);
+
+    private final Action rowLevelDefault;
+    private final Map<String, Action> perRule;
+    private final List<Dataset<Row>> rejects = new ArrayList<>();
+    private final Map<String, long[]> rows = new LinkedHashMap<>();
+    private final Map<String, Long> rejectedByRule = new LinkedHashMap<>();
+
+    public Validation(Action rowLevelDefault, Map<String, Action> perRule) {
+        this.rowLevelDefault = rowLevelDefault;
+        this.perRule = Map.copyOf(perRule);
+    }
+
+    /** Structural rules fatal, row-level rules quarantined. */
+    public static Validation defaults() {
+        return new Validation(Action.QUARANTINE, Map.of());
+    }
+
+    /** Every rule fatal: the first broken rule stops the run. */
+    public static Validation failFast() {
+        return new Validation(Action.FATAL, Map.of());
+    }
+
+    public Action actionFor(Rule rule) {
+        return perRule.getOrDefault(rule.id(), rule.rowLevel() ? rowLevelDefault : Action.FATAL);
+    }
+
+    /** Records how many rows a file has, before any rule. */
+    void countRead(String file, long n) {
+        rows.computeIfAbsent(file, f -> new long[2])[0] += n;
+    }
+
+    /**
+     * Applies the rules: a fatal rule broken by any row throws; rows breaking a quarantined rule are moved to the
+     * rejects ledger (with the first such rule) and left out of the returned table.
+     */
+    public Dataset<Row> check(Dataset<Row> table, String file, List<Rule> rules, List<String> keyColumns) {
+        return check(table, lit(file), file, rules, keyColumns);
+    }
+
+    /**
+     * As {@link #check(Dataset, String, List, List)} for a table whose rows come from several files:
+     * {@code fileColumn} names each row's file (for the rejects and the accounting), {@code fileLabel} the table in
+     * fatal messages.
+     */
+    public Dataset<Row> check(Dataset<Row> table, Column fileColumn, String fileLabel, List<Rule> rules,
+                              List<String> keyColumns) {
+        String file = fileLabel;
+        List<Rule> fatal = rules.stream().filter(r -> actionFor(r) == Action.FATAL).toList();
+        List<Rule> quarantined = rules.stream().filter(r -> actionFor(r) == Action.QUARANTINE).toList();
+        ValidatedTable.check(table, file, fatal, keyColumns);
+        if (quarantined.isEmpty()) {
+            return table;
+        }
+        Column[] flags = new Column[quarantined.size()];
+        Column[] ids = new Column[quarantined.size()];
+        for (int i = 0; i < flags.length; i++) {
+            Rule r = quarantined.get(i);
+            flags[i] = when(r.broken(), lit(i));
+            ids[i] = when(r.broken(), lit(r.id()));
+        }
+        Column violation = coalesce(flags);
+        Column value = lit(null).cast(DataTypes.StringType);
+        Column description = lit(null).cast(DataTypes.StringType);
+        Column column = lit(null).cast(DataTypes.StringType);
+        for (int i = quarantined.size() - 1; i >= 0; i--) {
+            Rule r = quarantined.get(i);
+            Column shown = SUBJECT_COLUMNS.contains(r.column()) ? lit("(withheld: subject identifier)")
+                    : col(r.column()).cast(DataTypes.StringType);
+            value = when(violation.equalTo(i), shown).otherwise(value);
+            description = when(violation.equalTo(i), lit(r.description())).otherwise(description);
+            column = when(violation.equalTo(i), lit(r.column())).otherwise(column);
+        }
+        Column[] keyParts = keyColumns.stream()
+                .map(k -> concat_ws("=", lit(k), coalesce(col(k).cast(DataTypes.StringType), lit(""))))
+                .toArray(Column[]::new);
+        Dataset<Row> rejected = table.filter(violation.isNotNull()).select(fileColumn.as("file"), coalesce(ids).as("rule"),
+                description.as("description"), column.as("column"), concat_ws(", ", keyParts).as("row_key"),
+                value.as("value")).cache();
+        List<Row> perRule = rejected.groupBy("file", "rule").count().collectAsList();
+        long total = 0;
+        for (Row r : perRule) {
+            rejectedByRule.merge(r.getString(1), r.getLong(2), Long::sum);
+            rows.computeIfAbsent(r.getString(0), f -> new long[2])[1] += r.getLong(2);
+            total += r.getLong(2);
+        }
+        if (total > 0) {
+            rejects.add(rejected);
+        }
+        return table.filter(violation.isNull());
+    }
+
+    /** All quarantined rows of the run (empty table with {@link #REJECTS_SCHEMA} when none). */
+    public Dataset<Row> rejects(SparkSession spark) {
+        Dataset<Row> all = spark.createDataFrame(List.of(), REJECTS_SCHEMA);
+        for (Dataset<Row> r : rejects) {
+            all = all.unionByName(r);
+        }
+        return all;
+    }
+
+    /** Per input file: rows read, rejected and used (read − rejected). */
+    public Map<String, Map<String, Long>> accounting() {
+        Map<String, Map<String, Long>> out = new LinkedHashMap<>();
+        rows.forEach((file, n) -> out.put(file, Map.of("read", n[0], "rejected", n[1], "used", n[0] - n[1])));
+        return out;
+    }
+
+    public Map<String, Long> rejectedByRule() {
+        return Map.copyOf(rejectedByRule);
+    }
+
+    /** Parses a conf value: fatal or quarantine. */
+    public static Action parseAction(String value) {
+        return switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "fatal" -> Action.FATAL;
+            case "quarantine" -> Action.QUARANTINE;
+            default -> throw new IllegalArgumentException("'" + value + "' must be fatal or quarantine");
+        };
+    }
+}

@@ -1,0 +1,264 @@
+package io.aepool.report;
+
+import com.github.mustachejava.DefaultMustacheFactory;
+import com.github.mustachejava.Mustache;
+import io.aepool.report.Table.Row;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Writes {@code report/index.html} in a results directory: one self-contained page (inline CSS and SVG, no
+ * script, no network) with forest, funnel, leave-one-out, cumulative and robustness figures and a GRADE-style
+ * summary of findings, plus every figure as {@code report/figures/<id>.svg} and {@code .png} from one drawing.
+ * Everything shown is read from the results tables; nothing is recomputed.
+ */
+public final class ReportWriter {
+
+    private static final String TEMPLATE = "report/index.mustache";
+
+    private ReportWriter() {
+    }
+
+    /**
+     * Reads the results tables in {@code resultsDir}, writes {@code resultsDir/report/index.html} and
+     * {@code resultsDir/report/figures/*.{svg,png}} and returns the path of index.html.
+     *
+     * @throws IllegalArgumentException when the directory holds no analyses.csv
+     */
+    public static Path write(Path resultsDir) {
+        Results r = Results.read(resultsDir);
+        Path reportDir = resultsDir.resolve("report");
+        Path figuresDir = reportDir.resolve("figures");
+        try {
+            Files.createDirectories(figuresDir);
+            clearFigures(figuresDir);
+            Map<String, Object> scope = scope(r, figuresDir);
+            Mustache template = new DefaultMustacheFactory().compile(TEMPLATE);
+            StringWriter out = new StringWriter();
+            template.execute(out, scope).flush();
+            Path index = reportDir.resolve("index.html");
+            Files.writeString(index, out.toString(), StandardCharsets.UTF_8);
+            return index;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write report under " + reportDir, e);
+        }
+    }
+
+    private static void clearFigures(Path figuresDir) throws IOException {
+        try (DirectoryStream<Path> old = Files.newDirectoryStream(figuresDir, "*.{svg,png}")) {
+            for (Path p : old) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    static Map<String, Object> scope(Results r, Path figuresDir) {
+        Results.Primary p = r.primary;
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("title", "aepool report: " + p.outcome() + " \u2014 " + p.pool());
+        s.put("runId", r.runId == null ? "unknown" : r.runId);
+        s.put("primaryId", p.analysisId());
+        s.put("pool", p.pool());
+        s.put("measure", p.measure());
+        s.put("method", p.method());
+        s.put("ciMethod", p.ciMethod());
+        s.put("zeroRule", p.zeroRule());
+        s.put("primaryOutcome", p.outcome());
+
+        List<Map<String, Object>> sof = new ArrayList<>();
+        List<Map<String, Object>> sections = new ArrayList<>();
+        for (String outcome : outcomesOfPrimaryPool(r)) {
+            Optional<Row> primaryLike = r.primaryLike(p.pool(), outcome);
+            primaryLike.ifPresent(a -> sof.add(SummaryOfFindings.row(a)));
+            sections.add(section(r, outcome, primaryLike, figuresDir));
+        }
+        s.put("sof", sof);
+        s.put("hasSof", !sof.isEmpty());
+        s.put("sections", sections);
+
+        Optional<RobustnessPlot> rob = RobustnessPlot.of(r, p.pool());
+        s.put("robustnessFigure", rob.map(f -> List.of(figure(f, figuresDir))).orElse(List.of()));
+        List<Map<String, Object>> robRows = new ArrayList<>();
+        for (Row x : r.robustness) {
+            boolean ratio = Results.isRatio(x.text("measure"));
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("pool", x.text("pool"));
+            m.put("outcome", x.text("outcome"));
+            m.put("measure", x.text("measure"));
+            m.put("analyses", Fmt.integer(x.integer("analyses")));
+            m.put("range", Fmt.est(x.num("median_estimate"), ratio) + " (" + Fmt.est(x.num("min_estimate"), ratio)
+                    + " to " + Fmt.est(x.num("max_estimate"), ratio) + ")");
+            m.put("excluding", Fmt.pct(x.num("share_excluding_null")));
+            m.put("influential", x.text("most_influential_subset"));
+            m.put("verdict", x.text("verdict"));
+            m.put("primaryPool", x.is("pool", p.pool()));
+            robRows.add(m);
+        }
+        s.put("robustness", robRows);
+        s.put("hasRobustness", !robRows.isEmpty());
+        s.put("pools", otherPools(r));
+        return s;
+    }
+
+    private static List<String> outcomesOfPrimaryPool(Results r) {
+        Set<String> out = new LinkedHashSet<>();
+        for (String o : r.outcomes) {
+            if (!r.wholePool(r.primary.pool(), o).isEmpty()) {
+                out.add(o);
+            }
+        }
+        if (out.isEmpty()) {
+            out.add(r.primary.outcome());
+        }
+        return List.copyOf(out);
+    }
+
+    private static Map<String, Object> section(Results r, String outcome, Optional<Row> primaryLike,
+                                               Path figuresDir) {
+        String pool = r.primary.pool();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("outcome", outcome);
+        m.put("anchor", "outcome-" + Fmt.slug(outcome));
+        Optional<Row> fixed = r.fixedAnalysis(pool, outcome);
+        Optional<Row> random = r.randomAnalysis(pool, outcome);
+        m.put("fixedId", fixed.map(x -> x.text("analysis_id")).orElse("none"));
+        m.put("randomId", random.map(x -> x.text("analysis_id")).orElse("none"));
+        List<Map<String, Object>> forests = new ArrayList<>();
+        ForestPlot.of(r, fixed, random, null).ifPresent(f -> forests.add(figure(f, figuresDir)));
+        String baseId = fixed.or(() -> random).map(x -> x.text("analysis_id")).orElse(null);
+        for (String variable : subgroupVariables(r, baseId)) {
+            ForestPlot.of(r, fixed, random, variable).ifPresent(f -> forests.add(figure(f, figuresDir)));
+        }
+        m.put("forests", forests);
+        m.put("noForest", forests.isEmpty());
+
+        List<Map<String, Object>> bias = new ArrayList<>();
+        FunnelPlot.of(r, outcome).ifPresent(f -> bias.add(figure(f, figuresDir)));
+        m.put("funnel", bias);
+        m.put("noFunnel", bias.isEmpty());
+        List<Map<String, Object>> tests = smallStudyTests(r, outcome);
+        m.put("smallStudyTests", tests);
+        m.put("hasSmallStudyTests", !tests.isEmpty());
+        List<Map<String, Object>> tf = trimAndFill(r, outcome);
+        m.put("trimAndFill", tf);
+        m.put("hasTrimAndFill", !tf.isEmpty());
+
+        Optional<Row> sensitivityBase = primaryLike.or(() -> fixed);
+        List<Map<String, Object>> sens = new ArrayList<>();
+        sensitivityBase.flatMap(x -> EstimatesPlot.leaveOneOut(r, x)).ifPresent(f -> sens.add(figure(f, figuresDir)));
+        m.put("loo", sens);
+        m.put("noLoo", sens.isEmpty());
+        List<Map<String, Object>> cum = new ArrayList<>();
+        sensitivityBase.flatMap(x -> EstimatesPlot.cumulative(r, x)).ifPresent(f -> cum.add(figure(f, figuresDir)));
+        m.put("cumulative", cum);
+        m.put("noCumulative", cum.isEmpty());
+        return m;
+    }
+
+    /** The subgroup variables of an analysis's forest blocks, in first-seen order. */
+    private static List<String> subgroupVariables(Results r, String analysisId) {
+        if (analysisId == null) {
+            return List.of();
+        }
+        Set<String> vars = new LinkedHashSet<>();
+        for (String b : r.forestBlocks(analysisId)) {
+            if (b.startsWith("subgroup:") && b.indexOf('=') > 9) {
+                vars.add(b.substring(9, b.indexOf('=')));
+            }
+        }
+        return List.copyOf(vars);
+    }
+
+    private static Map<String, Object> figure(Figure f, Path figuresDir) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", f.id());
+        m.put("title", f.title());
+        m.put("svg", FigureRenderer.render(f, figuresDir));
+        m.put("svgFile", "figures/" + f.id() + ".svg");
+        m.put("pngFile", "figures/" + f.id() + ".png");
+        return m;
+    }
+
+    private static List<Map<String, Object>> smallStudyTests(Results r, String outcome) {
+        boolean ratio = Results.isRatio(r.primary.measure());
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (Row t : r.smallStudyTests) {
+            if (!t.is("outcome", outcome)) {
+                continue;
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("test", t.text("test"));
+            m.put("analysis", t.text("method") + " " + t.text("ci_method"));
+            m.put("k", Fmt.integer(t.integer("k")));
+            m.put("statistic", t.str("statistic") == null ? Fmt.DASH
+                    : t.text("statistic_name") + " = " + Fmt.num(t.num("statistic"), 3));
+            m.put("df", t.str("df") == null ? Fmt.DASH : t.text("df"));
+            m.put("p", Fmt.p(t.num("p_value")));
+            m.put("limit", Fmt.est(t.num("limit_estimate"), ratio));
+            m.put("few", t.bool("few_studies") ? "yes" : "no");
+            m.put("status", t.text("status"));
+            rows.add(m);
+        }
+        return rows;
+    }
+
+    private static List<Map<String, Object>> trimAndFill(Results r, String outcome) {
+        boolean ratio = Results.isRatio(r.primary.measure());
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (Row t : r.trimAndFill) {
+            if (!t.is("outcome", outcome) || !t.is("row", "adjusted")) {
+                continue;
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("analysis", t.text("method") + " " + t.text("ci_method"));
+            m.put("estimator", t.text("estimator"));
+            m.put("side", t.text("side"));
+            m.put("k0", Fmt.integer(t.integer("k0")));
+            m.put("estimate", Fmt.estCi(t.num("estimate"), t.num("ci_low"), t.num("ci_high"), ratio));
+            m.put("status", t.text("status"));
+            rows.add(m);
+        }
+        return rows;
+    }
+
+    /** Whole-pool estimates of every pool under the primary specification (primary pool first). */
+    private static List<Map<String, Object>> otherPools(Results r) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        boolean ratio = Results.isRatio(r.primary.measure());
+        for (String pool : r.pools) {
+            for (String outcome : r.outcomes) {
+                Optional<Row> a = r.primaryLike(pool, outcome);
+                if (a.isEmpty()) {
+                    continue;
+                }
+                Row x = a.get();
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("pool", pool);
+                m.put("outcome", outcome);
+                m.put("primary", pool.equals(r.primary.pool()));
+                m.put("k", Fmt.integer(x.integer("k")) + "/" + Fmt.integer(x.integer("studies")));
+                m.put("exp", Fmt.count(x.integer("events_exp"), x.integer("n_exp")));
+                m.put("ctl", Fmt.count(x.integer("events_ctl"), x.integer("n_ctl")));
+                m.put("estimate", Fmt.estCi(x.num("estimate"), x.num("ci_low"), x.num("ci_high"), ratio));
+                m.put("p", Fmt.p(x.num("p_value")));
+                m.put("i2", Fmt.i2(x.num("i2")));
+                m.put("status", x.text("status"));
+                rows.add(m);
+            }
+        }
+        return rows;
+    }
+}

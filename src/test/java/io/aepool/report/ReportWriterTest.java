@@ -1,0 +1,318 @@
+package io.aepool.report;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** ReportWriter on a trimmed copy of a real sample run (src/test/resources/report/sample-results). */
+class ReportWriterTest {
+
+    private static Path results;
+    private static Path index;
+    private static String html;
+
+    @BeforeAll
+    static void writeReport() throws IOException {
+        results = Fixture.copy("writer");
+        index = ReportWriter.write(results);
+        html = Files.readString(index, StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void writesIndexHtmlInsideTheResultsDirectory() {
+        assertEquals(results.resolve("report").resolve("index.html"), index);
+        assertTrue(html.startsWith("<!DOCTYPE html>"), "an HTML5 document");
+        assertTrue(html.contains(Fixture.PRIMARY.replace("|", "|")), "names the primary analysis from summary.json");
+    }
+
+    @Test
+    void everyInlineFigureIsAlsoWrittenAsSvgAndPngOfTheSameDrawing() throws IOException {
+        List<String> ids = inlineSvgIds(html);
+        assertEquals(List.of(
+                "forest-synthetic-32-serious_infection-all",
+                "forest-synthetic-32-serious_infection-by-condition",
+                "forest-synthetic-32-serious_infection-by-drug",
+                "funnel-synthetic-32-serious_infection",
+                "loo-synthetic-32-serious_infection",
+                "cumulative-synthetic-32-serious_infection",
+                "robustness-synthetic-32"), ids);
+        Path figures = results.resolve("report").resolve("figures");
+        for (String id : ids) {
+            String svg = Files.readString(figures.resolve(id + ".svg"));
+            assertTrue(svg.startsWith("<?xml") && svg.contains("<svg id='" + id + "'"), id + ".svg is the figure");
+            Matcher size = Pattern.compile("width='([0-9.]+)' height='([0-9.]+)'").matcher(svg);
+            assertTrue(size.find());
+            BufferedImage png = ImageIO.read(figures.resolve(id + ".png").toFile());
+            assertEquals(Math.round(Double.parseDouble(size.group(1)) * FigureRenderer.PNG_SCALE), png.getWidth(),
+                    id + ".png has the drawing's width at 2x");
+            assertEquals(Math.round(Double.parseDouble(size.group(2)) * FigureRenderer.PNG_SCALE), png.getHeight());
+            assertFalse(isBlank(png), id + ".png is not blank");
+        }
+        try (var files = Files.list(figures)) {
+            assertEquals(2 * ids.size(), files.count(), "exactly one svg and one png per figure");
+        }
+    }
+
+    @Test
+    void pageIsSelfContained() {
+        assertFalse(html.contains("<script"), "no JavaScript");
+        assertFalse(Pattern.compile("(src|href)\\s*=\\s*['\"]?(https?:)?//").matcher(html).find(),
+                "no network reference at view time");
+        assertFalse(html.contains("@import") || html.contains("url("), "no external CSS or fonts");
+        assertTrue(html.contains("<style>"), "CSS is inline");
+        Matcher links = Pattern.compile("<link[^>]*>").matcher(html);
+        while (links.find()) {
+            assertTrue(links.group().contains("href=\"data:"), "only data: links: " + links.group());
+        }
+    }
+
+    @Test
+    void forestHasOneGroupPerStudyTheTwoDiamondsAndThePredictionInterval() throws IOException {
+        String forest = svg(html, "forest-synthetic-32-serious_infection-all");
+        List<Map<String, String>> studies = Fixture.rows(results.resolve("forest.csv"),
+                r -> r.get("analysis_id").equals(Fixture.PRIMARY) && r.get("block").equals("all"));
+        assertEquals(32, studies.size());
+        assertEquals(studies.size(), countClass(forest, "forest-study"));
+        long notContributing = studies.stream().filter(r -> r.get("contributes").equals("false")).count();
+        assertEquals(16, notContributing, "13 double-zero studies and 3 with no control events");
+        assertEquals(notContributing, countClass(forest, "not-contributing"));
+        long notContributingDl = Fixture.rows(results.resolve("forest.csv"),
+                r -> r.get("analysis_id").equals(Fixture.DL) && r.get("block").equals("all")
+                        && r.get("contributes").equals("false")).size();
+        assertEquals(13, notContributingDl, "the single-zero studies enter DL with the 0.5 correction");
+        assertEquals(notContributing + notContributingDl, count(forest, "not contributing"),
+                "marked in each weight column where forest.csv says contributes = false");
+        assertEquals(2, countClass(forest, "diamond"));
+        assertEquals(1, countClass(forest, "diamond-fixed"));
+        assertEquals(1, countClass(forest, "diamond-random"));
+        assertEquals(1, countClass(forest, "prediction-interval"));
+        // the diamonds and the interval as the analyses.csv rows have them
+        assertTrue(forest.contains("0.64 [0.39; 1.08]"), "MH: 0.6441 (0.3859 to 1.0752)");
+        assertTrue(forest.contains("0.62 [0.38; 1.02]"), "DL: 0.6177 (0.3759 to 1.0150)");
+        assertTrue(forest.contains("[0.36; 1.05]"), "prediction interval t(17): 0.3619 to 1.0543");
+        assertTrue(forest.contains("Favours experimental (JAK)") && forest.contains("Favours control"));
+        assertTrue(forest.contains("no events in either arm"), "double-zero studies are listed");
+    }
+
+    @Test
+    void subgroupForestHasABlockPerSubgroupWithItsDiamondsAndTheTestForDifferences() {
+        String forest = svg(html, "forest-synthetic-32-serious_infection-by-condition");
+        // 6 conditions; 3 estimable (atopic dermatitis, hidradenitis suppurativa, psoriasis) x MH and DL, + overall
+        assertEquals(32, countClass(forest, "forest-study"));
+        assertEquals(3 * 2 + 2, countClass(forest, "diamond"));
+        assertEquals(3 * 2, countClass(forest, "diamond-not-estimable"), "alopecia, lichen planus, vitiligo");
+        assertTrue(forest.contains("not estimable: no studies left"), "not estimable rows are text");
+        // subgroup_tests.csv, tau2_model separate: MH Q 0.0615 on 2 df, p 0.970
+        assertTrue(unescape(forest).contains("Test for subgroup differences (MH): Q = 0.06, df = 2, p = 0.97"));
+        assertTrue(unescape(forest).contains("Test for subgroup differences (DL):"));
+    }
+
+    @Test
+    void summaryOfFindingsTakesItsNumbersFromThePrimaryRow() throws IOException {
+        Map<String, String> primary = Fixture.rows(results.resolve("analyses.csv"),
+                r -> r.get("analysis_id").equals(Fixture.PRIMARY)).get(0);
+        assertEquals("22", primary.get("events_ctl"));
+        assertEquals("4277", primary.get("n_ctl"));
+        assertTrue(primary.get("estimate").startsWith("0.6441058"));
+        String row = unescape(between(html, "<tr class=\"sof-row\"", "</tr>"));
+        // assumed: 22 / 4277 = 5.144 per 1,000; on JAK: 5.144 x 0.6441 = 3.31 (x 0.3859 = 1.98; x 1.0752 = 5.53)
+        assertEquals("5.1 per 1,000", cell(row, "sof-assumed"));
+        assertEquals("3.3 per 1,000 (2.0 to 5.5)", cell(row, "sof-corresponding"));
+        assertEquals("1.8 fewer per 1,000", cell(row, "sof-difference"));
+        assertEquals("RR 0.64 (0.39 to 1.08)", cell(row, "sof-relative"));
+        assertTrue(row.contains("19 of 32 studies contributing"));
+        assertTrue(row.contains("11,917"), "participants 7640 + 4277");
+        String notes = cell(row, "sof-notes");
+        assertTrue(notes.contains("wide CI crosses 1"), notes);
+        assertTrue(notes.contains("few events (69 < 300)"), notes);
+        assertFalse(notes.contains("few studies"), "k = 19");
+    }
+
+    @Test
+    void otherPoolsAreListedWithTheirWholePoolPrimaryMethodEstimates() {
+        String table = between(html, "<table id=\"pools-table\">", "</table>");
+        assertEquals(4, count(table, "class=\"pool-row"), "the four pools of summary.json");
+        assertEquals(1, count(table, "pool-row primary"));
+        // published-upa MH RR from analyses.csv
+        assertTrue(table.contains("published-upa"));
+        assertTrue(table.contains("synthetic-doses-split"));
+    }
+
+    @Test
+    void funnelMarksStudiesFilledStudiesAndEggerLimit() {
+        String funnel = svg(html, "funnel-synthetic-32-serious_infection");
+        assertEquals(19, countClass(funnel, "funnel-study"), "19 studies with a usable effect in funnel.csv");
+        assertEquals(3, countClass(funnel, "funnel-filled"), "trim_and_fill.csv L0 filled rows of the IV analysis");
+        assertEquals(1, countClass(funnel, "funnel-limits"));
+        assertEquals(1, countClass(funnel, "egger-limit"));
+        assertTrue(funnel.contains("Egger limit estimate (se = 0) 0.55"), "small_study_tests.csv limit 0.5519");
+    }
+
+    @Test
+    void leaveOneOutAndCumulativeHaveARowPerSubset() {
+        assertEquals(32, countClass(svg(html, "loo-synthetic-32-serious_infection"), "loo-row"));
+        String cum = svg(html, "cumulative-synthetic-32-serious_infection");
+        assertEquals(32, countClass(cum, "cum-row"));
+        // ordered by the number of studies: the two 2015 trials come first
+        assertTrue(cum.indexOf("SYN-PSO-03 (2015)") < cum.indexOf("SYN-AD-01 (2020)"));
+        assertEquals(3, countClass(svg(html, "robustness-synthetic-32"), "robustness-row"), "OR, RD, RR");
+    }
+
+    @Test
+    void toleratesAbsentOptionalFilesAndSubsets() throws IOException {
+        Path dir = Fixture.copy("writer-minimal");
+        for (String f : List.of("funnel.csv", "trim_and_fill.csv", "small_study_tests.csv", "subgroup_tests.csv",
+                "robustness.csv", "study_counts.csv")) {
+            Files.delete(dir.resolve(f));
+        }
+        Fixture.rewrite(dir.resolve("analyses.csv"),
+                r -> !r.get("subset").startsWith("cum:") && !r.get("subset").startsWith("subgroup:"), r -> r);
+        Fixture.rewrite(dir.resolve("forest.csv"), r -> r.get("block").equals("all"), r -> r);
+        String page = Files.readString(ReportWriter.write(dir));
+        assertEquals(List.of("forest-synthetic-32-serious_infection-all", "loo-synthetic-32-serious_infection"),
+                inlineSvgIds(page));
+        assertTrue(page.contains("No cumulative analyses in this run"));
+        assertTrue(page.contains("No funnel data"));
+        assertTrue(page.contains("No robustness summary"));
+    }
+
+    @Test
+    void rendersNotEstimableAndEmptyCellsAsText() throws IOException {
+        Path dir = Fixture.copy("writer-not-estimable");
+        Fixture.rewrite(dir.resolve("analyses.csv"), r -> true, r -> {
+            if (r.get("analysis_id").equals(Fixture.PRIMARY)) {
+                for (String c : List.of("estimate", "ci_low", "ci_high", "p_value", "q", "i2", "tau2")) {
+                    r.put(c, "");
+                }
+                r.put("status", "not estimable: test");
+            }
+            return r;
+        });
+        String page = unescape(Files.readString(ReportWriter.write(dir)));
+        String forest = svg(page, "forest-synthetic-32-serious_infection-all");
+        assertEquals(1, countClass(forest, "diamond"), "only the DL diamond");
+        assertEquals(1, countClass(forest, "diamond-not-estimable"));
+        assertTrue(forest.contains("not estimable: test"));
+        assertTrue(cell(between(page, "<tr class=\"sof-row\"", "</tr>"), "sof-notes").contains("not estimable: test"));
+    }
+
+    @Test
+    void withoutSummaryJsonThePrimaryIsTheFirstWholePoolMantelHaenszelAnalysis() throws IOException {
+        Path dir = Fixture.copy("writer-no-summary");
+        Files.delete(dir.resolve("summary.json"));
+        String page = unescape(Files.readString(ReportWriter.write(dir)));
+        assertTrue(page.contains("published-upa|serious_infection|OR|MH|wald-z|t(k-2)|only0:0.5,drop00|all"),
+                "the first whole-pool MH row of analyses.csv");
+        assertTrue(page.contains("No forest data"), "the fixture has forest rows for synthetic-32 only");
+    }
+
+    @Test
+    void aDirectoryWithoutAnalysesIsAnError() throws IOException {
+        Path empty = Files.createDirectories(Path.of("target", "report-test", "empty"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ReportWriter.write(empty));
+        assertTrue(e.getMessage().contains("analyses.csv"));
+    }
+
+    @Test
+    void gradeConversionsPerMeasure() {
+        assertEquals(0.05, SummaryOfFindings.corresponding("RR", 0.1, 0.5), 1e-12);
+        // OR 2 at a control risk of 10%: 2 x 0.1 / (0.9 + 0.2)
+        assertEquals(0.2 / 1.1, SummaryOfFindings.corresponding("OR", 0.1, 2.0), 1e-12);
+        assertEquals(0.08, SummaryOfFindings.corresponding("RD", 0.1, -0.02), 1e-12);
+        assertEquals(0.0, SummaryOfFindings.corresponding("RD", 0.01, -0.02), 0.0, "no negative risk");
+        assertEquals(null, SummaryOfFindings.corresponding("RR", null, 0.5));
+        assertEquals("5.1", SummaryOfFindings.per1000(22.0 / 4277));
+        assertEquals("12", SummaryOfFindings.per1000(0.0123));
+    }
+
+    // ---------------------------------------------------------------- helpers (also used by the browser test)
+
+    static List<String> inlineSvgIds(String page) {
+        List<String> ids = new ArrayList<>();
+        Matcher m = Pattern.compile("<svg id=['\"]([^'\"]+)['\"]").matcher(page);
+        while (m.find()) {
+            ids.add(m.group(1));
+        }
+        return ids;
+    }
+
+    /** The markup of the inline {@code <svg>} with this id. */
+    static String svg(String page, String id) {
+        Matcher m = Pattern.compile("<svg id=['\"]" + Pattern.quote(id) + "['\"]").matcher(page);
+        assertTrue(m.find(), "no inline svg " + id);
+        int end = page.indexOf("</svg>", m.start());
+        return page.substring(m.start(), end);
+    }
+
+    /** Elements whose class list holds {@code cls}. */
+    static int countClass(String markup, String cls) {
+        Matcher m = Pattern.compile("class=['\"]([^'\"]*)['\"]").matcher(markup);
+        int n = 0;
+        while (m.find()) {
+            if (List.of(m.group(1).trim().split("\\s+")).contains(cls)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    static int count(String s, String what) {
+        int n = 0;
+        for (int i = s.indexOf(what); i >= 0; i = s.indexOf(what, i + what.length())) {
+            n++;
+        }
+        return n;
+    }
+
+    static String between(String s, String from, String to) {
+        int a = s.indexOf(from);
+        assertTrue(a >= 0, "missing " + from);
+        return s.substring(a, s.indexOf(to, a) + to.length());
+    }
+
+    static String cell(String row, String cls) {
+        Matcher m = Pattern.compile("<td class=\"" + cls + "\">(.*?)</td>").matcher(row);
+        assertTrue(m.find(), "no cell " + cls);
+        return m.group(1);
+    }
+
+    static String unescape(String s) {
+        Matcher m = Pattern.compile("&#(x?)([0-9a-fA-F]+);").matcher(s);
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            int cp = Integer.parseInt(m.group(2), m.group(1).isEmpty() ? 10 : 16);
+            m.appendReplacement(sb, Matcher.quoteReplacement(new String(Character.toChars(cp))));
+        }
+        m.appendTail(sb);
+        return sb.toString().replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"")
+                .replace("&apos;", "'").replace("&amp;", "&");
+    }
+
+    private static boolean isBlank(BufferedImage img) {
+        int first = img.getRGB(0, 0);
+        for (int y = 0; y < img.getHeight(); y += 3) {
+            for (int x = 0; x < img.getWidth(); x += 3) {
+                if (img.getRGB(x, y) != first) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+}
