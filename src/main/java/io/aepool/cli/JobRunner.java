@@ -307,6 +307,10 @@ public final class JobRunner {
             throw new ConfException("conf primary.pool: unknown pool '" + pool + "' (pools: " + pools.keySet() + ")");
         }
         String outcome = p != null && p.outcome() != null ? p.outcome() : records.get(0).outcome();
+        if (records.stream().noneMatch(r -> r.outcome().equals(outcome))) {
+            throw new ConfException("conf primary.outcome: unknown outcome '" + outcome + "' (outcomes in the data: "
+                    + new TreeSet<>(records.stream().map(StudyRecord::outcome).toList()) + ")");
+        }
         try {
             return new AnalysisSpec(pool, outcome,
                     p != null && p.measure() != null ? EffectMeasure.parse(p.measure()) : axes.measures().get(0),

@@ -11,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -45,7 +46,9 @@ public final class ResultsPublisher {
         Path target = out.toAbsolutePath().normalize();
         Path staging = target.resolveSibling(target.getFileName() + ".staging-" + runId);
         try {
-            Files.createDirectories(staging);
+            Files.createDirectories(staging.getParent());
+            // owner-only: the results directory is readable by its owner alone unless the operator widens it
+            Files.createDirectory(staging, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             tables.analyses().write().mode(SaveMode.ErrorIfExists).partitionBy("outcome")
                     .parquet(staging.resolve("results").toString());
             tables.studyCounts().write().mode(SaveMode.ErrorIfExists).parquet(staging.resolve("study_counts").toString());

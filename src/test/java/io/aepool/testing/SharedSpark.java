@@ -34,7 +34,7 @@ public final class SharedSpark implements ParameterResolver {
     private static final class Holder implements ExtensionContext.Store.CloseableResource {
         private static final SparkSession SPARK = SparkSession.builder()
                 .appName("aepool-tests")
-                .master("local[2]")
+                .master("local[2,2]") // 2 threads; a failed task is retried once (FaultToleranceTest)
                 .config("spark.ui.enabled", "false")
                 .config("spark.sql.shuffle.partitions", "2")
                 .config("spark.default.parallelism", "2")

@@ -1,0 +1,134 @@
+package io.aepool.cli;
+
+import io.aepool.testing.SharedSpark;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.appender.WriterAppender;
+import org.apache.logging.log4j.core.config.Configuration;
+import org.apache.logging.log4j.core.config.LoggerConfig;
+import org.apache.logging.log4j.core.layout.PatternLayout;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * No subject-level value leaves the job: a run on the real CDISC pilot ADaM pair (254 subjects) writes no
+ * USUBJID into any output file (CSV, JSON, HTML, SVG, the strings of every Parquet table) nor any log line,
+ * and the results directory is readable by its owner only.
+ */
+@ExtendWith(SharedSpark.class)
+class PrivacyTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void noSubjectIdentifierInAnyOutputOrLogLine(SparkSession spark) throws IOException {
+        Path adsl = Path.of("src/test/resources/cdisc-pilot/adsl.parquet").toAbsolutePath();
+        Path adae = Path.of("src/test/resources/cdisc-pilot/adae.parquet").toAbsolutePath();
+        Files.writeString(dir.resolve("studies.csv"), """
+                study_id,acronym,condition,drug,year,design,control_type,weeks,source
+                CDISCPILOT01,CDISC pilot,alzheimer disease,xanomeline,2013,rct,placebo,26,PHUSE test data
+                """);
+        Files.writeString(dir.resolve("job.yaml"), """
+                inputs:
+                  studies: studies.csv
+                  adam: [{adsl: %s, adae: %s}]
+                treatments:
+                  - {treatment: "Xanomeline High Dose", role: experimental, dose_mg: 81}
+                  - {treatment: "Xanomeline Low Dose", role: experimental, dose_mg: 54}
+                  - {treatment: "Placebo", role: control}
+                outcomes:
+                  - {name: any_infection, serious: false, socs: [Infections and infestations]}
+                analysis:
+                  measures: [RR, RD]
+                  methods: [MH, DL]
+                """.formatted(adsl, adae));
+        Set<String> subjects = new HashSet<>();
+        for (Row r : spark.read().parquet(adsl.toString()).select("USUBJID").collectAsList()) {
+            subjects.add(r.getString(0));
+        }
+        assertEquals(254, subjects.size());
+
+        StringWriter log = new StringWriter();
+        Path out = dir.resolve("out");
+        int code = withCapturedLog(log, () -> Main.run("--conf", dir.resolve("job.yaml").toString(), "--out", out.toString()));
+        assertEquals(Main.DONE, code, log.toString());
+        assertTrue(log.toString().contains("JobRunner"), "the captured log holds the run's own lines");
+
+        List<String> leaks = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(out)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                String name = f.getFileName().toString();
+                if (name.endsWith(".parquet")) {
+                    continue; // read through Spark below: its pages are compressed
+                }
+                String text = new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1);
+                subjects.stream().filter(text::contains).findFirst().ifPresent(s -> leaks.add(out.relativize(f) + " holds " + s));
+            }
+        }
+        try (Stream<Path> dirs = Files.list(out)) {
+            for (Path d : dirs.filter(Files::isDirectory).filter(d -> !d.getFileName().toString().equals("report")).toList()) {
+                Dataset<Row> table = spark.read().parquet(d.toString());
+                for (StructField f : table.schema().fields()) {
+                    if (f.dataType().equals(DataTypes.StringType)) {
+                        for (Row r : table.select(f.name()).distinct().collectAsList()) {
+                            if (r.getString(0) != null && subjects.stream().anyMatch(r.getString(0)::contains)) {
+                                leaks.add(d.getFileName() + "." + f.name() + " holds a subject id");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        subjects.stream().filter(log.toString()::contains).findFirst().ifPresent(s -> leaks.add("log line holds " + s));
+        if (!leaks.isEmpty()) {
+            fail("subject-level identifiers leaked: " + leaks);
+        }
+        assertEquals(PosixFilePermissions.fromString("rwx------"), Files.getPosixFilePermissions(out));
+    }
+
+    /** Runs with every log event (Spark's included, at INFO) copied into {@code sink}. */
+    private static int withCapturedLog(StringWriter sink, java.util.function.IntSupplier run) {
+        LoggerContext ctx = (LoggerContext) LogManager.getContext(false);
+        Configuration config = ctx.getConfiguration();
+        WriterAppender appender = WriterAppender.newBuilder().setName("privacy-capture").setTarget(sink)
+                .setLayout(PatternLayout.newBuilder().withPattern("%p %c: %m%n%throwable").build()).build();
+        appender.start();
+        LoggerConfig root = config.getRootLogger();
+        Level before = root.getLevel();
+        root.addAppender(appender, Level.INFO, null);
+        root.setLevel(Level.INFO);
+        ctx.updateLoggers();
+        try {
+            return run.getAsInt();
+        } finally {
+            root.removeAppender("privacy-capture");
+            root.setLevel(before);
+            ctx.updateLoggers();
+            appender.stop();
+        }
+    }
+}
