@@ -17,7 +17,8 @@ import static io.aepool.plan.FamilyTable.num;
 /**
  * Small-study effects on the inverse-variance fixed-effect input of each pool, outcome and measure:
  * Egger's regression test, Begg's rank correlation, Peters' test (binary measures) and Harbord's score test
- * (odds ratio). {@code few_studies} flags k < 10, where the tests
+ * (odds ratio). Egger's {@code slope} (per unit of standard error, analysis scale) with {@code limit_estimate}
+ * gives the regression line a funnel plot draws. {@code few_studies} flags k < 10, where the tests
  * are too weak to interpret (Sterne et al. 2011); k < 3 is not estimable.
  */
 public record SmallStudyTestsTable() implements FamilyTable {
@@ -31,7 +32,8 @@ public record SmallStudyTestsTable() implements FamilyTable {
     public List<ResultColumn> valueColumns() {
         return List.of(ResultColumn.text("test"), ResultColumn.integer("k"), ResultColumn.text("statistic_name"),
                 ResultColumn.number("statistic"), ResultColumn.integer("df"), ResultColumn.number("p_value"),
-                ResultColumn.number("limit_estimate"), ResultColumn.text("few_studies"), ResultColumn.text("status"));
+                ResultColumn.number("limit_estimate"), ResultColumn.number("slope"), ResultColumn.text("few_studies"),
+                ResultColumn.text("status"));
     }
 
     @Override
@@ -46,20 +48,20 @@ public record SmallStudyTestsTable() implements FamilyTable {
         BeggTest begg = SmallStudyTests.begg(counts, base.measure(), base.zeroRule());
         List<Object[]> rows = new ArrayList<>(List.of(
                 new Object[]{"egger", egger.k(), "t", num(egger.t()), egger.isOk() ? egger.df() : null, num(egger.pValue()),
-                        num(base.measure().toNatural(egger.limitEstimate())), String.valueOf(egger.fewerThanTenStudies()),
-                        egger.status()},
-                new Object[]{"begg", begg.k(), "kendall_tau", num(begg.kendallTau()), null, num(begg.pValue()), null,
+                        num(base.measure().toNatural(egger.limitEstimate())), num(egger.slope()),
+                        String.valueOf(egger.fewerThanTenStudies()), egger.status()},
+                new Object[]{"begg", begg.k(), "kendall_tau", num(begg.kendallTau()), null, num(begg.pValue()), null, null,
                         String.valueOf(begg.fewerThanTenStudies()), begg.status()}));
         if (!base.measure().isRate()) {
             PetersTest peters = SmallStudyTests.peters(counts, base.measure(), base.zeroRule());
             rows.add(new Object[]{"peters", peters.k(), "t", num(peters.t()), peters.isOk() ? peters.df() : null,
-                    num(peters.pValue()), num(base.measure().toNatural(peters.limitEstimate())),
+                    num(peters.pValue()), num(base.measure().toNatural(peters.limitEstimate())), null,
                     String.valueOf(peters.fewerThanTenStudies()), peters.status()});
         }
         if (base.measure() == EffectMeasure.OR) {
             HarbordTest harbord = SmallStudyTests.harbord(counts);
             rows.add(new Object[]{"harbord", harbord.k(), "t", num(harbord.t()), harbord.isOk() ? harbord.df() : null,
-                    num(harbord.pValue()), null, String.valueOf(harbord.fewerThanTenStudies()), harbord.status()});
+                    num(harbord.pValue()), null, null, String.valueOf(harbord.fewerThanTenStudies()), harbord.status()});
         }
         return rows;
     }

@@ -10,8 +10,8 @@ import java.util.Optional;
 /**
  * Funnel plot: x = effect (log scale for ratios, labelled on the natural scale), y = standard error with 0 at
  * the top, pseudo 95% limits around the fixed-effect estimate, the studies imputed by trim-and-fill (L0) as open
- * circles, the trim-and-fill adjusted estimate and Egger's limit estimate (the regression at se = 0) as marks.
- * small_study_tests.csv holds no Egger slope, so no regression line is drawn.
+ * circles, the trim-and-fill adjusted estimate and Egger's limit estimate (the regression at se = 0) as marks, and
+ * Egger's regression line x = limit + slope·se (both from small_study_tests.csv) when the table has the slope.
  */
 final class FunnelPlot implements Figure {
 
@@ -33,11 +33,12 @@ final class FunnelPlot implements Figure {
     private final Double fixed;      // natural scale
     private final Double adjusted;   // natural scale
     private final Double eggerLimit; // natural scale
+    private final Double eggerSlope; // analysis scale per unit se
     private final double seMax;
     private final Axis axis;
 
     private FunnelPlot(String id, String title, boolean ratio, List<Point> studies, List<Point> filled, Double fixed,
-                       Double adjusted, Double eggerLimit) {
+                       Double adjusted, Double eggerLimit, Double eggerSlope) {
         this.id = id;
         this.title = title;
         this.ratio = ratio;
@@ -46,6 +47,7 @@ final class FunnelPlot implements Figure {
         this.fixed = fixed;
         this.adjusted = adjusted;
         this.eggerLimit = eggerLimit;
+        this.eggerSlope = eggerSlope;
         double m = 0;
         for (Point p : studies) {
             m = Math.max(m, p.se());
@@ -64,6 +66,9 @@ final class FunnelPlot implements Figure {
         }
         xs.add(adjusted);
         xs.add(eggerLimit);
+        if (eggerLimit != null && eggerSlope != null) {
+            xs.add(natural(scaleOf(eggerLimit) + eggerSlope * seMax));
+        }
         this.axis = Axis.covering(ratio, xs, L, R);
     }
 
@@ -121,16 +126,18 @@ final class FunnelPlot implements Figure {
                 adjusted = t.num("estimate");
             }
         }
-        Double egger = r.smallStudyTests.stream().filter(s -> s.is("outcome", outcome) && s.is("test", "egger"))
+        Optional<Row> eggerRow = r.smallStudyTests.stream().filter(s -> s.is("outcome", outcome) && s.is("test", "egger"))
                 .sorted((a, b) -> Boolean.compare(!a.is("analysis_id", analysisId), !b.is("analysis_id", analysisId)))
-                .map(s -> s.num("limit_estimate")).filter(v -> v != null).findFirst().orElse(null);
+                .filter(s -> s.num("limit_estimate") != null).findFirst();
+        Double egger = eggerRow.map(s -> s.num("limit_estimate")).orElse(null);
+        Double eggerSlope = eggerRow.map(s -> s.num("slope")).orElse(null);
         if (ratio && egger != null && egger <= 0) {
             egger = null;
         }
         String title = "Funnel plot: " + outcome + " \u2014 pool " + key.text("pool") + " \u2014 "
                 + key.text("measure") + " (" + key.text("method") + "), zero rule " + key.text("zero_rule");
         String id = "funnel-" + Fmt.slug(key.text("pool")) + "-" + Fmt.slug(outcome);
-        return Optional.of(new FunnelPlot(id, title, ratio, pts, filled, fixed, adjusted, egger));
+        return Optional.of(new FunnelPlot(id, title, ratio, pts, filled, fixed, adjusted, egger, eggerSlope));
     }
 
     @Override
@@ -223,6 +230,13 @@ final class FunnelPlot implements Figure {
             c.color(Canvas.RED);
             c.stroke(1.3f, false);
             c.dot(pxScale(p.x()), py(p.se()), 4.5, false);
+            c.end();
+        }
+        if (eggerLimit != null && eggerSlope != null) {
+            c.begin("egger-line", "egger-line");
+            c.color(Canvas.GREEN);
+            c.stroke(1.2f, true);
+            c.line(pxScale(scaleOf(eggerLimit)), py(0), pxScale(scaleOf(eggerLimit) + eggerSlope * seMax), py(seMax));
             c.end();
         }
         if (eggerLimit != null && axis.inside(eggerLimit)) {

@@ -161,6 +161,7 @@ class ReportWriterTest {
         assertEquals(3, countClass(funnel, "funnel-filled"), "trim_and_fill.csv L0 filled rows of the IV analysis");
         assertEquals(1, countClass(funnel, "funnel-limits"));
         assertEquals(1, countClass(funnel, "egger-limit"));
+        assertEquals(1, countClass(funnel, "egger-line"), "Egger's regression line from limit_estimate and slope");
         assertTrue(funnel.contains("Egger limit estimate (se = 0) 0.55"), "small_study_tests.csv limit 0.5519");
     }
 
