@@ -27,6 +27,8 @@ public final class ConditionalLogisticPooler implements Pooler {
     static final int MAX_ITERATIONS = 100;
     /** Largest Newton step, to keep the first steps from huge tables in range. */
     private static final double MAX_STEP = 5;
+    /** Most possible tables (support points summed over studies) the exact likelihood enumerates (16 MB of weights). */
+    static final long MAX_SUPPORT = 2_000_000;
 
     private final ZeroCellRule rule;
 
@@ -43,8 +45,10 @@ public final class ConditionalLogisticPooler implements Pooler {
         String label = rule.label();
         List<Table> tables = new ArrayList<>();
         double sumA = 0;
+        double excess = 0;
         double sumLo = 0;
         double sumHi = 0;
+        long support = 0;
         for (StudyCounts s : studies) {
             if (s.nExp() == 0 || s.nCtl() == 0) {
                 continue;
@@ -57,6 +61,13 @@ public final class ConditionalLogisticPooler implements Pooler {
             if (lo == hi) {
                 continue; // a single possible table: no information about ψ
             }
+            support += hi - lo + 1;
+            if (support > MAX_SUPPORT) {
+                // fuzzing found arms of 10⁹ subjects allocating a 10⁹-entry table (OutOfMemoryError): refuse instead
+                return PooledEstimate.notEstimable(EffectMeasure.OR, PoolingMethod.CMEL, CiMethod.WALD_Z, label, 0,
+                        "the exact conditional likelihood would enumerate more than " + MAX_SUPPORT
+                                + " possible tables (too many events and non-events); use MH or Peto");
+            }
             double[] lw = new double[hi - lo + 1];
             // C(n1, x+1)C(n2, t−x−1) / (C(n1, x)C(n2, t−x)) = (n1 − x)(t − x)/((x + 1)(n2 − t + x + 1))
             for (int x = lo; x < hi; x++) {
@@ -64,6 +75,7 @@ public final class ConditionalLogisticPooler implements Pooler {
             }
             tables.add(new Table(s.eventsExp(), lo, lw));
             sumA += s.eventsExp();
+            excess += s.eventsExp() - lo;
             sumLo += lo;
             sumHi += hi;
         }
@@ -83,7 +95,8 @@ public final class ConditionalLogisticPooler implements Pooler {
         boolean converged = false;
         while (iter++ < MAX_ITERATIONS) {
             // Newton–Raphson on the conditional score U = Σ(a − E(ψ)) with information I = Σ Var(ψ) (Breslow & Day 1980)
-            double step = (sumA - m[0]) / m[1];
+            // score as Σ(a − lo) − Σ E(x − lo): Σa − Σ E(x) cancelled ~Σlo·eps, so steps never fell below TOLERANCE (fuzzing)
+            double step = (excess - m[0]) / m[1];
             if (!Double.isFinite(step)) {
                 break;
             }
@@ -111,7 +124,16 @@ public final class ConditionalLogisticPooler implements Pooler {
     private double[] heterogeneity(List<StudyCounts> studies, double psi) {
         double q = 0;
         int n = 0;
-        for (EffectSize e : EffectSizes.all(studies, EffectMeasure.OR, rule)) {
+        // only the informative tables (0 < events < n) that entered the likelihood: fuzzing found keep00 double-zero
+        // studies giving Q more than k − 1 df
+        List<StudyCounts> informative = new ArrayList<>(studies.size());
+        for (StudyCounts s : studies) {
+            long t = s.eventsExp() + s.eventsCtl();
+            if (s.nExp() > 0 && s.nCtl() > 0 && t > 0 && t < s.nExp() + s.nCtl()) {
+                informative.add(s);
+            }
+        }
+        for (EffectSize e : EffectSizes.all(informative, EffectMeasure.OR, rule)) {
             if (e.isUsable()) {
                 // Cochran (1954) Q around the pooled estimate, as for Mantel–Haenszel (metafor rma.mh)
                 q += (e.yi() - psi) * (e.yi() - psi) / e.vi();
@@ -121,7 +143,7 @@ public final class ConditionalLogisticPooler implements Pooler {
         return n == 0 ? new double[] {Double.NaN, 0} : new double[] {q, n - 1};
     }
 
-    /** Σ E(x) and Σ Var(x) of the noncentral hypergeometric distributions at ψ (log-sum-exp for stability). */
+    /** Σ E(x − lo) and Σ Var(x) of the noncentral hypergeometric distributions at ψ (log-sum-exp for stability). */
     private static double[] moments(List<Table> tables, double psi) {
         double mean = 0;
         double var = 0;
@@ -144,7 +166,7 @@ public final class ConditionalLogisticPooler implements Pooler {
             for (int j = 0; j < lw.length; j++) {
                 s2 += (j - e) * (j - e) * p[j]; // central second moment, no cancellation
             }
-            mean += tb.lo() + e;
+            mean += e;
             var += s2 / s0;
         }
         return new double[] {mean, var};

@@ -85,7 +85,8 @@ public final class EffectSizes {
         double n2 = c + d;
         return switch (measure) {
             // log risk ratio and its large-sample variance (Katz et al. 1978; metafor escalc "RR")
-            case RR -> new EffectSize(s.studyId(), Math.log(a / n1) - Math.log(c / n2), 1 / a - 1 / n1 + 1 / c - 1 / n2);
+            // (1/a − 1/n1 written as b/(a·n1): the difference lost ~8 digits when a ≈ n1 (fuzzing, arms of 4·10⁷))
+            case RR -> new EffectSize(s.studyId(), Math.log(a / n1) - Math.log(c / n2), b / (a * n1) + d / (c * n2));
             // log odds ratio and Woolf's (1955) variance (metafor escalc "OR")
             case OR -> new EffectSize(s.studyId(), Math.log(a * d / (b * c)), 1 / a + 1 / b + 1 / c + 1 / d);
             case RD -> {

@@ -68,6 +68,11 @@ final class MixedEffects {
             }
         }
         Wls at = tau2 == 0 ? fe : wls(y, v, x, tau2);
+        if (at == null) {
+            // singular at the fitted tau² though not at 0 (fuzzing: NullPointerException); callers handle beta null
+            return new Fit(null, null, tau2, qe, k - p, typicalV(k, p, fe, x),
+                    failure != null ? failure : "X'WX is singular at the fitted tau²");
+        }
         return new Fit(at.beta(), at.xtwxInv(), tau2, qe, k - p, typicalV(k, p, fe, x), failure);
     }
 
@@ -153,16 +158,7 @@ final class MixedEffects {
     static double sj(double[] y, double[] v, double[][] x) {
         int k = y.length;
         int p = x[0].length;
-        double mean = 0;
-        for (double yi : y) {
-            mean += yi;
-        }
-        mean /= k;
-        double tau0 = 0;
-        for (double yi : y) {
-            tau0 += (yi - mean) * (yi - mean);
-        }
-        tau0 /= k;
+        double tau0 = TauSquared.sjStart(y);
         if (tau0 == 0) {
             return 0;
         }
@@ -299,12 +295,23 @@ final class MixedEffects {
     }
 
     static double[][] invert(double[][] m) {
-        RealMatrix rm = MatrixUtils.createRealMatrix(m);
+        // scale to max |entry| 1 first: the 1e-14 pivot threshold was absolute, so X'WX with tiny weights (tau² ~ 1e20
+        // for rate differences per 10⁻³ person-time) counted as singular (fuzzing: NullPointerException in fit)
+        double scale = 0;
+        for (double[] row : m) {
+            for (double e : row) {
+                scale = Math.max(scale, Math.abs(e));
+            }
+        }
+        if (!(scale > 0) || !Double.isFinite(scale)) {
+            return null;
+        }
+        RealMatrix rm = MatrixUtils.createRealMatrix(m).scalarMultiply(1 / scale);
         LUDecomposition lu = new LUDecomposition(rm, 1e-14);
         if (!lu.getSolver().isNonSingular()) {
             return null;
         }
-        double[][] inv = lu.getSolver().getInverse().getData();
+        double[][] inv = lu.getSolver().getInverse().scalarMultiply(1 / scale).getData();
         // symmetrise (the inverse of a symmetric matrix, up to rounding)
         for (int a = 0; a < inv.length; a++) {
             for (int c = a + 1; c < inv.length; c++) {

@@ -32,6 +32,38 @@ final class Models {
         return sw;
     }
 
+    /**
+     * Why a ratio's interval cannot be reported on the ratio scale (exp of a bound overflows to ∞ or underflows to
+     * 0), or null. Fuzzing found e.g. Peto's log OR of 660 ± 50 for a study with every experimental subject an event.
+     */
+    static String ratioRangeProblem(EffectMeasure measure, double ciLow, double ciHigh) {
+        // symmetric in the sign, so the ratio and its inverse (arms swapped) are estimable together
+        if (measure.isRatio() && !Double.isFinite(Math.exp(Math.max(Math.abs(ciLow), Math.abs(ciHigh))))) {
+            return "the confidence interval of the log ratio [" + ciLow + ", " + ciHigh
+                    + "] is beyond floating-point range on the ratio scale (infinite ratio or next to no information)";
+        }
+        return null;
+    }
+
+    /**
+     * (Σw)² − Σw² with w = 1/v, summed as Σᵢ wᵢ·Σ_{j≠i} wⱼ: no cancellation when one weight dominates.
+     */
+    static double crossWeightSum(double[] v) {
+        int k = v.length;
+        double[] suffix = new double[k + 1];
+        for (int i = k - 1; i >= 0; i--) {
+            suffix[i] = suffix[i + 1] + 1 / v[i];
+        }
+        double prefix = 0;
+        double s = 0;
+        for (int i = 0; i < k; i++) {
+            double w = 1 / v[i];
+            s += w * (prefix + suffix[i + 1]);
+            prefix += w;
+        }
+        return s;
+    }
+
     // Cochran (1954) Q: Σ (y − θ)²/v around a given θ
     static double cochranQ(double[] y, double[] v, double theta) {
         double q = 0;
@@ -68,6 +100,10 @@ final class Models {
             i2 = q > 0 ? Math.max(0, (q - qDf) / q) : 0;
             // Higgins & Thompson (2002) H² = Q/df (metafor H2 for fixed-effect models)
             h2 = q / qDf;
+        }
+        String range = ratioRangeProblem(measure, theta - Z_CRIT * se, theta + Z_CRIT * se);
+        if (range != null) {
+            return PooledEstimate.notEstimable(measure, method, CiMethod.WALD_Z, zeroRule, k, range);
         }
         double n = Double.NaN;
         return new PooledEstimate(measure, method, CiMethod.WALD_Z, zeroRule, k, theta, se,
@@ -131,13 +167,12 @@ final class Models {
         double qP = k > 1 ? Dist.chiSquareUpper(q, k - 1) : 1;
 
         double sw0 = 0;
-        double sw0sq = 0;
         for (double vi : v) {
             sw0 += 1 / vi;
-            sw0sq += 1 / (vi * vi);
         }
         // "typical" within-study variance s² = (k − 1)Σw/((Σw)² − Σw²) (Higgins & Thompson 2002; metafor vt)
-        double s2 = k > 1 ? (k - 1) * sw0 / (sw0 * sw0 - sw0sq) : Double.NaN;
+        // (Σw)² − Σw² summed stably: fuzzing (a 10⁹-subject study among small ones) found the direct form losing ~8 digits
+        double s2 = k > 1 ? (k - 1) * sw0 / crossWeightSum(v) : Double.NaN;
         double i2 = k > 1 ? tau2 / (tau2 + s2) : 0;
         double h2 = k > 1 ? (tau2 + s2) / s2 : 1;
 
@@ -158,6 +193,11 @@ final class Models {
                 factor = Math.max(1, factor);
             }
             se = Math.sqrt(factor / sw);
+            if (!(se > 0)) {
+                // fuzzing found "ok" with se = 0 and p = NaN when every study has the same effect (HKSJ factor 0)
+                return PooledEstimate.notEstimable(measure, method, ciMethod, zeroRule, k,
+                        "the Hartung-Knapp variance is zero (every study has the same effect); use hksj-adhoc or wald-z");
+            }
             crit = Dist.tQuantile(1 - (1 - LEVEL) / 2, k - 1);
             p = Dist.twoSidedTP(theta / se, k - 1);
         } else {
@@ -194,6 +234,10 @@ final class Models {
             if (ci.failure() != null && PooledEstimate.OK.equals(status)) {
                 status = "not converged: Q-profile " + ci.failure();
             }
+        }
+        String range = ratioRangeProblem(measure, theta - crit * se, theta + crit * se);
+        if (range != null) {
+            return PooledEstimate.notEstimable(measure, method, ciMethod, zeroRule, k, range);
         }
         return new PooledEstimate(measure, method, ciMethod, zeroRule, k, theta, se, theta - crit * se,
                 theta + crit * se, p, q, Math.max(k - 1, 0), qP, i2, h2, tau2, tau2Low, tau2High, i2Low, i2High,

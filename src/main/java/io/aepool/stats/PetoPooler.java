@@ -29,7 +29,8 @@ final class PetoPooler implements Pooler {
             double events = a + c;
             double nonEvents = n - events;
             // Peto: observed minus expected events, hypergeometric variance
-            double oe = a - n1 * events / n;
+            // O − E written as (a·n2 − c·n1)/n: a − n1·(a + c)/n cancelled catastrophically for huge arms (fuzzing)
+            double oe = (a * n2 - c * n1) / n;
             double v = n1 * n2 * events * nonEvents / (n * n * (n - 1));
             k++;
             sumOE += oe;

@@ -37,7 +37,8 @@ public final class StudyWeights {
         }
         double total = raw.values().stream().mapToDouble(Double::doubleValue).sum();
         Map<String, Double> out = new LinkedHashMap<>();
-        raw.forEach((id, w) -> out.put(id, 100 * w / total));
+        // w/total first: (100·w)/total could exceed 100 by an ulp (fuzzing found 100.00000000000001 for one study)
+        raw.forEach((id, w) -> out.put(id, 100 * (w / total)));
         return out;
     }
 

@@ -61,13 +61,12 @@ final class TauSquared {
     static double dl(double[] y, double[] v) {
         int k = y.length;
         double sw = 0;
-        double sw2 = 0;
         for (double vi : v) {
             sw += 1 / vi;
-            sw2 += 1 / (vi * vi);
         }
         double q = qGen(0, y, v);
-        return Math.max(0, (q - (k - 1)) / (sw - sw2 / sw));
+        // sw − sw2/sw = ((Σw)² − Σw²)/Σw summed stably: fuzzing found the direct form order-dependent to ~1e-8
+        return Math.max(0, (q - (k - 1)) / (Models.crossWeightSum(v) / sw));
     }
 
     // Hedges (1983) / Hedges & Olkin (1985) unweighted method-of-moments estimator (not truncated here)
@@ -90,8 +89,8 @@ final class TauSquared {
         return (rss - trPV) / (k - 1);
     }
 
-    // Sidik & Jonkman (2005) estimator with initial value tau0² = Σ(y − ȳ)²/k
-    static double sj(double[] y, double[] v) {
+    // Sidik & Jonkman (2005) initial value tau0² = Σ(y − ȳ)²/k (shared with the meta-regression form)
+    static double sjStart(double[] y) {
         int k = y.length;
         double mean = 0;
         for (double yi : y) {
@@ -102,7 +101,13 @@ final class TauSquared {
         for (double yi : y) {
             tau0 += (yi - mean) * (yi - mean);
         }
-        tau0 /= k;
+        return tau0 / k;
+    }
+
+    // Sidik & Jonkman (2005) estimator with initial value tau0² = Σ(y − ȳ)²/k
+    static double sj(double[] y, double[] v) {
+        int k = y.length;
+        double tau0 = sjStart(y);
         if (tau0 == 0) {
             return 0;
         }

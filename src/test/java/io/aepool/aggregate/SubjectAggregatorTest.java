@@ -1,6 +1,7 @@
 package io.aepool.aggregate;
 
 import io.aepool.testing.DataFrameAssert;
+import io.aepool.testing.AdamSchemas;
 import io.aepool.testing.SharedSpark;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -21,12 +22,8 @@ import java.util.List;
 @ExtendWith(SharedSpark.class)
 class SubjectAggregatorTest {
 
-    static final StructType ADSL = new StructType().add("STUDYID", DataTypes.StringType).add("USUBJID", DataTypes.StringType)
-            .add("TRT01A", DataTypes.StringType).add("SAFFL", DataTypes.StringType)
-            .add("TRTSDT", DataTypes.DateType).add("TRTEDT", DataTypes.DateType);
-    static final StructType ADAE = new StructType().add("STUDYID", DataTypes.StringType).add("USUBJID", DataTypes.StringType)
-            .add("TRTA", DataTypes.StringType).add("AEBODSYS", DataTypes.StringType).add("AEDECOD", DataTypes.StringType)
-            .add("AESER", DataTypes.StringType).add("TRTEMFL", DataTypes.StringType).add("ASTDT", DataTypes.DateType);
+    static final StructType ADSL = AdamSchemas.ADSL;
+    static final StructType ADAE = AdamSchemas.ADAE;
 
     static final List<TreatmentArm> TREATMENTS = List.of(
             new TreatmentArm("Drug 10 mg", "experimental", 10.0), new TreatmentArm("Placebo", "control", null));

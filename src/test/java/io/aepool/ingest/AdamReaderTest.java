@@ -1,6 +1,7 @@
 package io.aepool.ingest;
 
 import io.aepool.testing.Files2;
+import io.aepool.testing.AdamSchemas;
 import io.aepool.testing.SharedSpark;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -31,12 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(SharedSpark.class)
 class AdamReaderTest {
 
-    static final StructType ADSL = new StructType().add("STUDYID", DataTypes.StringType).add("USUBJID", DataTypes.StringType)
-            .add("TRT01A", DataTypes.StringType).add("SAFFL", DataTypes.StringType)
-            .add("TRTSDT", DataTypes.DateType).add("TRTEDT", DataTypes.DateType);
-    static final StructType ADAE = new StructType().add("STUDYID", DataTypes.StringType).add("USUBJID", DataTypes.StringType)
-            .add("TRTA", DataTypes.StringType).add("AEBODSYS", DataTypes.StringType).add("AEDECOD", DataTypes.StringType)
-            .add("AESER", DataTypes.StringType).add("TRTEMFL", DataTypes.StringType).add("ASTDT", DataTypes.DateType);
+    static final StructType ADSL = AdamSchemas.ADSL;
+    static final StructType ADAE = AdamSchemas.ADAE;
 
     @TempDir
     Path dir;
