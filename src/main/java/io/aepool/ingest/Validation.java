@@ -83,12 +83,11 @@ public final class Validation {
      */
     public Dataset<Row> check(Dataset<Row> table, Column fileColumn, String fileLabel, List<Rule> rules,
                               List<String> keyColumns) {
-        String file = fileLabel;
         List<Rule> fatal = rules.stream().filter(r -> actionFor(r) == Action.FATAL).toList();
         List<Rule> quarantined = rules.stream().filter(r -> actionFor(r) == Action.QUARANTINE).toList();
-        ValidatedTable.check(table, file, fatal, keyColumns);
-        if (quarantined.isEmpty()) {
-            return table;
+        Column fatalBroken = lit(false);
+        for (Rule r : fatal) {
+            fatalBroken = fatalBroken.or(coalesce(r.broken(), lit(false)));
         }
         Column[] flags = new Column[quarantined.size()];
         Column[] ids = new Column[quarantined.size()];
@@ -97,33 +96,44 @@ public final class Validation {
             flags[i] = when(r.broken(), lit(i));
             ids[i] = when(r.broken(), lit(r.id()));
         }
-        Column violation = coalesce(flags);
-        Column value = lit(null).cast(DataTypes.StringType);
-        Column description = lit(null).cast(DataTypes.StringType);
-        Column column = lit(null).cast(DataTypes.StringType);
-        for (int i = quarantined.size() - 1; i >= 0; i--) {
-            Rule r = quarantined.get(i);
-            Column shown = SUBJECT_COLUMNS.contains(r.column()) ? lit("(withheld: subject identifier)")
-                    : col(r.column()).cast(DataTypes.StringType);
-            value = when(violation.equalTo(i), shown).otherwise(value);
-            description = when(violation.equalTo(i), lit(r.description())).otherwise(description);
-            column = when(violation.equalTo(i), lit(r.column())).otherwise(column);
+        Column violation = flags.length == 0 ? lit(null).cast(DataTypes.IntegerType) : coalesce(flags);
+        Column ruleId = ids.length == 0 ? lit(null).cast(DataTypes.StringType) : coalesce(ids);
+        // one pass over the table: fatal breaks and quarantined rows per file and rule
+        List<Row> tally = table.select(fatalBroken.as("__fatal"), ruleId.as("__rule"), fileColumn.as("__file"))
+                .filter(col("__fatal").or(col("__rule").isNotNull()))
+                .groupBy("__fatal", "__file", "__rule").count().collectAsList();
+        if (tally.stream().anyMatch(r -> r.getBoolean(0))) {
+            ValidatedTable.check(table, fileLabel, fatal, keyColumns); // names the first broken fatal rule and throws
         }
-        Column[] keyParts = keyColumns.stream()
-                .map(k -> concat_ws("=", lit(k), coalesce(col(k).cast(DataTypes.StringType), lit(""))))
-                .toArray(Column[]::new);
-        Dataset<Row> rejected = table.filter(violation.isNotNull()).select(fileColumn.as("file"), coalesce(ids).as("rule"),
-                description.as("description"), column.as("column"), concat_ws(", ", keyParts).as("row_key"),
-                value.as("value")).cache();
-        List<Row> perRule = rejected.groupBy("file", "rule").count().collectAsList();
+        if (quarantined.isEmpty()) {
+            return table;
+        }
         long total = 0;
-        for (Row r : perRule) {
-            rejectedByRule.merge(r.getString(1), r.getLong(2), Long::sum);
-            rows.computeIfAbsent(r.getString(0), f -> new long[2])[1] += r.getLong(2);
-            total += r.getLong(2);
+        for (Row r : tally) {
+            if (r.getString(2) != null) {
+                rejectedByRule.merge(r.getString(2), r.getLong(3), Long::sum);
+                rows.computeIfAbsent(r.getString(1), f -> new long[2])[1] += r.getLong(3);
+                total += r.getLong(3);
+            }
         }
         if (total > 0) {
-            rejects.add(rejected);
+            Column value = lit(null).cast(DataTypes.StringType);
+            Column description = lit(null).cast(DataTypes.StringType);
+            Column column = lit(null).cast(DataTypes.StringType);
+            for (int i = quarantined.size() - 1; i >= 0; i--) {
+                Rule r = quarantined.get(i);
+                Column shown = SUBJECT_COLUMNS.contains(r.column()) ? lit("(withheld: subject identifier)")
+                        : col(r.column()).cast(DataTypes.StringType);
+                value = when(violation.equalTo(i), shown).otherwise(value);
+                description = when(violation.equalTo(i), lit(r.description())).otherwise(description);
+                column = when(violation.equalTo(i), lit(r.column())).otherwise(column);
+            }
+            Column[] keyParts = keyColumns.stream()
+                    .map(k -> concat_ws("=", lit(k), coalesce(col(k).cast(DataTypes.StringType), lit(""))))
+                    .toArray(Column[]::new);
+            rejects.add(table.filter(violation.isNotNull()).select(fileColumn.as("file"), ruleId.as("rule"),
+                    description.as("description"), column.as("column"), concat_ws(", ", keyParts).as("row_key"),
+                    value.as("value")));
         }
         return table.filter(violation.isNull());
     }
