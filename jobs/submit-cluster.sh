@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Submits the job to a cluster with the spark-submit of a Spark 4.x distribution (SPARK_HOME), which provides
+# Spark, Hadoop and Parquet on the cluster; the application jar is target/aepool.jar (mvn -DskipTests package).
+#
+#   jobs/submit-cluster.sh MASTER CONF OUT [extra spark-submit options...]
+#
+#   standalone: jobs/submit-cluster.sh spark://host:7077 conf/cluster-example.yaml hdfs:///safety/aepool/out
+#   YARN:       jobs/submit-cluster.sh yarn conf/cluster-example.yaml hdfs:///safety/aepool/out --deploy-mode cluster
+#   Kubernetes: jobs/submit-cluster.sh k8s://https://api:6443 conf/cluster-example.yaml s3a://bucket/aepool/out \
+#                 --deploy-mode cluster --conf spark.kubernetes.container.image=<image with Spark 4.2>
+#
+# Inputs named in the conf may be any Hadoop-compatible URI (hdfs://, s3a://, abfss://). The results directory is
+# swapped in by a rename, atomic on HDFS and local disks but not on object stores (see README).
+# The conf file itself is read by the driver: with --deploy-mode cluster ship it with --files and pass its name.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [[ $# -lt 3 ]]; then
+  sed -n '2,16p' "$0" >&2
+  exit 2
+fi
+MASTER=$1 CONF=$2 OUT=$3
+shift 3
+: "${SPARK_HOME:?set SPARK_HOME to a Spark 4.2 (Scala 2.13) distribution}"
+[[ -f target/aepool.jar ]] || mvn -q -B -DskipTests package
+# the small dependencies Spark does not bring (picocli, commons-math3, commons-csv, JFreeSVG, mustache)
+EXTRA=$(mvn -q -B dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile=/dev/stdout \
+  | tr ':' '\n' | grep -E 'picocli|commons-math3|commons-csv|org.jfree.svg|mustache|jackson-dataformat-yaml|snakeyaml' | paste -sd, -)
+exec "$SPARK_HOME/bin/spark-submit" \
+  --master "$MASTER" \
+  --class io.aepool.cli.Main \
+  --jars "$EXTRA" \
+  --conf spark.sql.adaptive.enabled=true \
+  --conf spark.driver.extraJavaOptions=-Djava.awt.headless=true \
+  "$@" \
+  target/aepool.jar --conf "$CONF" --out "$OUT"
