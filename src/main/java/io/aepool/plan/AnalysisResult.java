@@ -4,6 +4,8 @@ import io.aepool.stats.PooledEstimate;
 
 import java.util.List;
 
+import static io.aepool.plan.FamilyTable.num;
+
 /**
  * One row of the results table: the spec that produced it, the totals of the studies it used and the
  * pooled estimate. Ratios are reported on the natural scale ({@code estimate}, {@code ci_*}, {@code pi_*});
@@ -58,9 +60,5 @@ public record AnalysisResult(AnalysisSpec spec, int studiesInSubset, long events
             return null;
         }
         return df == 0 ? "z" : "t(" + df + ")";
-    }
-
-    private static Double num(double d) {
-        return Double.isNaN(d) || Double.isInfinite(d) ? null : d;
     }
 }
