@@ -56,6 +56,23 @@ public interface FamilyTable extends Serializable {
     }
 
     /**
+     * Whole-pool analyses on per-study effects (inverse variance or random effects, not MH, Peto or CMEL) with the
+     * Wald interval: what influence diagnostics and meta-regression refit.
+     */
+    static List<AnalysisSpec> effectSizeModelsWithWaldInterval(List<AnalysisSpec> grid) {
+        return wholePool(grid).stream()
+                .filter(s -> io.aepool.stats.TrimAndFill.supports(s.method()) && s.ciMethod() == io.aepool.stats.CiMethod.WALD_Z)
+                .toList();
+    }
+
+    /** The subgroup factor of a subset's studies: comparison id to the text of {@code variable}. */
+    static Map<String, String> levels(List<StudyRecord> studies, String variable) {
+        Map<String, String> level = new LinkedHashMap<>();
+        studies.forEach(s -> level.put(s.comparisonId(), String.valueOf(s.attribute(variable))));
+        return level;
+    }
+
+    /**
      * One base per pool, outcome, measure, prediction interval and zero rule, on the inverse-variance
      * fixed-effect input: what funnel plots and regression tests read whatever the pooling method.
      */

@@ -34,9 +34,7 @@ public record InfluenceTable() implements FamilyTable {
 
     @Override
     public List<AnalysisSpec> bases(List<AnalysisSpec> grid) {
-        return FamilyTable.wholePool(grid).stream()
-                .filter(s -> io.aepool.stats.TrimAndFill.supports(s.method()) && s.ciMethod() == io.aepool.stats.CiMethod.WALD_Z)
-                .toList();
+        return FamilyTable.effectSizeModelsWithWaldInterval(grid);
     }
 
     @Override

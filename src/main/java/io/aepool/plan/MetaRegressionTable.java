@@ -4,7 +4,6 @@ import io.aepool.stats.MetaRegression;
 import io.aepool.stats.MetaRegressionCoefficient;
 import io.aepool.stats.MetaRegressionResult;
 import io.aepool.stats.StudyCounts;
-import io.aepool.stats.TrimAndFill;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -41,8 +40,7 @@ public record MetaRegressionTable(List<String> covariates) implements FamilyTabl
 
     @Override
     public List<AnalysisSpec> bases(List<AnalysisSpec> grid) {
-        return covariates.isEmpty() ? List.of() : FamilyTable.wholePool(grid).stream()
-                .filter(s -> TrimAndFill.supports(s.method()) && s.ciMethod() == io.aepool.stats.CiMethod.WALD_Z).toList();
+        return covariates.isEmpty() ? List.of() : FamilyTable.effectSizeModelsWithWaldInterval(grid);
     }
 
     @Override

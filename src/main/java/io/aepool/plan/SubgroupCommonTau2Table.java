@@ -8,7 +8,6 @@ import io.aepool.stats.Poolers;
 import io.aepool.stats.StudyCounts;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -46,15 +45,20 @@ public record SubgroupCommonTau2Table(List<String> variables, boolean enabled) i
                 .filter(s -> s.method().isRandomEffects() && s.ciMethod() == CiMethod.WALD_Z).toList();
     }
 
+    /** The mixed-effects model on the subgroup factor, with the base analysis's tau² estimator. */
+    static MetaRegressionResult commonTau2Model(AnalysisSpec base, List<StudyRecord> chosen, Map<String, String> level,
+                                                String variable) {
+        return MetaRegression.categorical(chosen.stream().map(StudyRecord::counts).toList(), level::get, variable,
+                base.measure(), base.method(), base.zeroRule());
+    }
+
     @Override
     public List<Object[]> rows(AnalysisSpec base, Map<String, Pool> pools, List<StudyRecord> studies) {
         List<StudyRecord> chosen = base.subset().select(AnalysisRunner.poolStudies(base, pools, studies));
         List<Object[]> rows = new ArrayList<>();
         for (String variable : variables) {
-            Map<String, String> level = new HashMap<>();
-            chosen.forEach(s -> level.put(s.comparisonId(), String.valueOf(s.attribute(variable))));
-            MetaRegressionResult model = MetaRegression.categorical(chosen.stream().map(StudyRecord::counts).toList(),
-                    level::get, variable, base.measure(), base.method(), base.zeroRule());
+            Map<String, String> level = FamilyTable.levels(chosen, variable);
+            MetaRegressionResult model = commonTau2Model(base, chosen, level, variable);
             for (String value : new TreeSet<>(level.values())) {
                 List<StudyCounts> group = chosen.stream().filter(s -> value.equals(level.get(s.comparisonId())))
                         .map(StudyRecord::counts).toList();

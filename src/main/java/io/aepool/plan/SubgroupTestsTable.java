@@ -1,13 +1,11 @@
 package io.aepool.plan;
 
-import io.aepool.stats.MetaRegression;
 import io.aepool.stats.MetaRegressionResult;
 import io.aepool.stats.PooledEstimate;
 import io.aepool.stats.SubgroupTest;
 import io.aepool.stats.SubgroupTests;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -63,10 +61,8 @@ public record SubgroupTestsTable(List<String> variables, boolean commonTau2) imp
                     test.status()});
             if (commonTau2 && base.method().isRandomEffects()) {
                 List<StudyRecord> chosen = base.subset().select(inPool);
-                Map<String, String> level = new HashMap<>();
-                chosen.forEach(st -> level.put(st.comparisonId(), String.valueOf(st.attribute(variable))));
-                MetaRegressionResult r = MetaRegression.categorical(chosen.stream().map(StudyRecord::counts).toList(),
-                        level::get, variable, base.measure(), base.method(), base.zeroRule());
+                MetaRegressionResult r = SubgroupCommonTau2Table.commonTau2Model(base, chosen,
+                        FamilyTable.levels(chosen, variable), variable);
                 rows.add(new Object[]{variable, "common", r.qmDf() + 1, num(r.qm()), r.qmDf(), num(r.qmP()), r.status()});
             }
         }
