@@ -47,19 +47,8 @@ public final class ResultsPublisher {
         Path staging = target.resolveSibling(target.getFileName() + ".staging-" + runId);
         try {
             Files.createDirectories(staging.getParent());
-            // owner-only: the results directory is readable by its owner alone unless the operator widens it
-            Files.createDirectory(staging, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            tables.analyses().write().mode(SaveMode.ErrorIfExists).partitionBy("outcome")
-                    .parquet(staging.resolve("results").toString());
-            tables.studyCounts().write().mode(SaveMode.ErrorIfExists).parquet(staging.resolve("study_counts").toString());
-            writeCsv(staging.resolve("analyses.csv"), tables.analyses());
-            writeCsv(staging.resolve("study_counts.csv"), tables.studyCounts());
-            for (Map.Entry<String, Dataset<Row>> t : tables.familyTables().entrySet()) {
-                t.getValue().write().mode(SaveMode.ErrorIfExists).parquet(staging.resolve(t.getKey()).toString());
-                writeCsv(staging.resolve(t.getKey() + ".csv"), t.getValue());
-            }
-            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-                    .writeValue(staging.resolve("summary.json").toFile(), tables.summary());
+            createOwnerOnlyDirectory(staging);
+            writeTables(staging, tables);
             beforeSwap.accept(staging);
             swap(staging, target, runId);
         } catch (IOException e) {
@@ -69,6 +58,35 @@ public final class ResultsPublisher {
             deleteQuietly(staging);
             throw e;
         }
+    }
+
+    /**
+     * Writes every table of a run into {@code dir}, which must exist: Parquet and CSV per table ({@code results/}
+     * partitioned by outcome plus {@code analyses.csv}, {@code study_counts}, one pair per family table) and
+     * {@code summary.json}. Both this publisher and {@link RunHistory} write through it.
+     */
+    public static void writeTables(Path dir, RunTables tables) {
+        tables.analyses().write().mode(SaveMode.ErrorIfExists).partitionBy("outcome")
+                .parquet(dir.resolve("results").toString());
+        tables.studyCounts().write().mode(SaveMode.ErrorIfExists).parquet(dir.resolve("study_counts").toString());
+        writeCsv(dir.resolve("analyses.csv"), tables.analyses());
+        writeCsv(dir.resolve("study_counts.csv"), tables.studyCounts());
+        for (Map.Entry<String, Dataset<Row>> t : tables.familyTables().entrySet()) {
+            t.getValue().write().mode(SaveMode.ErrorIfExists).parquet(dir.resolve(t.getKey()).toString());
+            writeCsv(dir.resolve(t.getKey() + ".csv"), t.getValue());
+        }
+        try {
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                    .writeValue(dir.resolve("summary.json").toFile(), tables.summary());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + dir.resolve("summary.json"), e);
+        }
+    }
+
+    /** Creates {@code dir} (its parent must exist; fails if it exists) readable by its owner alone (rwx------). */
+    static void createOwnerOnlyDirectory(Path dir) throws IOException {
+        // owner-only: the results directory is readable by its owner alone unless the operator widens it
+        Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     }
 
     private static void writeCsv(Path file, Dataset<Row> table) {
