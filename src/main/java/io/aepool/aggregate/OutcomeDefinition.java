@@ -14,9 +14,22 @@ import static org.apache.spark.sql.functions.trim;
  * Which adverse events count towards an outcome. An event qualifies when it passes every given filter:
  * treatment-emergent (TRTEMFL = Y), serious (AESER = Y), and its system organ class is one of {@code socs}
  * or its preferred term one of {@code preferredTerms} (names compared case-insensitively).
+ * Registry events are matched on their own columns (term, soc, serious, hospitalised; OMOP condition concepts);
+ * a registry has no treatment-emergent flag: its risk window decides.
+ *
+ * @param firstEvent   person-time ends at a subject's first event (incidence of first events, the usual safety rate);
+ *                     false counts every event over the whole at-risk time (recurrent events)
+ * @param hospitalised registry events only: require hospitalised = Y
+ * @param omopConcepts OMOP condition concept ids of the outcome (for OMOP CDM registries)
  */
 public record OutcomeDefinition(String name, boolean treatmentEmergent, boolean serious,
-                                List<String> socs, List<String> preferredTerms) {
+                                List<String> socs, List<String> preferredTerms, boolean firstEvent,
+                                boolean hospitalised, List<Long> omopConcepts) {
+
+    public OutcomeDefinition(String name, boolean treatmentEmergent, boolean serious, List<String> socs,
+                             List<String> preferredTerms) {
+        this(name, treatmentEmergent, serious, socs, preferredTerms, true, false, List.of());
+    }
 
     public OutcomeDefinition {
         if (name == null || !name.matches("[a-z][a-z0-9_]*")) {
@@ -24,8 +37,9 @@ public record OutcomeDefinition(String name, boolean treatmentEmergent, boolean 
         }
         socs = socs == null ? List.of() : List.copyOf(socs);
         preferredTerms = preferredTerms == null ? List.of() : List.copyOf(preferredTerms);
-        if (socs.isEmpty() && preferredTerms.isEmpty()) {
-            throw new IllegalArgumentException("outcome '" + name + "' needs at least one SOC or preferred term");
+        omopConcepts = omopConcepts == null ? List.of() : List.copyOf(omopConcepts);
+        if (socs.isEmpty() && preferredTerms.isEmpty() && omopConcepts.isEmpty()) {
+            throw new IllegalArgumentException("outcome '" + name + "' needs at least one SOC, preferred term or OMOP concept");
         }
     }
 
@@ -49,6 +63,25 @@ public record OutcomeDefinition(String name, boolean treatmentEmergent, boolean 
         }
         if (serious) {
             keep = keep.and(col("AESER").equalTo("Y"));
+        }
+        return keep;
+    }
+
+    /** True on generic registry event rows ({@code term, soc, serious, hospitalised}) that count towards this outcome. */
+    public Column matchesRegistryEvent() {
+        Column term = lit(false);
+        if (!socs.isEmpty()) {
+            term = term.or(upper(trim(col("soc"))).isin(upperAll(socs)));
+        }
+        if (!preferredTerms.isEmpty()) {
+            term = term.or(upper(trim(col("term"))).isin(upperAll(preferredTerms)));
+        }
+        Column keep = term;
+        if (serious) {
+            keep = keep.and(col("serious").equalTo("Y"));
+        }
+        if (hospitalised) {
+            keep = keep.and(col("hospitalised").equalTo("Y"));
         }
         return keep;
     }

@@ -21,7 +21,48 @@ import java.util.stream.Collectors;
 public record JobConf(Inputs inputs, List<Treatment> treatments,
                       @JsonProperty("multi_arm") List<String> multiArm,
                       List<Outcome> outcomes, List<PoolConf> pools, Analysis analysis, Primary primary,
-                      ValidationConf validation) {
+                      ValidationConf validation, RegistryConf registry, NightlyConf nightly) {
+
+    /**
+     * How registry extracts become exposure groups and person-time.
+     *
+     * @param exposureGroups   each group with its role (experimental or comparator) and the drug classes (generic
+     *                         extracts) or OMOP drug concept ids that define it
+     * @param pooledComparator the comparator group whose comparison with the experimental groups enters the
+     *                         meta-analysis (default: the first comparator); every comparator gets rate ratios
+     * @param riskWindowDays   days at risk after an exposure episode ends (default 30)
+     * @param strata           patient columns (or age_band) for stratified incidence
+     * @param smallCellThreshold registry counts from 1 to threshold−1 are shown as "<threshold" in shared CSVs and
+     *                         the report (default 5)
+     */
+    public record RegistryConf(@JsonProperty("exposure_groups") List<ExposureGroup> exposureGroups,
+                               @JsonProperty("pooled_comparator") String pooledComparator,
+                               @JsonProperty("risk_window_days") Integer riskWindowDays, List<String> strata,
+                               @JsonProperty("small_cell_threshold") Integer smallCellThreshold) {
+    }
+
+    public record ExposureGroup(String group, String role, @JsonProperty("drug_classes") List<String> drugClasses,
+                                @JsonProperty("omop_concepts") List<Long> omopConcepts) {
+    }
+
+    /** A registry input: a generic extract directory, or an OMOP CDM directory with the registry id it carries. */
+    public record RegistryInput(String extract, String omop, @JsonProperty("registry_id") String registryId) {
+    }
+
+    /**
+     * Nightly runs: how long to keep runs and what counts as a change worth an alert.
+     *
+     * @param keepDays runs older than this are deleted (never the current one); default 30
+     */
+    public record NightlyConf(@JsonProperty("keep_days") Integer keepDays, ChangesConf changes) {
+    }
+
+    public record ChangesConf(@JsonProperty("ratio_threshold") Double ratioThreshold,
+                              @JsonProperty("difference_threshold") Double differenceThreshold,
+                              @JsonProperty("i2_threshold") Double i2Threshold,
+                              @JsonProperty("alert_on") List<String> alertOn,
+                              @JsonProperty("alert_subsets") List<String> alertSubsets) {
+    }
 
     /**
      * What to do with broken rules: {@code row_level} (fatal or quarantine, default quarantine) for every
@@ -30,7 +71,8 @@ public record JobConf(Inputs inputs, List<Treatment> treatments,
     public record ValidationConf(@JsonProperty("row_level") String rowLevel, Map<String, String> rules) {
     }
 
-    public record Inputs(List<String> studies, @JsonProperty("arm_counts") List<String> armCounts, List<AdamPair> adam) {
+    public record Inputs(List<String> studies, @JsonProperty("arm_counts") List<String> armCounts, List<AdamPair> adam,
+                         List<RegistryInput> registries) {
     }
 
     public record AdamPair(String adsl, String adae) {
@@ -40,7 +82,9 @@ public record JobConf(Inputs inputs, List<Treatment> treatments,
     }
 
     public record Outcome(String name, @JsonProperty("treatment_emergent") Boolean treatmentEmergent,
-                          Boolean serious, List<String> socs, @JsonProperty("preferred_terms") List<String> preferredTerms) {
+                          Boolean serious, List<String> socs, @JsonProperty("preferred_terms") List<String> preferredTerms,
+                          @JsonProperty("first_event") Boolean firstEvent, Boolean hospitalised,
+                          @JsonProperty("omop_concepts") List<Long> omopConcepts) {
     }
 
     public record PoolConf(String name, Map<String, List<String>> where) {
@@ -91,8 +135,25 @@ public record JobConf(Inputs inputs, List<Treatment> treatments,
         }
         boolean noArms = inputs.armCounts == null || inputs.armCounts.isEmpty();
         boolean noAdam = inputs.adam == null || inputs.adam.isEmpty();
-        if (noArms && noAdam) {
-            throw new ConfException("conf " + file + ": give inputs.arm_counts or inputs.adam (or both)");
+        boolean noRegistries = inputs.registries == null || inputs.registries.isEmpty();
+        if (noArms && noAdam && noRegistries) {
+            throw new ConfException("conf " + file + ": give inputs.arm_counts, inputs.adam or inputs.registries");
+        }
+        if (!noRegistries) {
+            if (outcomes == null || outcomes.isEmpty()) {
+                throw new ConfException("conf " + file + ": inputs.registries needs at least one outcome definition");
+            }
+            if (registry == null || registry.exposureGroups == null || registry.exposureGroups.isEmpty()) {
+                throw new ConfException("conf " + file + ": inputs.registries needs registry.exposure_groups");
+            }
+            for (RegistryInput r : inputs.registries) {
+                if ((r.extract == null) == (r.omop == null)) {
+                    throw new ConfException("conf " + file + ": every inputs.registries entry needs exactly one of extract or omop");
+                }
+                if (r.omop != null && (r.registryId == null || r.registryId.isBlank())) {
+                    throw new ConfException("conf " + file + ": inputs.registries entry omop " + r.omop + " needs registry_id");
+                }
+            }
         }
         if (!noAdam && (treatments == null || treatments.isEmpty())) {
             throw new ConfException("conf " + file + ": inputs.adam needs treatments (each TRT01A value with its role)");

@@ -6,6 +6,7 @@ import io.aepool.aggregate.StudyCountsBuilder;
 import io.aepool.aggregate.SubjectAggregator;
 import io.aepool.aggregate.TreatmentArm;
 import io.aepool.compute.DistributedAnalyses;
+import io.aepool.compute.RegistryRates;
 import io.aepool.compute.StudyRecords;
 import io.aepool.ingest.AdamReader;
 import io.aepool.ingest.ArmCountsReader;
@@ -20,6 +21,16 @@ import io.aepool.plan.StudyRecord;
 import io.aepool.plan.Subset;
 import io.aepool.plan.FamilyTable;
 import io.aepool.publish.ResultsPublisher;
+import io.aepool.plan.ChangeReport;
+import io.aepool.publish.InputFingerprints;
+import io.aepool.publish.RunHistory;
+import io.aepool.publish.RunManifest;
+import io.aepool.publish.SmallCells;
+import java.util.HashMap;
+import java.util.Optional;
+import java.util.SortedSet;
+import static org.apache.spark.sql.functions.lit;
+
 import io.aepool.report.ReportWriter;
 import io.aepool.stats.CiMethod;
 import io.aepool.stats.EffectMeasure;
@@ -34,6 +45,7 @@ import org.apache.spark.sql.SparkSession;
 
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -59,7 +71,23 @@ public final class JobRunner {
     /** What a finished run hands back to the console. */
     public record RunOutcome(Path out, Dataset<Row> analyses, Dataset<Row> subgroupTests,
                              List<Robustness.Summary> robustness, AnalysisSpec primary,
-                             int comparisons, int specs, double wallSeconds) {
+                             int comparisons, int specs, double wallSeconds, boolean upToDate, int flaggedChanges,
+                             int changes) {
+
+        static RunOutcome skipped(Path out) {
+            return new RunOutcome(out, null, null, List.of(), null, 0, 0, 0, true, 0, 0);
+        }
+    }
+
+    /**
+     * How a run publishes. Plain: {@code out} is the results directory, swapped in whole. Nightly: {@code out} is a
+     * history root ({@code runs/<run_id>/} and a {@code current} link); a run whose input fingerprint equals the
+     * current run's is skipped unless forced, changes are reported against the current run, old runs are pruned.
+     *
+     * @param asOf registry extracts up to this date (null: plain runs read every extract; nightly runs the newest)
+     */
+    public record Mode(boolean nightly, boolean force, LocalDate asOf) {
+        public static final Mode PLAIN = new Mode(false, false, null);
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(JobRunner.class);
@@ -68,6 +96,12 @@ public final class JobRunner {
     private final JobConf conf;
     private final Path confFile;
     private final Path confDir;
+    // set when a pool holds trials and registries: design then joins the subgroup variables
+    private boolean mixedDesigns;
+    // registry extracts are read up to this date and follow-up ends there (null: every extract)
+    private LocalDate asOf;
+    // the registry inputs' contribution, when the conf has any
+    private RegistryStage.Result registries;
 
     public JobRunner(SparkSession spark, JobConf conf, Path confFile) {
         this.spark = spark;
@@ -77,10 +111,26 @@ public final class JobRunner {
     }
 
     public RunOutcome run(Path out) {
+        return run(out, Mode.PLAIN);
+    }
+
+    public RunOutcome run(Path out, Mode mode) {
         long started = System.nanoTime();
         Instant startedAt = Instant.now();
         String runId = startedAt.toString().replaceAll("[^0-9]", "").substring(0, 14) + "-"
                 + UUID.randomUUID().toString().substring(0, 8);
+        List<Path> inputPaths = new ArrayList<>();
+        inputFiles().forEach(f -> inputPaths.add(Path.of(f)));
+        RegistryStage.files(conf, this::resolve).forEach(f -> inputPaths.add(Path.of(f)));
+        asOf = mode.asOf() != null ? mode.asOf()
+                : mode.nightly() ? InputFingerprints.newestExtractDate(inputPaths).orElse(null) : null;
+        List<InputFingerprints.FileEntry> fingerprints = asOf == null ? InputFingerprints.of(inputPaths)
+                : InputFingerprints.of(inputPaths, InputFingerprints.asOf(asOf));
+        String fingerprint = RunManifest.fingerprint(confFile, asOf, fingerprints);
+        if (mode.nightly() && !mode.force() && RunHistory.upToDate(out, fingerprint)) {
+            LOG.info("inputs, conf and code unchanged since the current run (fingerprint {}): up to date", fingerprint);
+            return RunOutcome.skipped(out);
+        }
 
         spark.sparkContext().setJobGroup("aepool-ingest", "read and validate inputs", false);
         Validation validation = validation();
@@ -94,10 +144,11 @@ public final class JobRunner {
         spark.sparkContext().setJobGroup("aepool-aggregate", "arm counts to study counts", false);
         List<StudyCountsBuilder.MultiArm> modes = parseMultiArm(conf.multiArm());
         // incomplete studies are rejected once, here; each arm-handling mode then builds from complete studies
-        arms = StudyCountsBuilder.completeStudies(arms, validation).cache();
+        // arm-level aggregates, checkpointed: every later plan starts from them, not from the subject-level plans
+        arms = StudyCountsBuilder.completeStudies(arms, validation).localCheckpoint();
         Dataset<Row> studyCounts = null;
-        for (StudyCountsBuilder.MultiArm mode : modes) {
-            Dataset<Row> one = StudyCountsBuilder.build(arms, studies, mode);
+        for (StudyCountsBuilder.MultiArm multiArm : modes) {
+            Dataset<Row> one = StudyCountsBuilder.build(arms, studies, multiArm);
             studyCounts = studyCounts == null ? one : studyCounts.unionByName(one);
         }
         studyCounts = studyCounts.orderBy(StudyCountsBuilder.DOSE_ARMS, "outcome", "comparison_id").cache();
@@ -107,7 +158,7 @@ public final class JobRunner {
             throw new ConfException("no comparison could be formed: every study needs an experimental and a control arm");
         }
 
-        Map<String, Pool> pools = pools(modes);
+        Map<String, Pool> pools = pools(modes, records);
         GridAxes axes = axes(pools);
         checkSubgroupVariables(axes, records);
         List<AnalysisSpec> specs = AnalysisGrid.expand(axes, records);
@@ -126,6 +177,12 @@ public final class JobRunner {
         }
         Dataset<Row> tests = families.get("subgroup_tests");
         List<Robustness.Summary> robustness = Robustness.summarise(points(analyses), primary);
+        if (registries != null) {
+            RegistryRates.Tables rates = RegistryRates.compute(spark, registries.incidence(),
+                    registries.groups().experimental(), registries.groups().comparators(), registries.groups().pooled());
+            families.put("registry_incidence", rates.incidence().cache());
+            families.put("registry_rate_ratios", rates.rateRatios().cache());
+        }
         families.put("rejects", validation.rejects(spark).orderBy("file", "rule", "row_key", "value"));
         families.put("robustness", spark.createDataFrame(
                 robustness.stream().map(r -> RowFactory.create(r.values())).toList(),
@@ -159,11 +216,128 @@ public final class JobRunner {
             return m;
         }).toList());
 
+        List<ChangeReport.Change> changes = List.of();
+        if (mode.nightly()) {
+            Optional<Path> previous = RunHistory.current(out);
+            changes = previous.isPresent() ? changes(previous.get(), analyses, pools, records) : List.of();
+            Map<String, Object> changeSummary = new LinkedHashMap<>(ChangeReport.summary(changes));
+            changeSummary.put("previous_run", previous.map(p -> p.getFileName().toString()).orElse(null));
+            summary.put("changes", changeSummary);
+            families.put("changes", spark.createDataFrame(changes.stream().map(c -> RowFactory.create(c.values())).toList(),
+                    DistributedAnalyses.schema(ChangeReport.Change.COLUMNS)));
+        }
+        summary.put("as_of", asOf == null ? null : asOf.toString());
+        summary.put("fingerprint", fingerprint);
+
         spark.sparkContext().setJobGroup("aepool-publish", "write results", false);
-        ResultsPublisher.publish(out, runId, new ResultsPublisher.RunTables(studyCounts, analyses, families, summary),
-                ReportWriter::write);
+        ResultsPublisher.RunTables tables = new ResultsPublisher.RunTables(studyCounts, analyses, families, summary,
+                sharedCsv(studyCounts, analyses, families, pools, records));
+        Map<String, Map<String, Long>> rows = validation.accounting();
+        java.util.function.Function<Path, RunManifest> manifest = dir -> RunManifest.of(runId, asOf, startedAt,
+                Instant.now(), confFile, fingerprints, rows);
+        if (mode.nightly()) {
+            RunHistory.publish(out, runId, tables, ReportWriter::write, manifest);
+            int keepDays = conf.nightly() != null && conf.nightly().keepDays() != null ? conf.nightly().keepDays() : 30;
+            List<String> pruned = RunHistory.retain(out, keepDays, java.time.Clock.systemUTC());
+            if (!pruned.isEmpty()) {
+                LOG.info("pruned runs older than {} days: {}", keepDays, pruned);
+            }
+        } else {
+            ResultsPublisher.publish(out, runId, tables, staging -> {
+                ReportWriter.write(staging);
+                manifest.apply(staging).withOutputs(RunManifest.outputsOf(staging))
+                        .write(staging.resolve(RunManifest.FILE_NAME));
+            });
+        }
         LOG.info("published to {} by {} s", out, seconds(started));
-        return new RunOutcome(out, analyses, tests, robustness, primary, records.size(), specs.size(), seconds(started));
+        int flagged = (int) changes.stream().filter(ChangeReport.Change::flagged).count();
+        return new RunOutcome(out, analyses, tests, robustness, primary, records.size(), specs.size(), seconds(started),
+                false, flagged, changes.size());
+    }
+
+    /** Each analysis against the same analysis id of the previous run (its results and study counts). */
+    private List<ChangeReport.Change> changes(Path previousRun, Dataset<Row> analyses, Map<String, Pool> pools,
+                                              List<StudyRecord> records) {
+        List<StudyRecord> previousRecords = StudyRecords.collect(spark.read().parquet(previousRun.resolve("study_counts").toString()));
+        List<ChangeReport.AnalysisState> before = states(spark.read().parquet(previousRun.resolve("results").toString()),
+                pools, previousRecords);
+        List<ChangeReport.AnalysisState> after = states(analyses, pools, records);
+        return ChangeReport.compare(before, after, thresholds());
+    }
+
+    private static List<ChangeReport.AnalysisState> states(Dataset<Row> results, Map<String, Pool> pools,
+                                                           List<StudyRecord> records) {
+        Map<String, SortedSet<String>> membership = new HashMap<>();
+        List<ChangeReport.AnalysisState> out = new ArrayList<>();
+        for (Row r : results.select("analysis_id", "pool", "outcome", "measure", "method", "subset_kind", "studies",
+                "events_exp", "events_ctl", "estimate", "ci_low", "ci_high", "i2", "status").collectAsList()) {
+            String id = r.getString(0);
+            Pool pool = pools.get(r.getString(1));
+            SortedSet<String> studies = null;
+            if (pool != null) {
+                AnalysisSpec spec = AnalysisSpec.parse(id);
+                studies = membership.computeIfAbsent(spec.pool() + "|" + spec.outcome() + "|" + spec.subset().label(),
+                        k -> ChangeReport.membership(spec, pool, records));
+            }
+            out.add(new ChangeReport.AnalysisState(id, r.getString(1), r.getString(2), r.getString(3), r.getString(4),
+                    r.getString(5), studies, r.getInt(6), r.getLong(7), r.getLong(8), (Double) r.get(9), (Double) r.get(10),
+                    (Double) r.get(11), (Double) r.get(12), r.getString(13)));
+        }
+        return out;
+    }
+
+    private ChangeReport.Thresholds thresholds() {
+        JobConf.ChangesConf c = conf.nightly() == null ? null : conf.nightly().changes();
+        ChangeReport.Thresholds d = ChangeReport.Thresholds.DEFAULTS;
+        if (c == null) {
+            return d;
+        }
+        try {
+            return new ChangeReport.Thresholds(c.ratioThreshold() == null ? d.ratioRelative() : c.ratioThreshold(),
+                    c.differenceThreshold() == null ? d.differenceAbsolute() : c.differenceThreshold(),
+                    c.i2Threshold() == null ? d.i2Percent() : c.i2Threshold(),
+                    c.alertOn() == null ? d.alertOn() : new LinkedHashSet<>(c.alertOn()),
+                    c.alertSubsets() == null ? d.alertSubsetKinds() : new LinkedHashSet<>(c.alertSubsets()));
+        } catch (IllegalArgumentException e) {
+            throw new ConfException("conf nightly.changes: " + e.getMessage());
+        }
+    }
+
+    /**
+     * CSV views with registry small cells suppressed: registry incidence and rate ratios, registry comparisons in
+     * study_counts and forest, and analysis totals of pools that hold registries.
+     */
+    private Map<String, Dataset<Row>> sharedCsv(Dataset<Row> studyCounts, Dataset<Row> analyses,
+                                                Map<String, Dataset<Row>> families, Map<String, Pool> pools,
+                                                List<StudyRecord> records) {
+        if (registries == null) {
+            return Map.of();
+        }
+        int t = registries.smallCellThreshold();
+        Map<String, Dataset<Row>> views = new LinkedHashMap<>();
+        List<String> armCounts = List.of("events_exp", "n_exp", "events_ctl", "n_ctl");
+        views.put("registry_incidence", SmallCells.suppress(families.get("registry_incidence"), List.of("patients", "events"),
+                List.of("rate_per_100py", "ci_low", "ci_high"), lit(true), t));
+        views.put("registry_rate_ratios", SmallCells.suppress(families.get("registry_rate_ratios"),
+                List.of("events_exp", "events_ctl"), List.of("irr", "ci_low", "ci_high"), lit(true), t));
+        Column registryRow = col(AnalysisGrid.DESIGN).equalTo("registry");
+        views.put("study_counts", SmallCells.suppress(studyCounts,
+                List.of("events_exp", "n_exp", "events_ctl", "n_ctl", "event_count_exp", "event_count_ctl"), List.of(),
+                registryRow, t));
+        Set<String> registryIds = new TreeSet<>(records.stream().filter(AnalysisGrid::isRegistry)
+                .map(StudyRecord::comparisonId).toList());
+        if (families.containsKey("forest")) {
+            views.put("forest", SmallCells.suppress(families.get("forest"), armCounts, List.of(),
+                    col("comparison_id").isin(registryIds.toArray()), t));
+        }
+        Set<String> registryPools = new TreeSet<>();
+        pools.values().forEach(p -> {
+            if (records.stream().anyMatch(r -> p.contains(r) && AnalysisGrid.isRegistry(r))) {
+                registryPools.add(p.name());
+            }
+        });
+        views.put("analyses", SmallCells.suppress(analyses, armCounts, List.of(), col("pool").isin(registryPools.toArray()), t));
+        return views;
     }
 
     /** The columns of the results the robustness summary reads (aggregates, small enough for the driver). */
@@ -209,16 +383,17 @@ public final class JobRunner {
             List<TreatmentArm> treatments = conf.treatments().stream()
                     .map(t -> new TreatmentArm(t.treatment(), t.role(), t.doseMg())).toList();
             Set<String> known = new LinkedHashSet<>(treatments.stream().map(TreatmentArm::treatment).toList());
-            List<OutcomeDefinition> outcomes = conf.outcomes().stream()
-                    .map(o -> new OutcomeDefinition(o.name(), !Boolean.FALSE.equals(o.treatmentEmergent()),
-                            !Boolean.FALSE.equals(o.serious()), o.socs(), o.preferredTerms()))
-                    .toList();
+            List<OutcomeDefinition> outcomes = outcomeDefinitions();
             for (JobConf.AdamPair pair : conf.inputs().adam()) {
                 String adslFile = resolve(pair.adsl());
                 Dataset<Row> adsl = AdamReader.readSubjects(spark, adslFile, studies, known, validation).cache();
                 Dataset<Row> adae = AdamReader.readEvents(spark, resolve(pair.adae()), adsl, validation);
                 parts.add(SubjectAggregator.aggregate(spark, adsl, adae, treatments, outcomes, adslFile));
             }
+        }
+        if (conf.inputs().registries() != null && !conf.inputs().registries().isEmpty()) {
+            registries = RegistryStage.run(spark, conf, this::resolve, studies, validation, asOf, outcomeDefinitions());
+            parts.addAll(registries.arms());
         }
         Dataset<Row> all = parts.get(0);
         for (int i = 1; i < parts.size(); i++) {
@@ -227,11 +402,23 @@ public final class JobRunner {
         return all;
     }
 
+    private List<OutcomeDefinition> outcomeDefinitions() {
+        try {
+            return conf.outcomes().stream()
+                    .map(o -> new OutcomeDefinition(o.name(), !Boolean.FALSE.equals(o.treatmentEmergent()),
+                            !Boolean.FALSE.equals(o.serious()), o.socs(), o.preferredTerms(),
+                            !Boolean.FALSE.equals(o.firstEvent()), Boolean.TRUE.equals(o.hospitalised()), o.omopConcepts()))
+                    .toList();
+        } catch (IllegalArgumentException e) {
+            throw new ConfException("conf outcomes: " + e.getMessage());
+        }
+    }
+
     /**
      * Pools from the conf. When multi-arm trials are both combined and split, a pool that does not choose
      * with {@code dose_arms} takes the combined comparisons, so no trial enters one pool twice.
      */
-    private Map<String, Pool> pools(List<StudyCountsBuilder.MultiArm> modes) {
+    private Map<String, Pool> pools(List<StudyCountsBuilder.MultiArm> modes, List<StudyRecord> records) {
         Map<String, Pool> pools = new LinkedHashMap<>();
         List<JobConf.PoolConf> declared = conf.pools() == null || conf.pools().isEmpty()
                 ? List.of(new JobConf.PoolConf("all", Map.of())) : conf.pools();
@@ -244,14 +431,30 @@ public final class JobRunner {
                 where.put(StudyCountsBuilder.DOSE_ARMS, Set.of(modes.get(0).label()));
             }
             try {
-                if (pools.put(p.name(), new Pool(p.name(), where)) != null) {
-                    throw new ConfException("conf pools: pool name '" + p.name() + "' is used twice");
+                Pool pool = new Pool(p.name(), where);
+                put(pools, pool);
+                TreeSet<String> designs = new TreeSet<>(records.stream().filter(pool::contains)
+                        .map(r -> String.valueOf(r.attribute(AnalysisGrid.DESIGN))).toList());
+                // designs are never silently mixed: a mixed pool also runs per design, and by design as a subgroup
+                if (designs.size() > 1 && !where.containsKey(AnalysisGrid.DESIGN)) {
+                    for (String design : designs) {
+                        Map<String, Set<String>> one = new LinkedHashMap<>(where);
+                        one.put(AnalysisGrid.DESIGN, Set.of(design));
+                        put(pools, new Pool(p.name() + "[" + design + "]", one));
+                    }
+                    mixedDesigns = true;
                 }
             } catch (IllegalArgumentException e) {
                 throw new ConfException("conf pools: " + e.getMessage());
             }
         }
         return pools;
+    }
+
+    private static void put(Map<String, Pool> pools, Pool pool) {
+        if (pools.put(pool.name(), pool) != null) {
+            throw new ConfException("conf pools: pool name '" + pool.name() + "' is used twice");
+        }
     }
 
     private GridAxes axes(Map<String, Pool> pools) {
@@ -266,12 +469,20 @@ public final class JobRunner {
                     !Boolean.FALSE.equals(a.leaveOneOut()),
                     Boolean.TRUE.equals(a.cumulative()),
                     Boolean.TRUE.equals(a.leaveSubgroupOut()),
-                    a.subgroups() == null ? List.of() : a.subgroups(),
+                    subgroupVariables(a.subgroups()),
                     subgroupTau2(a.subgroupTau2()),
                     a.metaRegression() == null ? List.of() : a.metaRegression());
         } catch (IllegalArgumentException e) {
             throw new ConfException("conf analysis: " + e.getMessage());
         }
+    }
+
+    private List<String> subgroupVariables(List<String> declared) {
+        List<String> out = new ArrayList<>(declared == null ? List.of() : declared);
+        if (mixedDesigns && !out.contains(AnalysisGrid.DESIGN)) {
+            out.add(0, AnalysisGrid.DESIGN);
+        }
+        return out;
     }
 
     /** Whether subgroup tests also fit one tau² shared by the subgroups ("separate" is always reported). */

@@ -12,18 +12,33 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /**
- * Entry point for spark-submit. Exit codes: 0 done, 1 internal error, 2 bad input or conf.
+ * Entry point for spark-submit. Exit codes: 0 done (or up to date), 1 internal error, 2 bad input or conf,
+ * 3 done with a flagged change against the previous run (nightly alerts).
  */
 @Command(name = "aepool", mixinStandardHelpOptions = true, version = "aepool 0.1.0",
         description = "Pools adverse-event risk across trials and registries: reads the inputs named in the conf,"
                 + " runs the grid of meta-analyses as Spark tasks and publishes the results under --out.",
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:done", "1:internal error", "2:bad input or conf (nothing was published)"})
+        exitCodeList = {"0:done, or up to date (nightly run with unchanged inputs, conf and code)", "1:internal error",
+                "2:bad input or conf (nothing was published)",
+                "3:done with a flagged change against the previous run (nightly; see changes.csv)"})
 public final class Main implements Callable<Integer> {
 
     public static final int DONE = 0;
     public static final int INTERNAL_ERROR = 1;
     public static final int BAD_INPUT = 2;
+    public static final int FLAGGED_CHANGE = 3;
+
+    @Option(names = "--nightly", description = "treat --out as a run history: runs/<run_id>/ plus a current link;"
+            + " skip when nothing changed, report changes against the current run, prune old runs")
+    boolean nightly;
+
+    @Option(names = "--force", description = "with --nightly: run even when the inputs' fingerprint is unchanged")
+    boolean force;
+
+    @Option(names = "--as-of", paramLabel = "YYYY-MM-DD", description = "read registry extracts up to this date"
+            + " (default: every extract; with --nightly the newest extract date)")
+    java.time.LocalDate asOf;
 
     @Option(names = "--conf", required = true, description = "job conf (YAML), e.g. conf/sample.yaml")
     Path conf;
@@ -65,8 +80,18 @@ public final class Main implements Callable<Integer> {
     public Integer call() {
         JobConf jobConf = JobConf.load(conf);
         SparkSession spark = session();
-        JobRunner.RunOutcome outcome = new JobRunner(spark, jobConf, conf).run(out);
+        JobRunner.RunOutcome outcome = new JobRunner(spark, jobConf, conf).run(out, new JobRunner.Mode(nightly, force, asOf));
+        if (outcome.upToDate()) {
+            System.out.println("aepool: up to date: inputs, conf and code are unchanged since the current run in " + out
+                    + " (use --force to run anyway)");
+            return DONE;
+        }
         System.out.println(ConsoleSummary.render(outcome));
+        if (outcome.flaggedChanges() > 0) {
+            System.out.println("aepool: " + outcome.flaggedChanges() + " flagged change(s) against the previous run: see "
+                    + out.resolve("current").resolve("changes.csv"));
+            return FLAGGED_CHANGE;
+        }
         return DONE;
     }
 
@@ -76,6 +101,8 @@ public final class Main implements Callable<Integer> {
         if (!sparkConf.contains("spark.master")) {
             sparkConf.setMaster("local[*]");
         }
+        // plans over cached validated inputs nest deeply; their full text (built for every SQL event) can exhaust the heap
+        sparkConf.setIfMissing("spark.sql.maxPlanStringLength", "100000");
         return SparkSession.builder().config(sparkConf).getOrCreate();
     }
 }

@@ -102,6 +102,7 @@ public final class DistributedAnalyses {
             case INT -> DataTypes.IntegerType;
             case LONG -> DataTypes.LongType;
             case DOUBLE -> DataTypes.DoubleType;
+            case BOOLEAN -> DataTypes.BooleanType;
         };
     }
 }

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -39,7 +40,16 @@ public final class ValidatedTable {
      */
     public static Dataset<Row> read(SparkSession spark, String file, List<ColumnSpec> columns,
                                     List<String> keyColumns, boolean keepExtra, Validation validation) {
-        Dataset<Row> raw = load(spark, file);
+        return read(spark, file, columns, keyColumns, keepExtra, validation, UnaryOperator.identity());
+    }
+
+    /**
+     * @param scope which rows of the file this run reads (e.g. extract partitions up to the as-of date); rows outside
+     *              it are neither read nor counted
+     */
+    public static Dataset<Row> read(SparkSession spark, String file, List<ColumnSpec> columns, List<String> keyColumns,
+                                    boolean keepExtra, Validation validation, UnaryOperator<Dataset<Row>> scope) {
+        Dataset<Row> raw = scope.apply(load(spark, file));
         long rows;
         try {
             rows = raw.count();
@@ -53,6 +63,11 @@ public final class ValidatedTable {
         Set<String> present = Arrays.stream(raw.columns()).collect(Collectors.toSet());
         for (ColumnSpec c : columns) {
             if (!present.contains(c.name())) {
+                if (c.nullable()) {
+                    // an optional column may be left out of the file: it reads as empty
+                    raw = raw.withColumn(c.name(), lit(null).cast(c.type()));
+                    continue;
+                }
                 throw new InputException(file, c.name(), "all rows",
                         "required column is missing (columns found: " + String.join(", ", raw.columns()) + ")");
             }
@@ -121,7 +136,8 @@ public final class ValidatedTable {
         if (keyColumns.isEmpty()) {
             key.append("(none)");
         }
-        String value = row.getString(row.fieldIndex("__val_" + ruleIndex));
+        String value = Validation.SUBJECT_COLUMNS.contains(rule.column()) ? "(withheld: subject identifier)"
+                : row.getString(row.fieldIndex("__val_" + ruleIndex));
         throw new InputException(file, rule.column(), key.toString(),
                 rule.description() + " (value: " + (value == null ? "empty" : "'" + value + "'") + "); "
                         + count + (count == 1 ? " row breaks" : " rows break") + " this rule");

@@ -32,7 +32,7 @@ public final class Validation {
     public enum Action { FATAL, QUARANTINE }
 
     /** Columns that identify a subject: never copied into a message or the rejects table. */
-    static final Set<String> SUBJECT_COLUMNS = Set.of("USUBJID", "SUBJID", "patient_id", "person_id");
+    static final Set<String> SUBJECT_COLUMNS = Set.of("USUBJID", "SUBJID", "patient_id", "person_id", "PERSON_ID");
 
     public static final StructType REJECTS_SCHEMA = new StructType()
             .add("file", DataTypes.StringType).add("rule", DataTypes.StringType).add("description", DataTypes.StringType)

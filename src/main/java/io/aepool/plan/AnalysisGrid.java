@@ -14,8 +14,8 @@ import java.util.TreeSet;
 /**
  * Expands the conf's axes into analysis specs: every pool × outcome × measure × method × interval ×
  * zero rule, each on all studies, on each leave-one-out subset and on each subgroup.
- * Combinations with no meaning are left out here, once: Peto is an odds ratio method, and
- * Hartung–Knapp intervals belong to random-effects models.
+ * Combinations with no meaning are left out here, once: Peto is an odds ratio method,
+ * Hartung–Knapp intervals belong to random-effects models, and pools holding registries take rate measures only.
  */
 public final class AnalysisGrid {
 
@@ -38,7 +38,11 @@ public final class AnalysisGrid {
                     continue;
                 }
                 List<Subset> subsets = subsets(axes, inPool);
+                boolean registries = inPool.stream().anyMatch(AnalysisGrid::isRegistry);
                 for (EffectMeasure measure : axes.measures()) {
+                    if (registries && !measure.isRate()) {
+                        continue;
+                    }
                     for (PoolingMethod method : axes.methods()) {
                         for (CiMethod ci : axes.ciMethods()) {
                             if (!isMeaningful(measure, method, ci)) {
@@ -59,6 +63,17 @@ public final class AnalysisGrid {
         return specs;
     }
 
+    /** Name of the study attribute that says whether a comparison is a randomised trial or a registry. */
+    public static final String DESIGN = "design";
+
+    /**
+     * Registry comparisons (design registry) enter only rate measures: their patients are followed for different
+     * lengths of time, so only events per person-time compare across exposure groups and with trials.
+     */
+    public static boolean isRegistry(StudyRecord study) {
+        return "registry".equals(study.attribute(DESIGN));
+    }
+
     private static List<Subset> subsets(GridAxes axes, List<StudyRecord> inPool) {
         List<Subset> subsets = new ArrayList<>();
         subsets.add(Subset.ALL);
@@ -67,6 +82,9 @@ public final class AnalysisGrid {
         }
         for (String variable : axes.subgroupVariables()) {
             TreeSet<String> values = new TreeSet<>(inPool.stream().map(s -> String.valueOf(s.attribute(variable))).toList());
+            if (variable.equals(DESIGN) && values.size() < 2) {
+                continue; // design joins the subgroups for pools that mix designs; elsewhere it would repeat "all"
+            }
             values.forEach(value -> subsets.add(Subset.subgroup(variable, value)));
             if (axes.leaveSubgroupOut() && values.size() > 1) {
                 values.forEach(value -> subsets.add(Subset.leaveSubgroupOut(variable, value)));

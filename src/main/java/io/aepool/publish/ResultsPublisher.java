@@ -27,8 +27,21 @@ import java.util.stream.Stream;
 public final class ResultsPublisher {
 
     /** The tables a run publishes; all are aggregates (no subject-level rows). */
+    /**
+     * @param sharedCsv per table name (e.g. {@code analyses}, {@code study_counts}, a family table), the view written
+     *                  as its CSV instead of the exact table: small cells suppressed ({@link SmallCells})
+     */
     public record RunTables(Dataset<Row> studyCounts, Dataset<Row> analyses, Map<String, Dataset<Row>> familyTables,
-                            Map<String, Object> summary) {
+                            Map<String, Object> summary, Map<String, Dataset<Row>> sharedCsv) {
+
+        public RunTables(Dataset<Row> studyCounts, Dataset<Row> analyses, Map<String, Dataset<Row>> familyTables,
+                         Map<String, Object> summary) {
+            this(studyCounts, analyses, familyTables, summary, Map.of());
+        }
+
+        Dataset<Row> csv(String name, Dataset<Row> exact) {
+            return sharedCsv.getOrDefault(name, exact);
+        }
     }
 
     private ResultsPublisher() {
@@ -69,11 +82,11 @@ public final class ResultsPublisher {
         tables.analyses().write().mode(SaveMode.ErrorIfExists).partitionBy("outcome")
                 .parquet(dir.resolve("results").toString());
         tables.studyCounts().write().mode(SaveMode.ErrorIfExists).parquet(dir.resolve("study_counts").toString());
-        writeCsv(dir.resolve("analyses.csv"), tables.analyses());
-        writeCsv(dir.resolve("study_counts.csv"), tables.studyCounts());
+        writeCsv(dir.resolve("analyses.csv"), tables.csv("analyses", tables.analyses()));
+        writeCsv(dir.resolve("study_counts.csv"), tables.csv("study_counts", tables.studyCounts()));
         for (Map.Entry<String, Dataset<Row>> t : tables.familyTables().entrySet()) {
             t.getValue().write().mode(SaveMode.ErrorIfExists).parquet(dir.resolve(t.getKey()).toString());
-            writeCsv(dir.resolve(t.getKey() + ".csv"), t.getValue());
+            writeCsv(dir.resolve(t.getKey() + ".csv"), tables.csv(t.getKey(), t.getValue()));
         }
         try {
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)

@@ -38,8 +38,9 @@ final class Fmt {
         return v == null ? DASH : String.format(Locale.ROOT, "%.1f%%", v);
     }
 
+    /** I² as the results hold it (a fraction in [0, 1]) shown as a percentage. */
     static String i2(Double v) {
-        return v == null ? DASH : String.format(Locale.ROOT, "%.0f%%", v);
+        return v == null ? DASH : String.format(Locale.ROOT, "%.0f%%", 100 * v);
     }
 
     static String p(Double p) {

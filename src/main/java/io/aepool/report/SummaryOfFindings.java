@@ -117,7 +117,7 @@ final class SummaryOfFindings {
             notes.add((wide ? "wide CI crosses " : "CI crosses ") + (ratio ? "1" : "0"));
         }
         Double i2 = a.num("i2");
-        if (i2 != null && i2 >= 50) {
+        if (i2 != null && i2 >= 0.5) { // I² is a fraction in the results
             notes.add("substantial heterogeneity (I\u00b2 = " + Fmt.i2(i2) + ")");
         }
         return notes;

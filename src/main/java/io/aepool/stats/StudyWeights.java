@@ -22,7 +22,7 @@ public final class StudyWeights {
                                               ZeroCellRule rule, double tau2) {
         Map<String, Double> raw = new LinkedHashMap<>();
         for (StudyCounts s : studies) {
-            if (EffectSizes.isDropped(s, measure, rule) || (measure.isRate() && !s.hasPersonTime())) {
+            if ((measure.isRate() && !s.hasPersonTime()) || EffectSizes.isDropped(s, measure, rule)) {
                 continue;
             }
             double w = switch (method) {

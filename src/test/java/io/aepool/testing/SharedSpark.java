@@ -36,6 +36,7 @@ public final class SharedSpark implements ParameterResolver {
                 .appName("aepool-tests")
                 .master("local[2,2]") // 2 threads; a failed task is retried once (FaultToleranceTest)
                 .config("spark.ui.enabled", "false")
+                .config("spark.sql.maxPlanStringLength", "100000")
                 .config("spark.sql.shuffle.partitions", "2")
                 .config("spark.default.parallelism", "2")
                 .config("spark.sql.session.timeZone", "UTC")

@@ -1,0 +1,198 @@
+package io.aepool.ingest;
+
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.types.DataTypes;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.desc;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.row_number;
+
+/**
+ * Registry extracts in the generic shape: a directory with {@code exposures/}, {@code events/} and (optional)
+ * {@code patients/}, each Parquet partitioned by extract date ({@code extract_date=YYYY-MM-DD/}). Extracts are
+ * incremental: each date's partition adds rows, so the registry as of a date is the union of the partitions up to
+ * it; a patient's row in {@code patients/} is replaced by the same patient's row in a later extract (follow-up
+ * grows, deaths are recorded). Messages and the rejects ledger name the registry and extract date, never a patient.
+ */
+public final class RegistryReader {
+
+    public static final List<ColumnSpec> EXPOSURE_COLUMNS = List.of(
+            ColumnSpec.required("registry_id", DataTypes.StringType),
+            ColumnSpec.required("patient_id", DataTypes.StringType),
+            ColumnSpec.required("drug", DataTypes.StringType),
+            ColumnSpec.required("drug_class", DataTypes.StringType),
+            ColumnSpec.required("start_date", DataTypes.DateType),
+            ColumnSpec.required("end_date", DataTypes.DateType),
+            ColumnSpec.optional(RegistryExtract.EXTRACT_DATE, DataTypes.DateType));
+
+    public static final List<ColumnSpec> EVENT_COLUMNS = List.of(
+            ColumnSpec.required("registry_id", DataTypes.StringType),
+            ColumnSpec.required("patient_id", DataTypes.StringType),
+            ColumnSpec.required("event_date", DataTypes.DateType),
+            ColumnSpec.required("term", DataTypes.StringType),
+            ColumnSpec.optional("soc", DataTypes.StringType),
+            ColumnSpec.optional("serious", DataTypes.StringType),
+            ColumnSpec.optional("hospitalised", DataTypes.StringType),
+            ColumnSpec.optional(RegistryExtract.EXTRACT_DATE, DataTypes.DateType));
+
+    /** Columns beyond these are kept as text: they are the strata (condition, age_band, ...). */
+    public static final List<ColumnSpec> PATIENT_COLUMNS = List.of(
+            ColumnSpec.required("registry_id", DataTypes.StringType),
+            ColumnSpec.required("patient_id", DataTypes.StringType),
+            ColumnSpec.optional("birth_year", DataTypes.IntegerType),
+            ColumnSpec.optional("observation_start", DataTypes.DateType),
+            ColumnSpec.optional("observation_end", DataTypes.DateType),
+            ColumnSpec.optional("death_date", DataTypes.DateType),
+            ColumnSpec.optional(RegistryExtract.EXTRACT_DATE, DataTypes.DateType));
+
+    static final List<String> KEY = List.of("registry_id", RegistryExtract.EXTRACT_DATE);
+
+    private RegistryReader() {
+    }
+
+    /**
+     * @param dir         the extract directory
+     * @param asOf        only extract partitions up to this date are read (null: all)
+     * @param classGroups drug_class → exposure group; rows of other classes are quarantined (or fatal, per conf)
+     * @param studies     the validated study table: each registry_id must be a study (design registry)
+     */
+    public static RegistryExtract read(SparkSession spark, String dir, LocalDate asOf, Map<String, String> classGroups,
+                                       Dataset<Row> studies, Validation validation) {
+        Path root = Path.of(dir);
+        if (!Files.isDirectory(root)) {
+            throw new InputException(dir, "-", "-", "registry extract directory not found");
+        }
+        UnaryOperator<Dataset<Row>> upToAsOf = raw -> asOf == null || !hasColumn(raw, RegistryExtract.EXTRACT_DATE) ? raw
+                : raw.filter(col(RegistryExtract.EXTRACT_DATE).leq(lit(java.sql.Date.valueOf(asOf))));
+        String exposuresFile = table(root, "exposures");
+        // distinct: a study id listed twice must not duplicate every exposure row (and flag the copies as repeats)
+        Dataset<Row> known = studies.filter(col("design").equalTo("registry")).select(col("study_id").as("__known"))
+                .distinct();
+
+        Dataset<Row> patients = null;
+        Path patientsDir = root.resolve("patients");
+        if (Files.exists(patientsDir)) {
+            String patientsFile = patientsDir.toString();
+            Dataset<Row> raw = ValidatedTable.read(spark, patientsFile, PATIENT_COLUMNS, KEY, true, validation, upToAsOf);
+            Dataset<Row> checked = raw.withColumn("__same_extract", count(lit(1)).over(
+                    Window.partitionBy("registry_id", "patient_id", RegistryExtract.EXTRACT_DATE)));
+            // the newest extract's row describes the patient (observation grows, deaths are added)
+            patients = validation.check(checked, patientsFile, List.of(
+                    new Rule("observation_end", "observation_end is before observation_start",
+                            col("observation_end").lt(col("observation_start"))),
+                    new Rule("death_date", "death_date is before observation_start",
+                            col("death_date").lt(col("observation_start"))),
+                    new Rule("patient_id", "patient appears more than once in one extract", col("__same_extract").gt(1))), KEY)
+                    .withColumn("__newest", row_number().over(Window.partitionBy("registry_id", "patient_id")
+                            .orderBy(desc(RegistryExtract.EXTRACT_DATE))))
+                    .filter(col("__newest").equalTo(1))
+                    .drop("__newest", "__same_extract", RegistryExtract.EXTRACT_DATE)
+                    .localCheckpoint();
+        }
+        Dataset<Row> exposures = ValidatedTable.read(spark, exposuresFile, EXPOSURE_COLUMNS, KEY, false, validation, upToAsOf);
+        Column knownClass = col("drug_class").isin(classGroups.keySet().toArray());
+        Dataset<Row> checkedExposures = exposures
+                .join(known, exposures.col("registry_id").equalTo(known.col("__known")), "left");
+        Column unknownPatient = lit(false);
+        if (patients != null) {
+            // follow-up comes from the patients table: an episode of a patient it lacks has no observation time
+            Dataset<Row> listed = patients.select(col("registry_id").as("__prid"), col("patient_id").as("__ppid"));
+            checkedExposures = checkedExposures.join(listed, checkedExposures.col("registry_id").equalTo(listed.col("__prid"))
+                    .and(checkedExposures.col("patient_id").equalTo(listed.col("__ppid"))), "left");
+            unknownPatient = col("__ppid").isNull();
+        }
+        checkedExposures = checkedExposures
+                .withColumn("__copy", row_number().over(Window.partitionBy("registry_id", "patient_id", "drug", "start_date",
+                        "end_date").orderBy(col(RegistryExtract.EXTRACT_DATE).asc_nulls_first())));
+        exposures = validation.check(checkedExposures, exposuresFile, List.of(
+                Rule.structural("registry_id", "registry is not in the studies table with design registry",
+                        col("__known").isNull()),
+                new Rule("end_date", "exposure end_date is before its start_date", col("end_date").lt(col("start_date"))),
+                new Rule("drug_class", "drug_class is not in any registry.exposure_groups entry of the conf",
+                        knownClass.unary_$bang()),
+                new Rule("start_date", "exposure episode repeats a row of an earlier extract or of the same one",
+                        col("__copy").gt(1)),
+                new Rule("patient_id", "exposure's patient is not in the patients table", unknownPatient)), KEY)
+                .select(col("registry_id"), col("patient_id"), col("drug"),
+                        mapValues(classGroups, col("drug_class")).as("exposure_group"),
+                        col("start_date"), col("end_date"))
+                // read again by the event check and the person-time plan; a checkpoint also cuts the validation plan
+                // out of every later plan (nested cached plans grow the plan text beyond the heap)
+                .localCheckpoint();
+
+        Dataset<Row> exposed = exposures.select(col("registry_id").as("__rid"), col("patient_id").as("__pid")).distinct();
+        String eventsFile = table(root, "events");
+        Dataset<Row> events = ValidatedTable.read(spark, eventsFile, EVENT_COLUMNS, KEY, false, validation, upToAsOf);
+        Dataset<Row> checkedEvents = events
+                .join(exposed, events.col("registry_id").equalTo(exposed.col("__rid"))
+                        .and(events.col("patient_id").equalTo(exposed.col("__pid"))), "left")
+                .withColumn("__copy", row_number().over(Window.partitionBy("registry_id", "patient_id", "event_date", "term")
+                        .orderBy(col(RegistryExtract.EXTRACT_DATE).asc_nulls_first())));
+        events = validation.check(checkedEvents, eventsFile, List.of(
+                new Rule("serious", "serious must be Y or N", yesNo("serious")),
+                new Rule("hospitalised", "hospitalised must be Y or N", yesNo("hospitalised")),
+                new Rule("patient_id", "event's patient has no exposure episode in the extract", col("__pid").isNull()),
+                new Rule("event_date", "event repeats a row of an earlier extract or of the same one", col("__copy").gt(1))), KEY)
+                .select(col("registry_id"), col("patient_id"), col("event_date"), col("term"), col("soc"),
+                        col("serious"), col("hospitalised"), lit(null).cast(DataTypes.LongType).as("concept_id"))
+                .localCheckpoint();
+
+        return new RegistryExtract(exposures, events, patients, null);
+    }
+
+    /** {@code <root>/<name>/} (partitioned) or {@code <root>/<name>.parquet}. */
+    static String table(Path root, String name) {
+        Path dir = root.resolve(name);
+        if (Files.exists(dir)) {
+            return dir.toString();
+        }
+        Path file = root.resolve(name + ".parquet");
+        if (Files.exists(file)) {
+            return file.toString();
+        }
+        throw new InputException(dir.toString(), "-", "-", "registry table '" + name + "' not found (expected "
+                + dir + "/ or " + file + ")");
+    }
+
+    static Column mapValues(Map<String, String> mapping, Column key) {
+        Column out = lit(null).cast(DataTypes.StringType);
+        for (Map.Entry<String, String> e : mapping.entrySet()) {
+            out = org.apache.spark.sql.functions.when(key.equalTo(e.getKey()), lit(e.getValue())).otherwise(out);
+        }
+        return out;
+    }
+
+    private static Column yesNo(String c) {
+        return col(c).isNotNull().and(col(c).isin("Y", "N").unary_$bang());
+    }
+
+    static boolean hasColumn(Dataset<Row> table, String name) {
+        return List.of(table.columns()).contains(name);
+    }
+
+    /** Every file an extract consists of, for fingerprints (directories are walked by the caller). */
+    public static List<String> tables(String dir) {
+        List<String> out = new ArrayList<>();
+        for (String name : List.of("exposures", "events", "patients")) {
+            Path p = Path.of(dir).resolve(name);
+            if (Files.exists(p)) {
+                out.add(p.toString());
+            }
+        }
+        return out;
+    }
+}

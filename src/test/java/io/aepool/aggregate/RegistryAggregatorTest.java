@@ -1,0 +1,403 @@
+package io.aepool.aggregate;
+
+import io.aepool.ingest.RegistryExtract;
+import io.aepool.testing.DataFrameAssert;
+import io.aepool.testing.SharedSpark;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.sql.Date;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/**
+ * Person-time at risk in a registry, as a specification. An exposure episode puts a patient at risk from its start
+ * to its end plus the risk window, censored at the end of the observation period holding the start, at death and at
+ * the as-of date; the at-risk intervals of one exposure group that overlap or touch are merged so no day counts
+ * twice. Days count inclusively (end − start + 1) and person-years are days / 365.25. A first-event outcome stops a
+ * patient's time at the first event inside at-risk time; a recurrent outcome counts every event inside it.
+ */
+@ExtendWith(SharedSpark.class)
+class RegistryAggregatorTest {
+
+    static final StructType EXPOSURES = new StructType().add("registry_id", DataTypes.StringType)
+            .add("patient_id", DataTypes.StringType).add("drug", DataTypes.StringType)
+            .add("exposure_group", DataTypes.StringType).add("start_date", DataTypes.DateType)
+            .add("end_date", DataTypes.DateType);
+    static final StructType EVENTS = new StructType().add("registry_id", DataTypes.StringType)
+            .add("patient_id", DataTypes.StringType).add("event_date", DataTypes.DateType)
+            .add("term", DataTypes.StringType).add("soc", DataTypes.StringType).add("serious", DataTypes.StringType)
+            .add("hospitalised", DataTypes.StringType).add("concept_id", DataTypes.LongType);
+    static final StructType PATIENTS = new StructType().add("registry_id", DataTypes.StringType)
+            .add("patient_id", DataTypes.StringType).add("death_date", DataTypes.DateType)
+            .add("birth_year", DataTypes.IntegerType).add("condition", DataTypes.StringType);
+    static final StructType OBSERVATION = new StructType().add("registry_id", DataTypes.StringType)
+            .add("patient_id", DataTypes.StringType).add("observation_start", DataTypes.DateType)
+            .add("observation_end", DataTypes.DateType);
+    static final StructType INCIDENCE = new StructType().add("registry_id", DataTypes.StringType)
+            .add("exposure_group", DataTypes.StringType).add("outcome", DataTypes.StringType)
+            .add("stratum_variable", DataTypes.StringType).add("stratum", DataTypes.StringType)
+            .add("patients", DataTypes.LongType).add("events", DataTypes.LongType)
+            .add("person_years", DataTypes.DoubleType);
+
+    static final double DAYS_PER_YEAR = 365.25;
+
+    /** GI bleeding, first event: time stops at a patient's first bleed. */
+    static final OutcomeDefinition FIRST_BLEED = new OutcomeDefinition("gi_bleed", false, false, List.of(),
+            List.of("GI haemorrhage"), true, false, List.of());
+    /** GI bleeding, every event over the whole at-risk time. */
+    static final OutcomeDefinition EVERY_BLEED = new OutcomeDefinition("gi_bleed_recurrent", false, false, List.of(),
+            List.of("GI haemorrhage"), false, false, List.of());
+
+    private static Date d(String iso) {
+        return iso == null ? null : Date.valueOf(iso);
+    }
+
+    static Row exposure(String patient, String group, String start, String end) {
+        return RowFactory.create("R1", patient, group + "-drug", group, d(start), d(end));
+    }
+
+    static Row event(String patient, String date, String term) {
+        return RowFactory.create("R1", patient, d(date), term, "Gastrointestinal disorders", "Y", "N", null);
+    }
+
+    static Row patient(String patient, String death, Integer birthYear, String condition) {
+        return RowFactory.create("R1", patient, d(death), birthYear, condition);
+    }
+
+    static Row observation(String patient, String start, String end) {
+        return RowFactory.create("R1", patient, d(start), d(end));
+    }
+
+    /** A hand-built extract; patients and observation may be null, as in a registry without them. */
+    static RegistryExtract extract(SparkSession spark, List<Row> exposures, List<Row> events, List<Row> patients,
+                                   List<Row> observation) {
+        return new RegistryExtract(spark.createDataFrame(exposures, EXPOSURES), spark.createDataFrame(events, EVENTS),
+                patients == null ? null : spark.createDataFrame(patients, PATIENTS),
+                observation == null ? null : spark.createDataFrame(observation, OBSERVATION));
+    }
+
+    static RegistryAggregator.Settings window(int days) {
+        return new RegistryAggregator.Settings(days, null, List.of());
+    }
+
+    /** At-risk intervals as "patient group start..end", sorted. */
+    static List<String> intervals(Dataset<Row> atRisk) {
+        List<String> out = new ArrayList<>();
+        for (Row r : atRisk.collectAsList()) {
+            out.add(r.getString(r.fieldIndex("patient_id")) + " " + r.getString(r.fieldIndex("exposure_group")) + " "
+                    + r.getDate(r.fieldIndex("risk_start")) + ".." + r.getDate(r.fieldIndex("risk_end")));
+        }
+        out.sort(null);
+        return out;
+    }
+
+    static Row incidenceRow(String group, String outcome, String variable, String stratum, long patients, long events,
+                            long days) {
+        return RowFactory.create("R1", group, outcome, variable, stratum, patients, events, days / DAYS_PER_YEAR);
+    }
+
+    // ---- at-risk intervals -------------------------------------------------------------------------------------
+
+    @Test
+    void theRiskWindowExtendsEachEpisodeEnd(SparkSession spark) {
+        RegistryExtract x = extract(spark, List.of(exposure("P1", "jak", "2020-01-01", "2020-01-10")), List.of(), null, null);
+        assertEquals(List.of("P1 jak 2020-01-01..2020-01-10"), intervals(RegistryAggregator.atRisk(x, window(0))));
+        // 2020-01-10 + 30 days: 21 days to 2020-01-31, 9 more to 2020-02-09
+        assertEquals(List.of("P1 jak 2020-01-01..2020-02-09"), intervals(RegistryAggregator.atRisk(x, window(30))));
+    }
+
+    @Test
+    void overlappingEpisodesOfOneGroupAreMerged(SparkSession spark) {
+        RegistryExtract x = extract(spark, List.of(
+                exposure("P1", "jak", "2020-01-01", "2020-01-31"),
+                exposure("P1", "jak", "2020-01-05", "2020-01-10"), // inside the first
+                exposure("P1", "jak", "2020-01-20", "2020-02-15"), // overlaps the first
+                // the same episode twice is one episode
+                exposure("P2", "jak", "2020-03-01", "2020-03-10"),
+                exposure("P2", "jak", "2020-03-01", "2020-03-10")), List.of(), null, null);
+        assertEquals(List.of("P1 jak 2020-01-01..2020-02-15", "P2 jak 2020-03-01..2020-03-10"),
+                intervals(RegistryAggregator.atRisk(x, window(0))));
+    }
+
+    @Test
+    void anEpisodeStartingTheDayAfterThePreviousAtRiskEndIsMerged(SparkSession spark) {
+        RegistryExtract x = extract(spark, List.of(
+                // at risk to 2020-01-10 + 5 = 2020-01-15; the next starts 2020-01-16 and is at risk to 01-20 + 5 = 01-25
+                exposure("P1", "jak", "2020-01-01", "2020-01-10"),
+                exposure("P1", "jak", "2020-01-16", "2020-01-20"),
+                // the third episode touches the first (at risk to 2020-01-31 + 5 = 02-05), not the short second one
+                // (at risk to 2020-01-15): it starts 2020-02-06 and is at risk to 02-08 + 5 = 02-13
+                exposure("P2", "jak", "2020-01-01", "2020-01-31"),
+                exposure("P2", "jak", "2020-01-05", "2020-01-10"),
+                exposure("P2", "jak", "2020-02-06", "2020-02-08")), List.of(), null, null);
+        assertEquals(List.of("P1 jak 2020-01-01..2020-01-25", "P2 jak 2020-01-01..2020-02-13"),
+                intervals(RegistryAggregator.atRisk(x, window(5))));
+    }
+
+    @Test
+    void aGapOfTwoDaysOrMoreKeepsIntervalsApart(SparkSession spark) {
+        // at risk to 2020-01-15; the next starts 2020-01-17, two days later (2020-01-16 is not at risk)
+        RegistryExtract x = extract(spark, List.of(
+                exposure("P1", "jak", "2020-01-01", "2020-01-10"),
+                exposure("P1", "jak", "2020-01-17", "2020-01-20")), List.of(), null, null);
+        assertEquals(List.of("P1 jak 2020-01-01..2020-01-15", "P1 jak 2020-01-17..2020-01-25"),
+                intervals(RegistryAggregator.atRisk(x, window(5))));
+    }
+
+    @Test
+    void episodesOfDifferentGroupsAreNeverMerged(SparkSession spark) {
+        RegistryExtract x = extract(spark, List.of(
+                exposure("P1", "jak", "2020-01-01", "2020-01-31"),
+                exposure("P1", "tnf", "2020-01-16", "2020-02-14")), List.of(), null, null);
+        assertEquals(List.of("P1 jak 2020-01-01..2020-01-31", "P1 tnf 2020-01-16..2020-02-14"),
+                intervals(RegistryAggregator.atRisk(x, window(0))));
+    }
+
+    @Test
+    void followUpStopsAtDeath(SparkSession spark) {
+        RegistryExtract x = extract(spark, List.of(
+                exposure("P1", "jak", "2020-01-01", "2020-01-10"),  // at risk to 02-09, dies 01-20
+                exposure("P2", "jak", "2020-01-01", "2020-01-10"),  // dies 03-01, after the at-risk end
+                exposure("P3", "jak", "2020-02-01", "2020-02-10"),  // starts after death: nothing
+                exposure("P4", "jak", "2020-01-01", "2020-01-10")), // no patients row: no death known
+                List.of(), List.of(
+                        patient("P1", "2020-01-20", 1970, "psoriasis"),
+                        patient("P2", "2020-03-01", 1970, "psoriasis"),
+                        patient("P3", "2020-01-01", 1970, "psoriasis")), null);
+        assertEquals(List.of("P1 jak 2020-01-01..2020-01-20", "P2 jak 2020-01-01..2020-02-09",
+                        "P4 jak 2020-01-01..2020-02-09"),
+                intervals(RegistryAggregator.atRisk(x, window(30))));
+    }
+
+    @Test
+    void dyingOnTheStartDayLeavesOneDay(SparkSession spark) {
+        RegistryExtract x = extract(spark, List.of(exposure("P1", "jak", "2020-01-01", "2020-01-10")), List.of(),
+                List.of(patient("P1", "2020-01-01", 1970, "psoriasis")), null);
+        assertEquals(List.of("P1 jak 2020-01-01..2020-01-01"), intervals(RegistryAggregator.atRisk(x, window(30))));
+    }
+
+    @Test
+    void followUpStopsAtTheEndOfObservation(SparkSession spark) {
+        RegistryExtract x = extract(spark, List.of(exposure("P1", "jak", "2020-01-01", "2020-01-10")), List.of(), null,
+                List.of(observation("P1", "2019-01-01", "2020-01-25")));
+        assertEquals(List.of("P1 jak 2020-01-01..2020-01-25"), intervals(RegistryAggregator.atRisk(x, window(30))));
+    }
+
+    @Test
+    void followUpStopsAtTheAsOfDate(SparkSession spark) {
+        RegistryExtract x = extract(spark, List.of(
+                exposure("P1", "jak", "2020-01-01", "2020-01-10"),
+                exposure("P2", "jak", "2020-02-01", "2020-02-10")), // starts after the as-of date: nothing
+                List.of(), null, null);
+        RegistryAggregator.Settings asOf = new RegistryAggregator.Settings(30, LocalDate.of(2020, 1, 15), List.of());
+        assertEquals(List.of("P1 jak 2020-01-01..2020-01-15"), intervals(RegistryAggregator.atRisk(x, asOf)));
+    }
+
+    @Test
+    void anEpisodeStartingOutsideEveryObservationPeriodContributesNothing(SparkSession spark) {
+        RegistryExtract x = extract(spark, List.of(
+                // starts before observation; its risk window would reach into it
+                exposure("P1", "jak", "2019-12-01", "2019-12-20"),
+                // starts before observation and overlaps an episode that starts inside it: only the second counts
+                exposure("P2", "jak", "2019-12-01", "2020-01-10"),
+                exposure("P2", "jak", "2020-01-05", "2020-01-20"),
+                // no observation period at all
+                exposure("P3", "jak", "2020-01-05", "2020-01-20")),
+                List.of(), null, List.of(
+                        observation("P1", "2020-01-01", "2020-12-31"),
+                        observation("P2", "2020-01-01", "2020-12-31")));
+        assertEquals(List.of("P2 jak 2020-01-05..2020-01-20"), intervals(RegistryAggregator.atRisk(x, window(0))));
+        // with a 30-day window P2's first episode is at risk to 2020-02-09 but still starts outside observation:
+        // the second is at risk from 2020-01-05 to 2020-01-20 + 30 = 2020-02-19
+        assertEquals(List.of("P2 jak 2020-01-05..2020-02-19"), intervals(RegistryAggregator.atRisk(x, window(30))));
+    }
+
+    @Test
+    void eachEpisodeIsCensoredByTheObservationPeriodHoldingItsStart(SparkSession spark) {
+        // two observation periods with February unobserved; a 60-day window carries the January episode's at-risk
+        // time (to 2020-01-20 + 60 = 2020-03-20) over the March episode, yet it is censored at 2020-01-31 and the
+        // March episode is at risk in its own period: 2020-03-10 to 2020-03-20 + 60 = 2020-05-19
+        // (11 days to 03-31, 30 to 04-30, 19 more)
+        RegistryExtract x = extract(spark, List.of(
+                exposure("P1", "jak", "2020-01-01", "2020-01-20"),
+                exposure("P1", "jak", "2020-03-10", "2020-03-20")),
+                List.of(), null, List.of(
+                        observation("P1", "2020-01-01", "2020-01-31"),
+                        observation("P1", "2020-03-01", "2020-12-31")));
+        assertEquals(List.of("P1 jak 2020-01-01..2020-01-31", "P1 jak 2020-03-10..2020-05-19"),
+                intervals(RegistryAggregator.atRisk(x, window(60))));
+    }
+
+    // ---- events and person-time -------------------------------------------------------------------------------
+
+    @Test
+    void aFirstEventOutcomeStopsTimeAtTheFirstEventWhileARecurrentOutcomeCountsEveryEvent(SparkSession spark) {
+        RegistryExtract x = extract(spark, List.of(
+                exposure("P1", "jak", "2020-01-01", "2020-01-31"),
+                exposure("P2", "jak", "2020-01-01", "2020-01-31"),
+                exposure("P3", "jak", "2020-01-01", "2020-01-10"),
+                exposure("P3", "jak", "2020-03-01", "2020-03-31"),
+                exposure("P3", "jak", "2020-05-01", "2020-05-10"),
+                exposure("P4", "jak", "2020-01-01", "2020-01-31")),
+                List.of(
+                        // P1: bleeds on 01-10 and 01-20; a headache is no bleed
+                        event("P1", "2020-01-10", "GI haemorrhage"),
+                        event("P1", "2020-01-20", "gi haemorrhage"),
+                        event("P1", "2020-01-05", "Headache"),
+                        // P2: a bleed before exposure and one after the at-risk end are not counted
+                        event("P2", "2019-12-15", "GI haemorrhage"),
+                        event("P2", "2020-02-05", "GI haemorrhage"),
+                        // P3: three intervals; bleeds in the second and third
+                        event("P3", "2020-03-05", "GI haemorrhage"),
+                        event("P3", "2020-05-05", "GI haemorrhage"),
+                        // P4: a bleed on the day exposure starts
+                        event("P4", "2020-01-01", "GI haemorrhage")),
+                null, null);
+        Dataset<Row> actual = RegistryAggregator.incidence(spark, x, List.of(FIRST_BLEED, EVERY_BLEED), window(0));
+
+        // first event: P1 01-01..01-10 = 10 days; P2 all 31 days of January; P3 01-01..01-10 = 10, then
+        // 03-01..03-05 = 5, and nothing after the first bleed; P4 01-01..01-01 = 1 day. 10 + 31 + 15 + 1 = 57 days,
+        // bleeds of P1, P3 and P4 = 3 patients with a first event
+        // recurrent: P1 31 days, 2 bleeds; P2 31, none; P3 10 + 31 + 10 = 51, 2 bleeds; P4 31, 1 bleed
+        // = 144 days and 5 bleeds
+        Dataset<Row> expected = spark.createDataFrame(List.of(
+                incidenceRow("jak", "gi_bleed", "all", "all", 4, 3, 57),
+                incidenceRow("jak", "gi_bleed_recurrent", "all", "all", 4, 5, 144)), INCIDENCE);
+        DataFrameAssert.assertSameRows(expected, actual, 1e-12);
+    }
+
+    @Test
+    void anEventInTheRiskWindowCountsAndOneTheDayAfterDoesNot(SparkSession spark) {
+        // exposure 2020-01-01..2020-01-10, window 30: at risk to 2020-02-09 (40 days)
+        RegistryExtract x = extract(spark, List.of(
+                exposure("P1", "jak", "2020-01-01", "2020-01-10"),
+                exposure("P2", "jak", "2020-01-01", "2020-01-10")),
+                List.of(event("P1", "2020-02-09", "GI haemorrhage"), event("P2", "2020-02-10", "GI haemorrhage")),
+                null, null);
+        Dataset<Row> actual = RegistryAggregator.incidence(spark, x, List.of(FIRST_BLEED), window(30));
+        // P1 bleeds on the last at-risk day: 40 days and an event; P2 bleeds a day too late: 40 days, no event
+        Dataset<Row> expected = spark.createDataFrame(List.of(
+                incidenceRow("jak", "gi_bleed", "all", "all", 2, 1, 80)), INCIDENCE);
+        DataFrameAssert.assertSameRows(expected, actual, 1e-12);
+    }
+
+    @Test
+    void aPatientExposedToTwoGroupsContributesToEach(SparkSession spark) {
+        // jak 01-01..01-31, tnf 01-16..02-14; the bleed on 01-20 falls in both
+        RegistryExtract x = extract(spark, List.of(
+                exposure("P1", "jak", "2020-01-01", "2020-01-31"),
+                exposure("P1", "tnf", "2020-01-16", "2020-02-14")),
+                List.of(event("P1", "2020-01-20", "GI haemorrhage")), null, null);
+        Dataset<Row> actual = RegistryAggregator.incidence(spark, x, List.of(FIRST_BLEED, EVERY_BLEED), window(0));
+        // first event: jak 01-01..01-20 = 20 days, tnf 01-16..01-20 = 5 days
+        // recurrent: jak 31 days; tnf 16 days in January (16..31) + 14 in February = 30 days
+        Dataset<Row> expected = spark.createDataFrame(List.of(
+                incidenceRow("jak", "gi_bleed", "all", "all", 1, 1, 20),
+                incidenceRow("tnf", "gi_bleed", "all", "all", 1, 1, 5),
+                incidenceRow("jak", "gi_bleed_recurrent", "all", "all", 1, 1, 31),
+                incidenceRow("tnf", "gi_bleed_recurrent", "all", "all", 1, 1, 30)), INCIDENCE);
+        DataFrameAssert.assertSameRows(expected, actual, 1e-12);
+    }
+
+    @Test
+    void strataByAPatientColumnAndByAgeBandAtTheStartOfEachInterval(SparkSession spark) {
+        RegistryExtract x = extract(spark, List.of(
+                // born 1975: 2020 - 1975 = 45 at the first interval (40-49), 2025 - 1975 = 50 at the second (50-59)
+                exposure("P1", "jak", "2020-01-01", "2020-01-31"),
+                exposure("P1", "jak", "2025-03-01", "2025-03-10"),
+                // born 1990: 2020 - 1990 = 30 (30-39)
+                exposure("P2", "jak", "2020-01-01", "2020-01-10"),
+                // born 1970, no condition recorded: 2020 - 1970 = 50 (50-59), condition unknown
+                exposure("P3", "jak", "2020-01-01", "2020-01-05"),
+                // not in the patients table: unknown in both
+                exposure("P4", "jak", "2020-01-01", "2020-01-02")),
+                List.of(event("P1", "2025-03-05", "GI haemorrhage")),
+                List.of(patient("P1", null, 1975, "psoriasis"), patient("P2", null, 1990, "eczema"),
+                        patient("P3", null, 1970, null)), null);
+        RegistryAggregator.Settings strata = new RegistryAggregator.Settings(0, null, List.of("condition", "age_band"));
+        Dataset<Row> actual = RegistryAggregator.incidence(spark, x, List.of(FIRST_BLEED), strata);
+
+        // P1: 31 days in January 2020, then 03-01..03-05 = 5 days to the bleed; P2 10 days; P3 5 days; P4 2 days
+        Dataset<Row> expected = spark.createDataFrame(List.of(
+                incidenceRow("jak", "gi_bleed", "all", "all", 4, 1, 31 + 5 + 10 + 5 + 2),
+                incidenceRow("jak", "gi_bleed", "condition", "psoriasis", 1, 1, 31 + 5),
+                incidenceRow("jak", "gi_bleed", "condition", "eczema", 1, 0, 10),
+                incidenceRow("jak", "gi_bleed", "condition", "unknown", 2, 0, 5 + 2),
+                incidenceRow("jak", "gi_bleed", "age_band", "40-49", 1, 0, 31),
+                incidenceRow("jak", "gi_bleed", "age_band", "50-59", 2, 1, 5 + 5),
+                incidenceRow("jak", "gi_bleed", "age_band", "30-39", 1, 0, 10),
+                incidenceRow("jak", "gi_bleed", "age_band", "unknown", 1, 0, 2)), INCIDENCE);
+        DataFrameAssert.assertSameRows(expected, actual, 1e-12);
+    }
+
+    @Test
+    void strataNeedAPatientsTable(SparkSession spark) {
+        RegistryExtract x = extract(spark, List.of(exposure("P1", "jak", "2020-01-01", "2020-01-10")), List.of(), null, null);
+        assertThrows(IllegalArgumentException.class, () -> RegistryAggregator.atRisk(x,
+                new RegistryAggregator.Settings(0, null, List.of("condition"))));
+        assertThrows(IllegalArgumentException.class, () -> new RegistryAggregator.Settings(-1, null, List.of()));
+    }
+
+    // ---- arms --------------------------------------------------------------------------------------------------
+
+    static final StructType ARMS = new StructType().add("study_id", DataTypes.StringType)
+            .add("arm_id", DataTypes.StringType).add("role", DataTypes.StringType).add("treatment", DataTypes.StringType)
+            .add("dose_mg", DataTypes.DoubleType).add("outcome", DataTypes.StringType).add("n", DataTypes.LongType)
+            .add("events", DataTypes.LongType).add("event_count", DataTypes.LongType)
+            .add("person_years", DataTypes.DoubleType).add("origin", DataTypes.StringType);
+
+    @Test
+    void armsAreTheWholeRegistryRowsOfExperimentalGroupsAndThePooledComparator(SparkSession spark) {
+        Dataset<Row> incidence = spark.createDataFrame(List.of(
+                RowFactory.create("R1", "jak", "gi_bleed", "all", "all", 10L, 2L, 5.0),
+                RowFactory.create("R1", "jak_high", "gi_bleed", "all", "all", 4L, 1L, 1.5),
+                RowFactory.create("R1", "tnf", "gi_bleed", "all", "all", 20L, 3L, 8.0),
+                // another comparator group: described in the incidence table only
+                RowFactory.create("R1", "mtx", "gi_bleed", "all", "all", 15L, 1L, 6.0),
+                // a stratum row is not an arm
+                RowFactory.create("R1", "jak", "gi_bleed", "condition", "psoriasis", 6L, 1L, 3.0),
+                // a recurrent outcome: events may exceed patients, so n is 0
+                RowFactory.create("R1", "jak", "gi_bleed_recurrent", "all", "all", 10L, 4L, 5.5),
+                RowFactory.create("R1", "tnf", "gi_bleed_recurrent", "all", "all", 20L, 6L, 9.0)), INCIDENCE);
+        Dataset<Row> actual = RegistryAggregator.arms(incidence, Set.of("jak", "jak_high"), "tnf",
+                List.of(FIRST_BLEED, EVERY_BLEED), "registry/r1");
+        Dataset<Row> expected = spark.createDataFrame(List.of(
+                RowFactory.create("R1", "jak", "experimental", "jak", null, "gi_bleed", 10L, 2L, 2L, 5.0, "registry/r1"),
+                RowFactory.create("R1", "jak_high", "experimental", "jak_high", null, "gi_bleed", 4L, 1L, 1L, 1.5, "registry/r1"),
+                RowFactory.create("R1", "tnf", "control", "tnf", null, "gi_bleed", 20L, 3L, 3L, 8.0, "registry/r1"),
+                RowFactory.create("R1", "jak", "experimental", "jak", null, "gi_bleed_recurrent", 0L, 4L, 4L, 5.5, "registry/r1"),
+                RowFactory.create("R1", "tnf", "control", "tnf", null, "gi_bleed_recurrent", 0L, 6L, 6L, 9.0, "registry/r1")),
+                ARMS);
+        DataFrameAssert.assertSameRows(expected, actual, 1e-12);
+    }
+
+    @Test
+    void armsFromComputedIncidenceCarryPersonYearsInDaysOver365Point25(SparkSession spark) {
+        RegistryExtract x = extract(spark, List.of(
+                exposure("P1", "jak", "2020-01-01", "2020-12-31"),  // 366 days (2020 is a leap year)
+                exposure("P2", "tnf", "2021-01-01", "2021-12-31")), // 365 days
+                List.of(event("P2", "2021-07-01", "GI haemorrhage")), null, null);
+        Dataset<Row> incidence = RegistryAggregator.incidence(spark, x, List.of(FIRST_BLEED), window(0));
+        Dataset<Row> arms = RegistryAggregator.arms(incidence, Set.of("jak"), "tnf", List.of(FIRST_BLEED), "r1");
+        // tnf: 2021-01-01..2021-07-01 = 31+28+31+30+31+30 + 1 = 182 days
+        Dataset<Row> expected = spark.createDataFrame(List.of(
+                RowFactory.create("R1", "jak", "experimental", "jak", null, "gi_bleed", 1L, 0L, 0L, 366 / 365.25, "r1"),
+                RowFactory.create("R1", "tnf", "control", "tnf", null, "gi_bleed", 1L, 1L, 1L, 182 / 365.25, "r1")),
+                ARMS);
+        DataFrameAssert.assertSameRows(expected, arms, 1e-12);
+        assertEquals(Arrays.asList(RegistryAggregator.INCIDENCE_COLUMNS.toArray()), Arrays.asList(incidence.columns()));
+    }
+}
