@@ -51,6 +51,9 @@ public record ForestTable(List<String> subgroupVariables) implements FamilyTable
         List<StudyRecord> inPool = AnalysisRunner.poolStudies(base, pools, studies);
         List<Object[]> rows = new ArrayList<>(block("all", base, pools, studies, inPool));
         for (String variable : subgroupVariables) {
+            if (variable.equals(AnalysisGrid.DESIGN) && inPool.stream().map(s -> s.attribute(variable)).distinct().count() < 2) {
+                continue; // design blocks only where a pool mixes designs (as the grid's subgroups)
+            }
             for (String value : inPool.stream().map(s -> String.valueOf(s.attribute(variable))).distinct().sorted().toList()) {
                 AnalysisSpec sub = base.withSubset(Subset.subgroup(variable, value));
                 rows.addAll(block("subgroup:" + variable + "=" + value, sub, pools, studies, sub.subset().select(inPool)));

@@ -73,6 +73,26 @@ final class Axis {
         return a;
     }
 
+    /** A linear axis from 0 to a round value above every value (rates). */
+    static Axis fromZero(List<Double> values, double x0, double x1) {
+        double m = 0;
+        for (Double v : values) {
+            if (v != null && Double.isFinite(v)) {
+                m = Math.max(m, v);
+            }
+        }
+        if (m <= 0) {
+            m = 1;
+        }
+        double step = niceStep(m / 4);
+        double limit = Math.ceil(m / step - 1e-9) * step;
+        Axis a = new Axis(false, 0, limit, x0, x1);
+        for (double t = 0; t <= limit + step / 2; t += step) {
+            a.ticks.add(t);
+        }
+        return a;
+    }
+
     /** An axis over an explicit natural-scale range (for small panels). */
     static Axis between(boolean ratio, double lo, double hi, double x0, double x1) {
         Axis a = ratio ? new Axis(true, Math.log(lo), Math.log(hi), x0, x1) : new Axis(false, lo, hi, x0, x1);

@@ -68,6 +68,23 @@ final class Fmt {
         return (events == null ? "?" : String.valueOf(events)) + "/" + (n == null ? "?" : String.valueOf(n));
     }
 
+    /** events/n of a results row; a suppressed small cell ("<5") is shown as written. */
+    static String count(Table.Row row, String events, String n) {
+        if (row.text(events).isEmpty() && row.text(n).isEmpty()) {
+            return DASH;
+        }
+        return cell(row, events) + "/" + cell(row, n);
+    }
+
+    private static String cell(Table.Row row, String column) {
+        Integer v = row.integer(column);
+        if (v != null) {
+            return String.valueOf(v);
+        }
+        String text = row.text(column);
+        return text.isEmpty() ? "?" : text;
+    }
+
     /** File-name and id safe form of a name. */
     static String slug(String s) {
         return s == null ? "x" : s.replaceAll("[^A-Za-z0-9_-]+", "-").replaceAll("-+", "-")

@@ -196,15 +196,15 @@ final class ForestPlot implements Figure {
             Double wr = random == null ? null : random.num("weight_percent");
             boolean contributesRandom = random != null && random.bool("contributes");
             String label = s.str("label") != null ? s.str("label") : s.text("comparison_id");
-            lines.add(new Study(s.text("comparison_id"), label, Fmt.count(ee, s.integer("n_exp")),
-                    Fmt.count(ec, s.integer("n_ctl")), wf, wr, s.bool("contributes"), contributesRandom,
+            lines.add(new Study(s.text("comparison_id"), label, Fmt.count(s, "events_exp", "n_exp"),
+                    Fmt.count(s, "events_ctl", "n_ctl"), wf, wr, s.bool("contributes"), contributesRandom,
                     s.num("estimate"), s.num("ci_low"), s.num("ci_high"), noEvents));
         }
     }
 
     private static Diamond diamond(String kind, String label, Row a, String block) {
-        return new Diamond(kind, label, Fmt.count(a.integer("events_exp"), a.integer("n_exp")),
-                Fmt.count(a.integer("events_ctl"), a.integer("n_ctl")), a.num("estimate"), a.num("ci_low"),
+        return new Diamond(kind, label, Fmt.count(a, "events_exp", "n_exp"),
+                Fmt.count(a, "events_ctl", "n_ctl"), a.num("estimate"), a.num("ci_low"),
                 a.num("ci_high"), a.text("status"), block);
     }
 

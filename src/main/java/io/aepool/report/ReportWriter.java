@@ -110,7 +110,63 @@ public final class ReportWriter {
         s.put("robustness", robRows);
         s.put("hasRobustness", !robRows.isEmpty());
         s.put("pools", otherPools(r));
+        registries(r, s, figuresDir);
         return s;
+    }
+
+    private static String py(Double v) {
+        return v == null ? "\u2014" : String.format(java.util.Locale.ROOT, "%,.1f", v);
+    }
+
+    /** Registry incidence figures, rate ratios per registry and the IRR pools with design as a subgroup. */
+    private static void registries(Results r, Map<String, Object> s, Path figuresDir) {
+        List<Map<String, Object>> figures = new ArrayList<>();
+        for (String outcome : r.registryIncidence.stream().map(x -> x.text("outcome")).distinct().sorted().toList()) {
+            IncidencePlot.of(r.registryIncidence, outcome).ifPresent(f -> figures.add(figure(f, figuresDir)));
+        }
+        List<Map<String, Object>> ratios = new ArrayList<>();
+        for (Row x : r.rateRatios) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("registry", x.text("registry_id"));
+            m.put("outcome", x.text("outcome"));
+            m.put("comparison", x.text("experimental_group") + " vs " + x.text("comparator_group"));
+            m.put("pooled", x.is("pooled", "true"));
+            m.put("exp", x.text("events_exp") + " / " + py(x.num("person_years_exp")));
+            m.put("ctl", x.text("events_ctl") + " / " + py(x.num("person_years_ctl")));
+            m.put("irr", x.num("irr") == null ? x.text("irr") : Fmt.estCi(x.num("irr"), x.num("ci_low"), x.num("ci_high"), true));
+            m.put("status", x.text("status"));
+            ratios.add(m);
+        }
+        List<Map<String, Object>> pools = new ArrayList<>();
+        for (Row x : r.rateAnalyses) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("pool", x.text("pool"));
+            m.put("outcome", x.text("outcome"));
+            m.put("subset", x.text("subset"));
+            m.put("method", x.text("method"));
+            m.put("k", Fmt.integer(x.integer("k")) + " / " + Fmt.integer(x.integer("studies")));
+            m.put("estimate", Fmt.estCi(x.num("estimate"), x.num("ci_low"), x.num("ci_high"), true));
+            m.put("i2", Fmt.i2(x.num("i2")));
+            m.put("status", x.text("status"));
+            pools.add(m);
+        }
+        List<Map<String, Object>> tests = new ArrayList<>();
+        for (Row x : r.designTests) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("pool", x.text("pool"));
+            m.put("outcome", x.text("outcome"));
+            m.put("method", x.text("method"));
+            m.put("q", Fmt.est(x.num("q_between"), false));
+            m.put("df", Fmt.integer(x.integer("df")));
+            m.put("p", Fmt.p(x.num("p_value")));
+            m.put("status", x.text("status"));
+            tests.add(m);
+        }
+        s.put("incidenceFigures", figures);
+        s.put("rateRatios", ratios);
+        s.put("ratePools", pools);
+        s.put("designTests", tests);
+        s.put("hasRegistries", !figures.isEmpty() || !pools.isEmpty());
     }
 
     private static List<String> outcomesOfPrimaryPool(Results r) {
@@ -250,8 +306,8 @@ public final class ReportWriter {
                 m.put("outcome", outcome);
                 m.put("primary", pool.equals(r.primary.pool()));
                 m.put("k", Fmt.integer(x.integer("k")) + "/" + Fmt.integer(x.integer("studies")));
-                m.put("exp", Fmt.count(x.integer("events_exp"), x.integer("n_exp")));
-                m.put("ctl", Fmt.count(x.integer("events_ctl"), x.integer("n_ctl")));
+                m.put("exp", Fmt.count(x, "events_exp", "n_exp"));
+                m.put("ctl", Fmt.count(x, "events_ctl", "n_ctl"));
                 m.put("estimate", Fmt.estCi(x.num("estimate"), x.num("ci_low"), x.num("ci_high"), ratio));
                 m.put("p", Fmt.p(x.num("p_value")));
                 m.put("i2", Fmt.i2(x.num("i2")));

@@ -47,6 +47,12 @@ final class Results {
     final List<Row> subgroupTests;
     final List<Row> robustness;
     private final List<Row> forestRows;
+    /** registry_incidence.csv (small cells suppressed as written), registry_rate_ratios.csv of the whole registries. */
+    final List<Row> registryIncidence;
+    final List<Row> rateRatios;
+    /** Whole-pool and by-design rate-ratio (IRR) analyses, MH and DL with Wald intervals, and their design tests. */
+    final List<Row> rateAnalyses;
+    final List<Row> designTests;
 
     private Results(Path dir, JsonNode summary, List<Row> analyses, Primary primary) {
         this.dir = dir;
@@ -67,6 +73,14 @@ final class Results {
                 .filter(r -> r.is("pool", primary.pool()) && r.is("subset", "all"))
                 .map(r -> r.text("analysis_id")).collect(Collectors.toSet());
         this.forestRows = Table.read(dir.resolve("forest.csv"), r -> wholePoolIds.contains(r.text("analysis_id")));
+        this.registryIncidence = Table.read(dir.resolve("registry_incidence.csv"), r -> true);
+        this.rateRatios = Table.read(dir.resolve("registry_rate_ratios.csv"), r -> r.is("stratum_variable", "all"));
+        this.rateAnalyses = Table.read(dir.resolve("analyses.csv"), r -> r.is("measure", "IRR") && r.is("ci_method", "wald-z")
+                && (r.is("method", "MH") || r.is("method", "DL")) && r.is("zero_rule", primary.zeroRule())
+                && (r.is("subset", "all") || r.text("subset").startsWith("subgroup:design=")));
+        this.designTests = Table.read(dir.resolve("subgroup_tests.csv"), r -> r.is("measure", "IRR") && r.is("variable", "design")
+                && r.is("ci_method", "wald-z") && r.is("tau2_model", "separate") && r.is("zero_rule", primary.zeroRule())
+                && (r.is("method", "MH") || r.is("method", "DL")));
     }
 
     /** Reads {@code dir}; analyses.csv is required, every other file is optional. */

@@ -35,8 +35,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * No subject-level value leaves the job: a run on the real CDISC pilot ADaM pair (254 subjects) writes no
- * USUBJID into any output file (CSV, JSON, HTML, SVG, the strings of every Parquet table) nor any log line,
- * and the results directory is readable by its owner only.
+ * USUBJID, and a run on the sample registry extracts no patient_id, into any output file (CSV, JSON, HTML, SVG,
+ * the strings of every Parquet table) nor any log line, and the results directory is readable by its owner only.
  */
 @ExtendWith(SharedSpark.class)
 class PrivacyTest {
@@ -78,6 +78,47 @@ class PrivacyTest {
         assertEquals(Main.DONE, code, log.toString());
         assertTrue(log.toString().contains("JobRunner"), "the captured log holds the run's own lines");
 
+        assertNoLeak(spark, out, subjects, log.toString());
+    }
+
+    @Test
+    void noRegistryPatientIdentifierInAnyOutputOrLogLine(SparkSession spark) throws IOException {
+        Path extract = Path.of("sample-data/registry").toAbsolutePath();
+        Files.writeString(dir.resolve("job.yaml"), """
+                inputs:
+                  studies: %s
+                  registries: [{extract: %s}]
+                registry:
+                  exposure_groups:
+                    - {group: jak, role: experimental, drug_classes: [JAK inhibitor]}
+                    - {group: biologic, role: comparator, drug_classes: [biologic]}
+                  strata: [condition, age_band, sex]
+                outcomes:
+                  - {name: serious_infection, socs: [Infections and infestations]}
+                analysis:
+                  measures: [IRR]
+                  methods: [MH]
+                  leave_one_out: false
+                """.formatted(extract.resolve("studies.csv"), extract));
+        Set<String> patients = new HashSet<>();
+        for (String table : List.of("exposures", "events", "patients")) {
+            for (Row r : spark.read().parquet(extract.resolve(table).toString()).select("patient_id").distinct().collectAsList()) {
+                patients.add(r.getString(0));
+            }
+        }
+        assertTrue(patients.size() > 4000, "the sample registries follow thousands of patients");
+
+        StringWriter log = new StringWriter();
+        Path out = dir.resolve("out");
+        int code = withCapturedLog(log, () -> Main.run("--conf", dir.resolve("job.yaml").toString(), "--out", out.toString(),
+                "--as-of", "2026-11-24"));
+        assertEquals(Main.DONE, code, log.toString());
+        assertTrue(Files.exists(out.resolve("registry_incidence.csv")));
+        assertNoLeak(spark, out, patients, log.toString());
+    }
+
+    /** No identifier in any output file (text, or any string of any Parquet table), nor in the log. */
+    private static void assertNoLeak(SparkSession spark, Path out, Set<String> subjects, String log) throws IOException {
         List<String> leaks = new ArrayList<>();
         try (Stream<Path> files = Files.walk(out)) {
             for (Path f : files.filter(Files::isRegularFile).toList()) {
@@ -103,7 +144,7 @@ class PrivacyTest {
                 }
             }
         }
-        subjects.stream().filter(log.toString()::contains).findFirst().ifPresent(s -> leaks.add("log line holds " + s));
+        subjects.stream().filter(log::contains).findFirst().ifPresent(s -> leaks.add("log line holds " + s));
         if (!leaks.isEmpty()) {
             fail("subject-level identifiers leaked: " + leaks);
         }

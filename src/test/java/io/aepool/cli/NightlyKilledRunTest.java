@@ -1,0 +1,153 @@
+package io.aepool.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.aepool.testing.SharedSpark;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static io.aepool.cli.NightlyFixture.D1;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A nightly run killed (SIGKILL) between its outputs leaves {@code current} on the previous run, whose files are
+ * untouched, and no run that looks complete; the next run publishes normally and becomes current.
+ */
+@ExtendWith(SharedSpark.class)
+class NightlyKilledRunTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aRunKilledBetweenOutputsLeavesCurrentOnThePreviousRun(SparkSession spark) throws Exception {
+        Path conf = NightlyFixture.create(spark, dir);
+        Path root = dir.resolve("nightly");
+        assertEquals(Main.DONE, NightlyRunTest.nightly(conf, root, D1));
+        String run1 = NightlyFixture.current(root);
+        Path run1Dir = root.resolve("runs").resolve(run1);
+        Map<String, byte[]> run1Files = contents(run1Dir);
+        assertTrue(run1Files.containsKey("_SUCCESS") && run1Files.containsKey("manifest.json"), run1Files.keySet().toString());
+
+        // run 2 in a child JVM, forced (the inputs are unchanged), killed once its staging directory holds an output
+        Path log = dir.resolve("killed-run.log");
+        Process job = new ProcessBuilder(command(conf, root)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Optional<Path> staging;
+        try {
+            staging = waitForOutput(root.resolve("runs"), job, 240);
+            assertTrue(staging.isPresent(), "the second run never wrote an output; log: " + Files.readString(log));
+            job.destroyForcibly(); // SIGKILL on Unix: no shutdown hook, no cleanup
+            assertTrue(job.waitFor(30, TimeUnit.SECONDS));
+        } finally {
+            job.destroyForcibly();
+        }
+        assertEquals(137, job.exitValue(), "killed by SIGKILL; log: " + Files.readString(log));
+
+        assertEquals(run1, NightlyFixture.current(root), "current still on run 1");
+        Map<String, byte[]> after = contents(run1Dir);
+        assertEquals(run1Files.keySet(), after.keySet(), "run 1 has the same files");
+        run1Files.forEach((name, bytes) -> assertArrayEquals(bytes, after.get(name), "run 1 " + name + " intact"));
+        for (String name : NightlyFixture.runs(root)) {
+            if (name.equals(run1)) {
+                continue;
+            }
+            assertTrue(name.endsWith(".staging"), "only the killed run's staging directory beside run 1: " + name);
+            assertFalse(Files.exists(root.resolve("runs").resolve(name).resolve("_SUCCESS")), name + " looks complete");
+        }
+        assertTrue(NightlyFixture.runs(root).contains(staging.get().getFileName().toString()), "the abandoned staging stays");
+
+        // the next run publishes normally despite the abandoned staging directory, and becomes current
+        assertEquals(Main.DONE, NightlyRunTest.nightly(conf, root, D1, "--force"));
+        String run3 = NightlyFixture.current(root);
+        assertNotEquals(run1, run3);
+        Path run3Dir = root.resolve("runs").resolve(run3);
+        assertTrue(Files.isRegularFile(run3Dir.resolve("_SUCCESS")));
+        assertTrue(Files.isRegularFile(run3Dir.resolve("report/index.html")));
+        assertEquals(List.of(), NightlyFixture.csv(run3Dir.resolve("changes.csv")), "same inputs as run 1: no changes");
+        assertEquals(run1, new ObjectMapper().readTree(run3Dir.resolve("summary.json").toFile())
+                .get("changes").get("previous_run").asText(), "changes compared with run 1");
+    }
+
+    /** Relative path → bytes of every regular file under {@code dir}. */
+    private static Map<String, byte[]> contents(Path dir) throws IOException {
+        Map<String, byte[]> out = new TreeMap<>();
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                out.put(dir.relativize(f).toString(), Files.readAllBytes(f));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Waits until a {@code runs/*.staging} directory holds a finished output: a regular file outside Spark's
+     * {@code _temporary} area whose name does not start with '.' or '_'.
+     */
+    private static Optional<Path> waitForOutput(Path runs, Process job, int seconds) throws InterruptedException, IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < deadline && job.isAlive()) {
+            if (Files.isDirectory(runs)) {
+                try (Stream<Path> entries = Files.list(runs)) {
+                    for (Path staging : entries.filter(p -> p.getFileName().toString().endsWith(".staging")).toList()) {
+                        if (holdsOutput(staging)) {
+                            return Optional.of(staging);
+                        }
+                    }
+                }
+            }
+            Thread.sleep(20);
+        }
+        return Optional.empty();
+    }
+
+    private static boolean holdsOutput(Path staging) {
+        try (Stream<Path> walk = Files.walk(staging)) {
+            return walk.anyMatch(p -> {
+                Path rel = staging.relativize(p);
+                for (Path element : rel) {
+                    String name = element.toString();
+                    if (name.startsWith("_") || name.startsWith(".")) {
+                        return false;
+                    }
+                }
+                return Files.isRegularFile(p);
+            });
+        } catch (IOException | UncheckedIOException e) {
+            return false; // a file moved while we looked (Spark committing a task): look again
+        }
+    }
+
+    private static List<String> command(Path conf, Path root) throws IOException {
+        String pom = Files.readString(Path.of("pom.xml"));
+        Matcher m = Pattern.compile("<spark.jvm.opens>(.*?)</spark.jvm.opens>").matcher(pom);
+        assertTrue(m.find(), "pom.xml names Spark's --add-opens list");
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Xmx1g");
+        cmd.add("-Djava.awt.headless=true");
+        cmd.addAll(Arrays.asList(m.group(1).trim().split("\\s+")));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.aepool.cli.Main",
+                "--conf", conf.toString(), "--out", root.toString(), "--nightly", "--force", "--as-of", D1));
+        return cmd;
+    }
+}
