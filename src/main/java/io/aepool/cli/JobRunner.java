@@ -102,6 +102,8 @@ public final class JobRunner {
     private LocalDate asOf;
     // the registry inputs' contribution, when the conf has any
     private RegistryStage.Result registries;
+    // changes.csv with small registry counts withheld (null when nothing needed withholding)
+    private Dataset<Row> sharedChangeTable;
 
     public JobRunner(SparkSession spark, JobConf conf, Path confFile) {
         this.spark = spark;
@@ -220,11 +222,14 @@ public final class JobRunner {
         if (mode.nightly()) {
             Optional<Path> previous = RunHistory.current(out);
             changes = previous.isPresent() ? changes(previous.get(), analyses, pools, records) : List.of();
-            Map<String, Object> changeSummary = new LinkedHashMap<>(ChangeReport.summary(changes));
+            List<ChangeReport.Change> shared = sharedChanges(changes, pools, records);
+            Map<String, Object> changeSummary = new LinkedHashMap<>(ChangeReport.summary(shared));
             changeSummary.put("previous_run", previous.map(p -> p.getFileName().toString()).orElse(null));
             summary.put("changes", changeSummary);
-            families.put("changes", spark.createDataFrame(changes.stream().map(c -> RowFactory.create(c.values())).toList(),
-                    DistributedAnalyses.schema(ChangeReport.Change.COLUMNS)));
+            families.put("changes", changeTable(changes));
+            if (shared != changes) {
+                sharedChangeTable = changeTable(shared);
+            }
         }
         summary.put("as_of", asOf == null ? null : asOf.toString());
         summary.put("fingerprint", fingerprint);
@@ -307,6 +312,36 @@ public final class JobRunner {
      * CSV views with registry small cells suppressed: registry incidence and rate ratios, registry comparisons in
      * study_counts and forest, and analysis totals of pools that hold registries.
      */
+    private Dataset<Row> changeTable(List<ChangeReport.Change> changes) {
+        return spark.createDataFrame(changes.stream().map(c -> RowFactory.create(c.values())).toList(),
+                DistributedAnalyses.schema(ChangeReport.Change.COLUMNS));
+    }
+
+    /** Change rows as shared (CSV, summary.json): event counts of registry pools that reveal a small cell withheld. */
+    private List<ChangeReport.Change> sharedChanges(List<ChangeReport.Change> changes, Map<String, Pool> pools,
+                                                    List<StudyRecord> records) {
+        if (registries == null) {
+            return changes;
+        }
+        int t = registries.smallCellThreshold();
+        Set<String> registryPools = registryPools(pools, records);
+        return changes.stream().map(c -> registryPools.contains(c.pool()) && c.change().startsWith("events_")
+                && (SmallCells.revealsSmallCount(c.detail(), t) || SmallCells.revealsSmallCount(c.previous(), t)
+                || SmallCells.revealsSmallCount(c.current(), t))
+                ? new ChangeReport.Change(c.analysisId(), c.pool(), c.outcome(), c.measure(), c.method(), c.subsetKind(),
+                c.change(), SmallCells.SUPPRESSED, SmallCells.SUPPRESSED, SmallCells.SUPPRESSED, c.flagged()) : c).toList();
+    }
+
+    private static Set<String> registryPools(Map<String, Pool> pools, List<StudyRecord> records) {
+        Set<String> out = new TreeSet<>();
+        pools.values().forEach(p -> {
+            if (records.stream().anyMatch(r -> p.contains(r) && AnalysisGrid.isRegistry(r))) {
+                out.add(p.name());
+            }
+        });
+        return out;
+    }
+
     private Map<String, Dataset<Row>> sharedCsv(Dataset<Row> studyCounts, Dataset<Row> analyses,
                                                 Map<String, Dataset<Row>> families, Map<String, Pool> pools,
                                                 List<StudyRecord> records) {
@@ -330,12 +365,10 @@ public final class JobRunner {
             views.put("forest", SmallCells.suppress(families.get("forest"), armCounts, List.of(),
                     col("comparison_id").isin(registryIds.toArray()), t));
         }
-        Set<String> registryPools = new TreeSet<>();
-        pools.values().forEach(p -> {
-            if (records.stream().anyMatch(r -> p.contains(r) && AnalysisGrid.isRegistry(r))) {
-                registryPools.add(p.name());
-            }
-        });
+        Set<String> registryPools = registryPools(pools, records);
+        if (sharedChangeTable != null) {
+            views.put("changes", sharedChangeTable);
+        }
         views.put("analyses", SmallCells.suppress(analyses, armCounts, List.of(), col("pool").isin(registryPools.toArray()), t));
         return views;
     }

@@ -25,6 +25,24 @@ public final class SmallCells {
     private SmallCells() {
     }
 
+    /** True when a text (e.g. a change detail "+2 exp, +3 ctl") holds a whole number from 1 to threshold − 1. */
+    public static boolean revealsSmallCount(String text, int threshold) {
+        if (text == null) {
+            return false;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?<![0-9.])([0-9]+)(?![0-9.])").matcher(text);
+        while (m.find()) {
+            String digits = m.group(1);
+            if (digits.length() < 10) {
+                long v = Long.parseLong(digits);
+                if (v >= 1 && v < threshold) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /**
      * @param counts   count columns to suppress
      * @param derived  columns recoverable from a suppressed count of the same row

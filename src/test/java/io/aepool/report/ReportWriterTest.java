@@ -16,7 +16,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -51,6 +50,7 @@ class ReportWriterTest {
                 "funnel-synthetic-32-serious_infection",
                 "loo-synthetic-32-serious_infection",
                 "cumulative-synthetic-32-serious_infection",
+                "incidence-serious_infection",
                 "robustness-synthetic-32"), ids);
         Path figures = results.resolve("report").resolve("figures");
         for (String id : ids) {
@@ -155,6 +155,27 @@ class ReportWriterTest {
     }
 
     @Test
+    void registriesShowIncidenceByExposureGroupRateRatiosAndTheDesignTest() throws IOException {
+        List<Map<String, String>> whole = Fixture.rows(results.resolve("registry_incidence.csv"),
+                r -> r.get("stratum_variable").equals("all"));
+        assertEquals(9, whole.size(), "three registries x three exposure groups");
+        String figure = svg(html, "incidence-serious_infection");
+        assertEquals(whole.size(), countClass(figure, "incidence-row"), "one row per registry and group");
+        // the numbers are the table's: SYN-REG-HS jak 26 events in 319 patients, 5.94 per 100 PY
+        Map<String, String> hsJak = whole.stream().filter(r -> r.get("registry_id").equals("SYN-REG-HS")
+                && r.get("exposure_group").equals("jak")).findFirst().orElseThrow();
+        assertTrue(figure.contains(hsJak.get("events") + "/" + hsJak.get("patients")));
+        assertTrue(figure.contains(String.format(java.util.Locale.ROOT, "%.2f", Double.parseDouble(hsJak.get("rate_per_100py")))));
+        String ratios = between(html, "<table id=\"rate-ratio-table\">", "</table>");
+        assertEquals(6, count(ratios, "<tr") - 1, "jak vs biologic and vs conventional in three registries");
+        assertEquals(3, count(ratios, "class=\"primary\""), "the pooled comparator's rows are marked");
+        String pools = between(html, "<table id=\"rate-pool-table\">", "</table>");
+        assertTrue(pools.contains("rct-and-registry[registry]") && pools.contains("subgroup:design&#61;rct"));
+        String tests = between(html, "<table id=\"design-test-table\">", "</table>");
+        assertTrue(tests.contains("rct-and-registry"), "the test for subgroup differences by design");
+    }
+
+    @Test
     void funnelMarksStudiesFilledStudiesAndEggerLimit() {
         String funnel = svg(html, "funnel-synthetic-32-serious_infection");
         assertEquals(19, countClass(funnel, "funnel-study"), "19 studies with a usable effect in funnel.csv");
@@ -179,7 +200,7 @@ class ReportWriterTest {
     void toleratesAbsentOptionalFilesAndSubsets() throws IOException {
         Path dir = Fixture.copy("writer-minimal");
         for (String f : List.of("funnel.csv", "trim_and_fill.csv", "small_study_tests.csv", "subgroup_tests.csv",
-                "robustness.csv", "study_counts.csv")) {
+                "robustness.csv", "study_counts.csv", "registry_incidence.csv", "registry_rate_ratios.csv")) {
             Files.delete(dir.resolve(f));
         }
         Fixture.rewrite(dir.resolve("analyses.csv"),

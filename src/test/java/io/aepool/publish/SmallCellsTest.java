@@ -1,0 +1,74 @@
+package io.aepool.publish;
+
+import io.aepool.testing.SharedSpark;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.List;
+
+import static org.apache.spark.sql.functions.col;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Small-cell suppression for shared outputs: registry counts from 1 to threshold − 1 read "<threshold", the values
+ * of the same row they could be recovered from read "suppressed", zero and larger counts stay, and rows the rule
+ * does not cover (trials) are untouched.
+ */
+@ExtendWith(SharedSpark.class)
+class SmallCellsTest {
+
+    static final StructType SCHEMA = new StructType().add("source", DataTypes.StringType)
+            .add("patients", DataTypes.LongType).add("events", DataTypes.LongType)
+            .add("person_years", DataTypes.DoubleType).add("rate", DataTypes.DoubleType);
+
+    private static List<String> shown(Dataset<Row> table) {
+        return table.orderBy("source").collectAsList().stream()
+                .map(r -> r.getString(0) + " " + r.get(1) + " " + r.get(2) + " " + r.get(3) + " " + r.get(4)).toList();
+    }
+
+    @Test
+    void countsFromOneToBelowTheThresholdAndWhatTheyRevealAreSuppressedOnCoveredRowsOnly(SparkSession spark) {
+        Dataset<Row> table = spark.createDataFrame(List.of(
+                RowFactory.create("registry-a", 120L, 0L, 300.0, 0.0),
+                RowFactory.create("registry-b", 120L, 1L, 300.0, 0.333),
+                RowFactory.create("registry-c", 120L, 4L, 300.0, 1.333),
+                RowFactory.create("registry-d", 120L, 5L, 300.0, 1.667),
+                RowFactory.create("registry-e", 3L, 10L, 30.0, 33.3),
+                RowFactory.create("trial", 50L, 2L, 40.0, 5.0)), SCHEMA);
+        Dataset<Row> shared = SmallCells.suppress(table, List.of("patients", "events"), List.of("rate"),
+                col("source").startsWith("registry"), 5);
+        assertEquals(List.of(
+                "registry-a 120 0 300.0 0.0",               // zero discloses no one
+                "registry-b 120 <5 300.0 suppressed",
+                "registry-c 120 <5 300.0 suppressed",
+                "registry-d 120 5 300.0 1.667",             // the threshold itself is shown
+                "registry-e <5 10 30.0 suppressed",         // a small denominator is a small cell too
+                "trial 50 2 40.0 5.0"), shown(shared));     // not covered by the rule
+        // the exact table is unchanged for computation
+        assertEquals(1L, table.filter(col("source").equalTo("registry-b")).first().<Long>getAs("events"));
+    }
+
+    @Test
+    void theThresholdIsTheConfs(SparkSession spark) {
+        Dataset<Row> table = spark.createDataFrame(List.of(RowFactory.create("registry", 100L, 9L, 10.0, 90.0)), SCHEMA);
+        assertEquals(List.of("registry 100 <11 10.0 suppressed"),
+                shown(SmallCells.suppress(table, List.of("patients", "events"), List.of("rate"), col("source").isNotNull(), 11)));
+        assertEquals(List.of("registry 100 9 10.0 90.0"),
+                shown(SmallCells.suppress(table, List.of("patients", "events"), List.of("rate"), col("source").isNotNull(), 5)));
+    }
+
+    @Test
+    void aChangeDetailRevealsASmallCountWhenItHoldsAWholeNumberBelowTheThreshold() {
+        assertEquals(true, SmallCells.revealsSmallCount("+2 exp, +3 ctl", 5));
+        assertEquals(true, SmallCells.revealsSmallCount("1 exp, 12 ctl", 5));
+        assertEquals(false, SmallCells.revealsSmallCount("+12 exp, +0 ctl", 5));
+        assertEquals(false, SmallCells.revealsSmallCount("0.85 -> 1.2", 5), "decimals are estimates, not counts");
+        assertEquals(false, SmallCells.revealsSmallCount(null, 5));
+    }
+}
