@@ -50,16 +50,6 @@ public final class ValidatedTable {
     public static Dataset<Row> read(SparkSession spark, String file, List<ColumnSpec> columns, List<String> keyColumns,
                                     boolean keepExtra, Validation validation, UnaryOperator<Dataset<Row>> scope) {
         Dataset<Row> raw = scope.apply(load(spark, file));
-        long rows;
-        try {
-            rows = raw.count();
-        } catch (Exception e) { // Spark's checked SparkException included: a bad file is bad input, not a crash
-            throw new InputException(file, "-", "-", "cannot read the file (corrupt or truncated?): " + firstLine(e));
-        }
-        if (rows == 0) {
-            throw new InputException(file, "-", "-", "the file has no rows");
-        }
-        validation.countRead(file, rows);
         Set<String> present = Arrays.stream(raw.columns()).collect(Collectors.toSet());
         for (ColumnSpec c : columns) {
             if (!present.contains(c.name())) {
@@ -99,7 +89,16 @@ public final class ValidatedTable {
                 }
             }
         }
-        return validation.check(raw, file, typeRules, keyColumns).select(typed.toArray(Column[]::new));
+        Dataset<Row> checked;
+        try {
+            // one job reads the file, counts its rows and checks the types
+            checked = validation.checkCountingRows(raw, file, typeRules, keyColumns);
+        } catch (InputException e) {
+            throw e;
+        } catch (Exception e) { // Spark's checked SparkException included: a bad file is bad input, not a crash
+            throw new InputException(file, "-", "-", "cannot read the file (corrupt or truncated?): " + firstLine(e));
+        }
+        return checked.select(typed.toArray(Column[]::new));
     }
 
     /** Evaluates all rules in one pass; throws on the first row that breaks one. */

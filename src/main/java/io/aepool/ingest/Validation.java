@@ -83,6 +83,27 @@ public final class Validation {
      */
     public Dataset<Row> check(Dataset<Row> table, Column fileColumn, String fileLabel, List<Rule> rules,
                               List<String> keyColumns) {
+        return check(table, fileColumn, fileLabel, rules, keyColumns, null);
+    }
+
+    /**
+     * As {@link #check(Dataset, String, List, List)} for a file just read: the same pass also counts its rows
+     * (read = used + rejected), so reading a file costs one Spark job, not two.
+     *
+     * @throws InputException when the file has no rows
+     */
+    Dataset<Row> checkCountingRows(Dataset<Row> table, String file, List<Rule> rules, List<String> keyColumns) {
+        long[] rowsRead = new long[1];
+        Dataset<Row> kept = check(table, lit(file), file, rules, keyColumns, rowsRead);
+        if (rowsRead[0] == 0) {
+            throw new InputException(file, "-", "-", "the file has no rows");
+        }
+        countRead(file, rowsRead[0]);
+        return kept;
+    }
+
+    private Dataset<Row> check(Dataset<Row> table, Column fileColumn, String fileLabel, List<Rule> rules,
+                               List<String> keyColumns, long[] rowsRead) {
         List<Rule> fatal = rules.stream().filter(r -> actionFor(r) == Action.FATAL).toList();
         List<Rule> quarantined = rules.stream().filter(r -> actionFor(r) == Action.QUARANTINE).toList();
         Column fatalBroken = lit(false);
@@ -98,10 +119,16 @@ public final class Validation {
         }
         Column violation = flags.length == 0 ? lit(null).cast(DataTypes.IntegerType) : coalesce(flags);
         Column ruleId = ids.length == 0 ? lit(null).cast(DataTypes.StringType) : coalesce(ids);
-        // one pass over the table: fatal breaks and quarantined rows per file and rule
-        List<Row> tally = table.select(fatalBroken.as("__fatal"), ruleId.as("__rule"), fileColumn.as("__file"))
-                .filter(col("__fatal").or(col("__rule").isNotNull()))
-                .groupBy("__fatal", "__file", "__rule").count().collectAsList();
+        // one pass over the table: fatal breaks and quarantined rows per file and rule (and, when asked, clean rows)
+        Dataset<Row> flagged = table.select(fatalBroken.as("__fatal"), ruleId.as("__rule"), fileColumn.as("__file"));
+        if (rowsRead == null) {
+            flagged = flagged.filter(col("__fatal").or(col("__rule").isNotNull()));
+        }
+        List<Row> all = flagged.groupBy("__fatal", "__file", "__rule").count().collectAsList();
+        if (rowsRead != null) {
+            rowsRead[0] = all.stream().mapToLong(r -> r.getLong(3)).sum();
+        }
+        List<Row> tally = all.stream().filter(r -> r.getBoolean(0) || r.getString(2) != null).toList();
         if (tally.stream().anyMatch(r -> r.getBoolean(0))) {
             ValidatedTable.check(table, fileLabel, fatal, keyColumns); // names the first broken fatal rule and throws
         }
