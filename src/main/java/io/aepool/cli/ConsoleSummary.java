@@ -66,10 +66,35 @@ final class ConsoleSummary {
                 out.append(String.format(Locale.ROOT, "  robustness %-3s %s%n", r.measure(), r.verdict()));
             }
         }
+        if (run.sharedRateRatios() != null) {
+            // the shared (small-cell suppressed) view: the console is as public as the CSVs
+            for (Row r : run.sharedRateRatios().filter(col("stratum_variable").equalTo("all").and(col("pooled")))
+                    .orderBy("outcome", "registry_id", "experimental_group").collectAsList()) {
+                String irr = r.getString(r.fieldIndex("irr"));
+                out.append(String.format(Locale.ROOT, "  registry %-12s %-18s %s vs %s: IRR %s (%s to %s)  %s%n",
+                        r.getString(r.fieldIndex("registry_id")), r.getString(r.fieldIndex("outcome")),
+                        r.getString(r.fieldIndex("experimental_group")), r.getString(r.fieldIndex("comparator_group")),
+                        shortNumber(irr), shortNumber(r.getString(r.fieldIndex("ci_low"))),
+                        shortNumber(r.getString(r.fieldIndex("ci_high"))), r.getString(r.fieldIndex("status"))));
+            }
+        }
         out.append("Results: ").append(run.out().toAbsolutePath().normalize())
                 .append(" (analyses.csv, study_counts.csv, subgroup_tests.csv, small_study_tests.csv, trim_and_fill.csv,"
-                        + " influence.csv, funnel.csv, meta_regression.csv, summary.json; Parquet beside each)");
+                        + " influence.csv, funnel.csv, meta_regression.csv, registry_incidence.csv,"
+                        + " registry_rate_ratios.csv, changes.csv, summary.json, manifest.json; Parquet beside each;"
+                        + " report/index.html)");
         return out.toString();
+    }
+
+    private static String shortNumber(String v) {
+        if (v == null) {
+            return "-";
+        }
+        try {
+            return String.format(Locale.ROOT, "%.2f", Double.parseDouble(v));
+        } catch (NumberFormatException e) {
+            return v; // "suppressed"
+        }
     }
 
     private static String fmt(Row r, String column) {

@@ -72,10 +72,10 @@ public final class JobRunner {
     public record RunOutcome(Path out, Dataset<Row> analyses, Dataset<Row> subgroupTests,
                              List<Robustness.Summary> robustness, AnalysisSpec primary,
                              int comparisons, int specs, double wallSeconds, boolean upToDate, int flaggedChanges,
-                             int changes) {
+                             int changes, Dataset<Row> sharedRateRatios) {
 
         static RunOutcome skipped(Path out) {
-            return new RunOutcome(out, null, null, List.of(), null, 0, 0, 0, true, 0, 0);
+            return new RunOutcome(out, null, null, List.of(), null, 0, 0, 0, true, 0, 0, null);
         }
     }
 
@@ -257,7 +257,7 @@ public final class JobRunner {
         LOG.info("published to {} by {} s", out, seconds(started));
         int flagged = (int) changes.stream().filter(ChangeReport.Change::flagged).count();
         return new RunOutcome(out, analyses, tests, robustness, primary, records.size(), specs.size(), seconds(started),
-                false, flagged, changes.size());
+                false, flagged, changes.size(), tables.sharedCsv().get("registry_rate_ratios"));
     }
 
     /** Each analysis against the same analysis id of the previous run (its results and study counts). */
