@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Submits the job to a cluster with the spark-submit of a Spark 4.x distribution (SPARK_HOME), which provides
-# Spark, Hadoop and Parquet on the cluster; the application jar is target/aepool.jar (mvn -DskipTests package).
+# Spark, Hadoop and Parquet on the cluster; the application jar is target/aepool.jar (mvn -DskipTests package),
+# which carries our classes and the small dependencies a distribution lacks (picocli, jackson-dataformat-yaml,
+# commons-csv, JFreeSVG, mustache), so no --jars is needed. docs/cluster.md has the details.
 #
 #   jobs/submit-cluster.sh MASTER CONF OUT [extra spark-submit options...]
 #
@@ -21,14 +23,12 @@ fi
 MASTER=$1 CONF=$2 OUT=$3
 shift 3
 : "${SPARK_HOME:?set SPARK_HOME to a Spark 4.2 (Scala 2.13) distribution}"
-[[ -f target/aepool.jar ]] || mvn -q -B -DskipTests package
-# the small dependencies Spark does not bring (picocli, commons-math3, commons-csv, JFreeSVG, mustache)
-EXTRA=$(mvn -q -B dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile=/dev/stdout \
-  | tr ':' '\n' | grep -E 'picocli|commons-math3|commons-csv|org.jfree.svg|mustache|jackson-dataformat-yaml|snakeyaml' | paste -sd, -)
+if [[ ! -f target/aepool.jar || -n $(find src pom.xml -newer target/aepool.jar -print -quit) ]]; then
+  mvn -q -B -DskipTests package >&2
+fi
 exec "$SPARK_HOME/bin/spark-submit" \
   --master "$MASTER" \
   --class io.aepool.cli.Main \
-  --jars "$EXTRA" \
   --conf spark.sql.adaptive.enabled=true \
   --conf spark.driver.extraJavaOptions=-Djava.awt.headless=true \
   "$@" \

@@ -104,9 +104,13 @@ public final class StudyCountsBuilder {
                 .orderBy("outcome", "comparison_id");
     }
 
-    /** Person-time of a group of arms is known only when every arm's is. */
+    /**
+     * Person-time of a group of arms is known only when every arm's is. Summed as decimals: exact, so the result does
+     * not depend on the order Spark adds the arms in (a double sum can differ in its last digits between runs).
+     */
     private static Column nullIfAnyNull(String column) {
-        return when(sum(when(col(column).isNull(), 1).otherwise(0)).equalTo(0), sum(column));
+        return when(sum(when(col(column).isNull(), 1).otherwise(0)).equalTo(0),
+                sum(col(column).cast(DataTypes.createDecimalType(38, 18))).cast(DataTypes.DoubleType));
     }
 
     /** Checks that every study has both roles (per outcome) and comes from one file; returns the complete ones. */

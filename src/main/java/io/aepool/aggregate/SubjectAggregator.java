@@ -72,7 +72,8 @@ public final class SubjectAggregator {
                 countDistinct("USUBJID").as("n"),
                 sum(when(hasEvent, 1L).otherwise(0L)).as("events"),
                 sum(coalesce(col("__cnt"), lit(0L))).as("event_count"),
-                sum(col("__days").divide(DAYS_PER_YEAR)).as("__py"),
+                // whole days summed exactly, divided once: the same bytes whatever the partitioning
+                sum(col("__days")).divide(DAYS_PER_YEAR).as("__py"),
                 sum(when(col("__days").isNull(), 1).otherwise(0)).as("__py_missing"));
 
         Dataset<Row> treatmentTable = spark.createDataFrame(

@@ -12,7 +12,7 @@ import java.util.Optional;
  * A column of pooled estimates with CIs, one row per subset: leave-one-out ({@code loo:}) or cumulative by year
  * ({@code cum:}), with the whole-pool estimate as reference. Values are analyses.csv rows as written.
  */
-final class EstimatesPlot implements Figure {
+final class EstimatesPlot extends TitledFigure {
 
     record Item(String label, Double est, Double lo, Double hi, String status) {
     }
@@ -27,8 +27,6 @@ final class EstimatesPlot implements Figure {
     private static final double X_PLOT1 = 680;
     private static final double X_TEXT = 695;
 
-    private final String id;
-    private final String title;
     private final String rowClass;
     private final boolean ratio;
     final List<Item> items;
@@ -38,8 +36,7 @@ final class EstimatesPlot implements Figure {
 
     private EstimatesPlot(String id, String title, String rowClass, boolean ratio, List<Item> items, List<String> ks,
                           Item reference) {
-        this.id = id;
-        this.title = title;
+        super(id, title, W);
         this.rowClass = rowClass;
         this.ratio = ratio;
         this.items = items;
@@ -106,31 +103,13 @@ final class EstimatesPlot implements Figure {
     }
 
     @Override
-    public String id() {
-        return id;
-    }
-
-    @Override
-    public String title() {
-        return title;
-    }
-
-    @Override
-    public int width() {
-        return W;
-    }
-
-    @Override
     public int height() {
         return TOP + (items.size() + 1) * ROW + 8 + BOTTOM;
     }
 
     @Override
     public void draw(Canvas c) {
-        c.background(width(), height());
-        c.color(Canvas.INK);
-        c.font(13, true);
-        c.textFit(title, X_LABEL, 20, W - 24);
+        drawTitle(c, X_LABEL, W - 24);
         c.font(11, true);
         c.text("cum".equals(rowClass.substring(0, 3)) ? "Study added" : "Analysis", X_LABEL, 50, Align.LEFT);
         c.text("cum-row".equals(rowClass) ? "k/studies" : "k", X_K, 50, Align.RIGHT);

@@ -17,7 +17,7 @@ import java.util.Optional;
  * diamonds and the test for subgroup differences under the plot. Values come from forest.csv, analyses.csv
  * and subgroup_tests.csv as written.
  */
-final class ForestPlot implements Figure {
+final class ForestPlot extends TitledFigure {
 
     sealed interface Line permits Study, Header, Diamond, Interval, Note, Gap {
     }
@@ -61,8 +61,6 @@ final class ForestPlot implements Figure {
     private static final double X_PLOT1 = 875;
     private static final double X_TEXT = 888;
 
-    private final String id;
-    private final String title;
     private final String measure;
     private final boolean ratio;
     private final String fixedMethod;
@@ -73,8 +71,7 @@ final class ForestPlot implements Figure {
 
     private ForestPlot(String id, String title, String measure, String fixedMethod, String randomMethod,
                        List<Line> lines) {
-        this.id = id;
-        this.title = title;
+        super(id, title, W);
         this.measure = measure;
         this.ratio = Results.isRatio(measure);
         this.fixedMethod = fixedMethod;
@@ -236,31 +233,13 @@ final class ForestPlot implements Figure {
     // ---------------------------------------------------------------- drawing
 
     @Override
-    public String id() {
-        return id;
-    }
-
-    @Override
-    public String title() {
-        return title;
-    }
-
-    @Override
-    public int width() {
-        return W;
-    }
-
-    @Override
     public int height() {
         return TOP + lines.size() * ROW + BOTTOM;
     }
 
     @Override
     public void draw(Canvas c) {
-        c.background(width(), height());
-        c.color(Canvas.INK);
-        c.font(13, true);
-        c.textFit(title, X_LABEL, 20, W - 2 * X_LABEL);
+        drawTitle(c, X_LABEL, W - 2 * X_LABEL);
         c.font(11, true);
         c.text("Study", X_LABEL, 56, Align.LEFT);
         c.text("Experimental", X_EXP, 44, Align.RIGHT);

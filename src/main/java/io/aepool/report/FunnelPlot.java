@@ -13,7 +13,7 @@ import java.util.Optional;
  * circles, the trim-and-fill adjusted estimate and Egger's limit estimate (the regression at se = 0) as marks, and
  * Egger's regression line x = limit + slope·se (both from small_study_tests.csv) when the table has the slope.
  */
-final class FunnelPlot implements Figure {
+final class FunnelPlot extends TitledFigure {
 
     record Point(String label, double x, double se) {
     }
@@ -25,8 +25,6 @@ final class FunnelPlot implements Figure {
     private static final double T = 48;
     private static final double B = H - 110;
 
-    private final String id;
-    private final String title;
     private final boolean ratio;
     final List<Point> studies;
     final List<Point> filled;
@@ -39,8 +37,7 @@ final class FunnelPlot implements Figure {
 
     private FunnelPlot(String id, String title, boolean ratio, List<Point> studies, List<Point> filled, Double fixed,
                        Double adjusted, Double eggerLimit, Double eggerSlope) {
-        this.id = id;
-        this.title = title;
+        super(id, title, W);
         this.ratio = ratio;
         this.studies = studies;
         this.filled = filled;
@@ -141,21 +138,6 @@ final class FunnelPlot implements Figure {
     }
 
     @Override
-    public String id() {
-        return id;
-    }
-
-    @Override
-    public String title() {
-        return title;
-    }
-
-    @Override
-    public int width() {
-        return W;
-    }
-
-    @Override
     public int height() {
         return H;
     }
@@ -170,10 +152,7 @@ final class FunnelPlot implements Figure {
 
     @Override
     public void draw(Canvas c) {
-        c.background(W, H);
-        c.color(Canvas.INK);
-        c.font(13, true);
-        c.textFit(title, 12, 20, W - 24);
+        drawTitle(c, 12, W - 24);
         // frame and axes
         c.stroke(1, false);
         c.color(Canvas.INK);

@@ -12,7 +12,7 @@ import java.util.Optional;
  * interval: registry_incidence.csv rows of the whole registry (stratum "all") as written, small cells already
  * suppressed there ("<5" counts and "suppressed" rates are shown as text, never drawn).
  */
-final class IncidencePlot implements Figure {
+final class IncidencePlot extends TitledFigure {
 
     private static final int W = 960;
     private static final int ROW = 18;
@@ -25,14 +25,11 @@ final class IncidencePlot implements Figure {
     private static final double X_PLOT1 = 720;
     private static final double X_TEXT = 735;
 
-    private final String id;
-    private final String title;
     final List<Row> rows;
     private final Axis axis;
 
     private IncidencePlot(String outcome, List<Row> rows) {
-        this.id = "incidence-" + Fmt.slug(outcome);
-        this.title = "Registry incidence of " + outcome + " per 100 person-years by exposure group (exact Poisson 95% CI)";
+        super("incidence-" + Fmt.slug(outcome), "Registry incidence of " + outcome + " per 100 person-years by exposure group (exact Poisson 95% CI)", W);
         this.rows = rows;
         List<Double> v = new ArrayList<>();
         rows.forEach(r -> {
@@ -50,31 +47,13 @@ final class IncidencePlot implements Figure {
     }
 
     @Override
-    public String id() {
-        return id;
-    }
-
-    @Override
-    public String title() {
-        return title;
-    }
-
-    @Override
-    public int width() {
-        return W;
-    }
-
-    @Override
     public int height() {
         return TOP + rows.size() * ROW + BOTTOM;
     }
 
     @Override
     public void draw(Canvas c) {
-        c.background(width(), height());
-        c.color(Canvas.INK);
-        c.font(13, true);
-        c.textFit(title, X_LABEL, 20, W - 24);
+        drawTitle(c, X_LABEL, W - 24);
         c.font(11, true);
         c.text("Registry \u00b7 exposure group", X_LABEL, 50, Align.LEFT);
         c.text("Events/patients", X_EVENTS, 50, Align.RIGHT);

@@ -12,7 +12,7 @@ import java.util.Optional;
  * (min to max) of estimates over the sensitivity analyses, their median, the reference analysis estimate and the
  * most influential subset's estimate, each on its own axis with the no-effect line, and the verdict text.
  */
-final class RobustnessPlot implements Figure {
+final class RobustnessPlot extends TitledFigure {
 
     record Item(String label, String measure, Double min, Double median, Double max, Double reference,
                 Double influential, String influentialSubset, String analyses, String verdict) {
@@ -26,13 +26,10 @@ final class RobustnessPlot implements Figure {
     private static final double X_PLOT1 = 560;
     private static final double X_TEXT = 580;
 
-    private final String id;
-    private final String title;
     final List<Item> items;
 
     private RobustnessPlot(String id, String title, List<Item> items) {
-        this.id = id;
-        this.title = title;
+        super(id, title, W);
         this.items = items;
     }
 
@@ -57,31 +54,13 @@ final class RobustnessPlot implements Figure {
     }
 
     @Override
-    public String id() {
-        return id;
-    }
-
-    @Override
-    public String title() {
-        return title;
-    }
-
-    @Override
-    public int width() {
-        return W;
-    }
-
-    @Override
     public int height() {
         return TOP + items.size() * ROW + 34;
     }
 
     @Override
     public void draw(Canvas c) {
-        c.background(width(), height());
-        c.color(Canvas.INK);
-        c.font(13, true);
-        c.textFit(title, X_LABEL, 20, W - 24);
+        drawTitle(c, X_LABEL, W - 24);
         for (int i = 0; i < items.size(); i++) {
             drawItem(c, items.get(i), TOP + i * ROW + 18, i);
         }
