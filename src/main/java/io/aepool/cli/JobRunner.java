@@ -56,6 +56,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.stream.Stream;
 
 import static org.apache.spark.sql.functions.col;
 
@@ -153,7 +154,7 @@ public final class JobRunner {
             Dataset<Row> one = StudyCountsBuilder.build(arms, studies, multiArm);
             studyCounts = studyCounts == null ? one : studyCounts.unionByName(one);
         }
-        studyCounts = studyCounts.orderBy(StudyCountsBuilder.DOSE_ARMS, "outcome", "comparison_id").cache();
+        studyCounts = sorted(studyCounts, col(StudyCountsBuilder.DOSE_ARMS), col("outcome"), col("comparison_id")).cache();
         List<StudyRecord> records = StudyRecords.collect(studyCounts);
         LOG.info("inputs validated and aggregated to {} comparisons in {} s", records.size(), seconds(started));
         if (records.isEmpty()) {
@@ -166,15 +167,15 @@ public final class JobRunner {
         List<AnalysisSpec> specs = AnalysisGrid.expand(axes, records);
         AnalysisSpec primary = primary(pools, axes, records);
 
-        Dataset<Row> analyses = DistributedAnalyses.analyses(spark, specs, pools, records)
-                .orderBy("pool", "outcome", "measure", "method", "ci_method", "prediction_interval", "zero_rule",
-                        "subset_kind", "subset")
+        Dataset<Row> analyses = sorted(DistributedAnalyses.analyses(spark, specs, pools, records),
+                Stream.of("pool", "outcome", "measure", "method", "ci_method", "prediction_interval", "zero_rule",
+                        "subset_kind", "subset").map(org.apache.spark.sql.functions::col).toArray(Column[]::new))
                 .cache();
         Map<String, Dataset<Row>> families = new LinkedHashMap<>();
         for (FamilyTable table : AnalysisGrid.familyTables(axes)) {
             // sorted on every column: files are byte-identical whatever the partitioning
             Dataset<Row> rows = DistributedAnalyses.family(spark, table, specs, pools, records);
-            families.put(table.name(), rows.orderBy(Arrays.stream(rows.columns()).map(c -> col(c).asc_nulls_first())
+            families.put(table.name(), sorted(rows, Arrays.stream(rows.columns()).map(c -> col(c).asc_nulls_first())
                     .toArray(Column[]::new)).cache());
         }
         Dataset<Row> tests = families.get("subgroup_tests");
@@ -185,7 +186,7 @@ public final class JobRunner {
             families.put("registry_incidence", rates.incidence().cache());
             families.put("registry_rate_ratios", rates.rateRatios().cache());
         }
-        families.put("rejects", validation.rejects(spark).orderBy("file", "rule", "row_key", "value"));
+        families.put("rejects", sorted(validation.rejects(spark), col("file"), col("rule"), col("row_key"), col("value")));
         families.put("robustness", spark.createDataFrame(
                 robustness.stream().map(r -> RowFactory.create(r.values())).toList(),
                 DistributedAnalyses.schema(Robustness.Summary.COLUMNS)));
@@ -371,6 +372,15 @@ public final class JobRunner {
         }
         views.put("analyses", SmallCells.suppress(analyses, armCounts, List.of(), col("pool").isin(registryPools.toArray()), t));
         return views;
+    }
+
+    /**
+     * Results tables are small (aggregates): one partition sorted in place gives the same total order as a global
+     * sort without its sampling job and range shuffle, and byte-identical files whatever the partitioning upstream
+     * (a shuffle, not a coalesce, so the analyses themselves still run in parallel).
+     */
+    private static Dataset<Row> sorted(Dataset<Row> table, Column... order) {
+        return table.repartition(1).sortWithinPartitions(order);
     }
 
     /** The columns of the results the robustness summary reads (aggregates, small enough for the driver). */
