@@ -179,7 +179,8 @@ public final class JobRunner {
                     .toArray(Column[]::new)).cache());
         }
         Dataset<Row> tests = families.get("subgroup_tests");
-        List<Robustness.Summary> robustness = Robustness.summarise(points(analyses), primary);
+        List<Robustness.Point> points = points(analyses);
+        List<Robustness.Summary> robustness = Robustness.summarise(points, primary);
         if (registries != null) {
             RegistryRates.Tables rates = RegistryRates.compute(spark, registries.incidence(),
                     registries.groups().experimental(), registries.groups().comparators(), registries.groups().pooled());
@@ -190,7 +191,7 @@ public final class JobRunner {
         families.put("robustness", spark.createDataFrame(
                 robustness.stream().map(r -> RowFactory.create(r.values())).toList(),
                 DistributedAnalyses.schema(Robustness.Summary.COLUMNS)));
-        long notEstimable = analyses.filter(col("status").notEqual("ok")).count();
+        long notEstimable = points.stream().filter(p -> !"ok".equals(p.status())).count();
         LOG.info("{} analyses and {} family tables computed by {} s", specs.size(), families.size(), seconds(started));
 
         Map<String, Object> summary = new LinkedHashMap<>();
@@ -206,9 +207,6 @@ public final class JobRunner {
         summary.put("pools", new ArrayList<>(pools.keySet()));
         summary.put("analyses", specs.size());
         summary.put("analyses_not_estimable", notEstimable);
-        Map<String, Long> familyRows = new LinkedHashMap<>();
-        families.forEach((name, table) -> familyRows.put(name, table.count()));
-        summary.put("family_table_rows", familyRows);
         summary.put("primary", primarySummary(analyses, tests, primary));
         summary.put("robustness", robustness.stream().map(r -> {
             Map<String, Object> m = new LinkedHashMap<>();

@@ -84,13 +84,17 @@ public final class ResultsPublisher {
         tables.studyCounts().write().mode(SaveMode.ErrorIfExists).parquet(dir.resolve("study_counts").toString());
         writeCsv(dir.resolve("analyses.csv"), tables.csv("analyses", tables.analyses()));
         writeCsv(dir.resolve("study_counts.csv"), tables.csv("study_counts", tables.studyCounts()));
+        // rows per family table, counted from the CSV rows already collected (no extra Spark job per table)
+        Map<String, Long> familyRows = new java.util.LinkedHashMap<>();
         for (Map.Entry<String, Dataset<Row>> t : tables.familyTables().entrySet()) {
             t.getValue().write().mode(SaveMode.ErrorIfExists).parquet(dir.resolve(t.getKey()).toString());
-            writeCsv(dir.resolve(t.getKey() + ".csv"), tables.csv(t.getKey(), t.getValue()));
+            familyRows.put(t.getKey(), (long) writeCsv(dir.resolve(t.getKey() + ".csv"), tables.csv(t.getKey(), t.getValue())));
         }
+        Map<String, Object> summary = new java.util.LinkedHashMap<>(tables.summary());
+        summary.putIfAbsent("family_table_rows", familyRows);
         try {
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-                    .writeValue(dir.resolve("summary.json").toFile(), tables.summary());
+                    .writeValue(dir.resolve("summary.json").toFile(), summary);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + dir.resolve("summary.json"), e);
         }
@@ -102,9 +106,11 @@ public final class ResultsPublisher {
         Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     }
 
-    private static void writeCsv(Path file, Dataset<Row> table) {
+    /** @return the number of rows written */
+    private static int writeCsv(Path file, Dataset<Row> table) {
         List<Row> rows = table.collectAsList();
         CsvFiles.write(file, table.columns(), rows);
+        return rows.size();
     }
 
     private static void swap(Path staging, Path target, String runId) throws IOException {
