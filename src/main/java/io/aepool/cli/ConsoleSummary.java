@@ -56,6 +56,9 @@ final class ConsoleSummary {
                 .and(col("ci_method").equalTo(p.ciMethod().label()))
                 .and(col("prediction_interval").equalTo(p.predictionInterval().label()))
                 .and(col("zero_rule").equalTo(p.zeroRule().label()))).collectAsList()) {
+            if ("design".equals(t.getString(t.fieldIndex("variable"))) && t.getInt(t.fieldIndex("groups")) < 2) {
+                continue; // design is a subgroup only where a pool mixes trials and registries
+            }
             out.append(String.format(Locale.ROOT, "  subgroups by %-10s %-8s tau2: Q-between %s on %d df, p = %s  (%s)%n",
                     t.getString(t.fieldIndex("variable")), t.getString(t.fieldIndex("tau2_model")), fmt(t, "q_between"),
                     t.getInt(t.fieldIndex("df")),
