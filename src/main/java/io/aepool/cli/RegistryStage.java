@@ -52,24 +52,8 @@ final class RegistryStage {
                     default -> throw new ConfException("conf registry.exposure_groups: group '" + g.group()
                             + "' role '" + g.role() + "' must be experimental or comparator");
                 }
-                if (g.drugClasses() != null) {
-                    for (String c : g.drugClasses()) {
-                        String before = classes.put(c, g.group());
-                        if (before != null) {
-                            throw new ConfException("conf registry.exposure_groups: drug class '" + c + "' is in groups '"
-                                    + before + "' and '" + g.group() + "'");
-                        }
-                    }
-                }
-                if (g.omopConcepts() != null) {
-                    for (Long c : g.omopConcepts()) {
-                        String before = concepts.put(c, g.group());
-                        if (before != null) {
-                            throw new ConfException("conf registry.exposure_groups: OMOP concept " + c + " is in groups '"
-                                    + before + "' and '" + g.group() + "'");
-                        }
-                    }
-                }
+                assign(classes, g.drugClasses(), g.group(), "drug class");
+                assign(concepts, g.omopConcepts(), g.group(), "OMOP concept");
             }
             if (experimental.isEmpty() || comparators.isEmpty()) {
                 throw new ConfException("conf registry.exposure_groups: needs at least one experimental and one comparator group");
@@ -82,8 +66,18 @@ final class RegistryStage {
             return new Groups(experimental, comparators, pooled, classes, concepts);
         }
 
-        String role(String group) {
-            return experimental.contains(group) ? "experimental" : "comparator";
+        /** Maps each key to its group; a key in two groups is a conf error. */
+        private static <K> void assign(Map<K, String> groups, List<K> keys, String group, String what) {
+            if (keys == null) {
+                return;
+            }
+            for (K k : keys) {
+                String before = groups.put(k, group);
+                if (before != null) {
+                    throw new ConfException("conf registry.exposure_groups: " + what + " '" + k + "' is in groups '"
+                            + before + "' and '" + group + "'");
+                }
+            }
         }
     }
 

@@ -68,7 +68,7 @@ public final class OmopReader {
                                         col(drugEnd).lt(col(drugStart)))), KEY)
                 .select(rid, col("PERSON_ID").cast(DataTypes.StringType).as("patient_id"),
                         col("DRUG_CONCEPT_ID").cast(DataTypes.StringType).as("drug"),
-                        mapConcepts(conceptGroups, col("DRUG_CONCEPT_ID")).as("exposure_group"),
+                        RegistryReader.mapValues(conceptGroups, col("DRUG_CONCEPT_ID")).as("exposure_group"),
                         col(drugStart).as("start_date"), col(drugEnd).as("end_date"));
 
         boolean conditionEras = exists(root, "condition_era");
@@ -147,13 +147,5 @@ public final class OmopReader {
 
     private static String table(Path root, String name) {
         return RegistryReader.table(root, name);
-    }
-
-    private static Column mapConcepts(Map<Long, String> mapping, Column key) {
-        Column out = lit(null).cast(DataTypes.StringType);
-        for (Map.Entry<Long, String> e : mapping.entrySet()) {
-            out = when(key.equalTo(e.getKey()), lit(e.getValue())).otherwise(out);
-        }
-        return out;
     }
 }

@@ -168,9 +168,10 @@ public final class RegistryReader {
                 + dir + "/ or " + file + ")");
     }
 
-    static Column mapValues(Map<String, String> mapping, Column key) {
+    /** The value {@code mapping} gives {@code key} (a drug class or an OMOP concept id), null when it gives none. */
+    static <K> Column mapValues(Map<K, String> mapping, Column key) {
         Column out = lit(null).cast(DataTypes.StringType);
-        for (Map.Entry<String, String> e : mapping.entrySet()) {
+        for (Map.Entry<K, String> e : mapping.entrySet()) {
             out = org.apache.spark.sql.functions.when(key.equalTo(e.getKey()), lit(e.getValue())).otherwise(out);
         }
         return out;

@@ -106,6 +106,17 @@ final class Axis {
         return nice * mag;
     }
 
+    /** The axis line at {@code y} with its ticks and tick labels, in the canvas's current colour and stroke. */
+    void draw(Canvas c, double y) {
+        c.line(x0, y, x1, y);
+        c.font(10, false);
+        for (double t : ticks) {
+            double x = px(t);
+            c.line(x, y, x, y + 4);
+            c.text(tickLabel(t, log), x, y + 16, Canvas.Align.CENTER);
+        }
+    }
+
     /** Natural-scale value to analysis scale, or NaN when not drawable. */
     double scale(double v) {
         if (log) {

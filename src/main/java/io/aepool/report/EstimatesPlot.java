@@ -145,13 +145,7 @@ final class EstimatesPlot extends TitledFigure {
         c.end();
         c.begin("axis", "axis");
         c.color(Canvas.INK);
-        c.line(X_PLOT0, yAxis, X_PLOT1, yAxis);
-        c.font(10, false);
-        for (double t : axis.ticks) {
-            double x = axis.px(t);
-            c.line(x, yAxis, x, yAxis + 4);
-            c.text(Axis.tickLabel(t, axis.log), x, yAxis + 16, Align.CENTER);
-        }
+        axis.draw(c, yAxis);
         c.font(10.5f, false);
         c.text("\u2190 Favours experimental (JAK)", nx - 6, yAxis + 34, Align.RIGHT);
         c.text("Favours control \u2192", nx + 6, yAxis + 34, Align.LEFT);

@@ -393,13 +393,7 @@ final class ForestPlot extends TitledFigure {
         c.begin("axis", "axis");
         c.color(Canvas.INK);
         c.stroke(1, false);
-        c.line(X_PLOT0, yAxis, X_PLOT1, yAxis);
-        c.font(10, false);
-        for (double t : axis.ticks) {
-            double x = axis.px(t);
-            c.line(x, yAxis, x, yAxis + 4);
-            c.text(Axis.tickLabel(t, axis.log), x, yAxis + 16, Align.CENTER);
-        }
+        axis.draw(c, yAxis);
         c.font(10.5f, false);
         double nx = axis.px(axis.nullValue());
         c.text("\u2190 Favours experimental (JAK)", nx - 6, yAxis + 34, Align.RIGHT);

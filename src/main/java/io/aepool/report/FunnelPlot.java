@@ -156,14 +156,8 @@ final class FunnelPlot extends TitledFigure {
         // frame and axes
         c.stroke(1, false);
         c.color(Canvas.INK);
-        c.line(L, B, R, B);
         c.line(L, T, L, B);
-        c.font(10, false);
-        for (double t : axis.ticks) {
-            double x = axis.px(t);
-            c.line(x, B, x, B + 4);
-            c.text(Axis.tickLabel(t, axis.log), x, B + 16, Align.CENTER);
-        }
+        axis.draw(c, B);
         c.text(ratio ? "Effect (log scale)" : "Effect", (L + R) / 2, B + 32, Align.CENTER);
         double step = niceSeStep(seMax);
         for (double s = 0; s <= seMax + 1e-9; s += step) {

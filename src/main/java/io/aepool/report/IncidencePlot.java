@@ -90,13 +90,7 @@ final class IncidencePlot extends TitledFigure {
         c.begin("axis", "axis");
         c.color(Canvas.INK);
         c.stroke(1, false);
-        c.line(X_PLOT0, yAxis, X_PLOT1, yAxis);
-        c.font(10, false);
-        for (double t : axis.ticks) {
-            double x = axis.px(t);
-            c.line(x, yAxis, x, yAxis + 4);
-            c.text(Axis.tickLabel(t, axis.log), x, yAxis + 16, Align.CENTER);
-        }
+        axis.draw(c, yAxis);
         c.text("events per 100 person-years", (X_PLOT0 + X_PLOT1) / 2, yAxis + 32, Align.CENTER);
         c.end();
     }
