@@ -103,8 +103,6 @@ public final class JobRunner {
     private LocalDate asOf;
     // the registry inputs' contribution, when the conf has any
     private RegistryStage.Result registries;
-    // changes.csv with small registry counts withheld (null when nothing needed withholding)
-    private Dataset<Row> sharedChangeTable;
 
     public JobRunner(SparkSession spark, JobConf conf, Path confFile) {
         this.spark = spark;
@@ -218,10 +216,14 @@ public final class JobRunner {
         }).toList());
 
         List<ChangeReport.Change> changes = List.of();
+        // pools holding registries: their counts are small-cell suppressed wherever they are shared
+        Set<String> registryPools = registries == null ? Set.of() : registryPools(pools, records);
+        // changes.csv with small registry counts withheld (null when nothing needed withholding)
+        Dataset<Row> sharedChangeTable = null;
         if (mode.nightly()) {
             Optional<Path> previous = RunHistory.current(out);
             changes = previous.isPresent() ? changes(previous.get(), analyses, pools, records) : List.of();
-            List<ChangeReport.Change> shared = sharedChanges(changes, pools, records);
+            List<ChangeReport.Change> shared = sharedChanges(changes, registryPools);
             Map<String, Object> changeSummary = new LinkedHashMap<>(ChangeReport.summary(shared));
             changeSummary.put("previous_run", previous.map(p -> p.getFileName().toString()).orElse(null));
             summary.put("changes", changeSummary);
@@ -235,7 +237,7 @@ public final class JobRunner {
 
         spark.sparkContext().setJobGroup("aepool-publish", "write results", false);
         ResultsPublisher.RunTables tables = new ResultsPublisher.RunTables(studyCounts, analyses, families, summary,
-                sharedCsv(studyCounts, analyses, families, pools, records));
+                sharedCsv(studyCounts, analyses, families, registryPools, records, sharedChangeTable));
         Map<String, Map<String, Long>> rows = validation.accounting();
         java.util.function.Function<Path, RunManifest> manifest = dir -> RunManifest.of(runId, asOf, startedAt,
                 Instant.now(), confFile, fingerprints, rows);
@@ -317,13 +319,11 @@ public final class JobRunner {
     }
 
     /** Change rows as shared (CSV, summary.json): event counts of registry pools that reveal a small cell withheld. */
-    private List<ChangeReport.Change> sharedChanges(List<ChangeReport.Change> changes, Map<String, Pool> pools,
-                                                    List<StudyRecord> records) {
+    private List<ChangeReport.Change> sharedChanges(List<ChangeReport.Change> changes, Set<String> registryPools) {
         if (registries == null) {
             return changes;
         }
         int t = registries.smallCellThreshold();
-        Set<String> registryPools = registryPools(pools, records);
         return changes.stream().map(c -> registryPools.contains(c.pool()) && c.change().startsWith("events_")
                 && (SmallCells.revealsSmallCount(c.detail(), t) || SmallCells.revealsSmallCount(c.previous(), t)
                 || SmallCells.revealsSmallCount(c.current(), t))
@@ -342,8 +342,8 @@ public final class JobRunner {
     }
 
     private Map<String, Dataset<Row>> sharedCsv(Dataset<Row> studyCounts, Dataset<Row> analyses,
-                                                Map<String, Dataset<Row>> families, Map<String, Pool> pools,
-                                                List<StudyRecord> records) {
+                                                Map<String, Dataset<Row>> families, Set<String> registryPools,
+                                                List<StudyRecord> records, Dataset<Row> sharedChangeTable) {
         if (registries == null) {
             return Map.of();
         }
@@ -364,7 +364,6 @@ public final class JobRunner {
             views.put("forest", SmallCells.suppress(families.get("forest"), armCounts, List.of(),
                     col("comparison_id").isin(registryIds.toArray()), t));
         }
-        Set<String> registryPools = registryPools(pools, records);
         if (sharedChangeTable != null) {
             views.put("changes", sharedChangeTable);
         }
