@@ -20,7 +20,6 @@ import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.countDistinct;
 import static org.apache.spark.sql.functions.date_add;
 import static org.apache.spark.sql.functions.datediff;
 import static org.apache.spark.sql.functions.floor;
@@ -168,6 +167,10 @@ public final class RegistryAggregator {
         return all;
     }
 
+    /** Output columns of {@link #contributions}. */
+    public static final List<String> CONTRIBUTION_COLUMNS = List.of("registry_id", "patient_id", "exposure_group",
+            "outcome", "stratum_variable", "stratum", "events", "days", "open");
+
     /**
      * Per registry × exposure group × outcome × stratum: patients with at-risk time, events inside at-risk time
      * (patients with a first event, for first-event outcomes) and person-years ({@link #INCIDENCE_COLUMNS}).
@@ -175,6 +178,28 @@ public final class RegistryAggregator {
      */
     public static Dataset<Row> incidence(SparkSession spark, RegistryExtract extract, List<OutcomeDefinition> outcomes,
                                          Settings settings) {
+        return incidence(contributions(spark, extract, outcomes, settings));
+    }
+
+    /**
+     * The incidence table from per-patient contributions: patients are rows (one per patient and key), events and
+     * days are sums. Sums of whole days are exact, so contributions merged from several runs give the same table as
+     * one run over everything.
+     */
+    public static Dataset<Row> incidence(Dataset<Row> contributions) {
+        return contributions.groupBy("registry_id", "exposure_group", "outcome", "stratum_variable", "stratum")
+                .agg(count(lit(1)).as("patients"), sum("events").cast(DataTypes.LongType).as("events"),
+                        sum("days").divide(SubjectAggregator.DAYS_PER_YEAR).as("person_years"))
+                .select(INCIDENCE_COLUMNS.stream().map(org.apache.spark.sql.functions::col).toArray(Column[]::new));
+    }
+
+    /**
+     * Each patient's share of the incidence table ({@link #CONTRIBUTION_COLUMNS}): per registry × patient × exposure
+     * group × outcome × stratum, events and days at risk; {@code open} when some at-risk interval reaches the as-of
+     * date (the patient's share changes when the as-of date moves, even without new rows).
+     */
+    public static Dataset<Row> contributions(SparkSession spark, RegistryExtract extract, List<OutcomeDefinition> outcomes,
+                                             Settings settings) {
         Dataset<Row> intervals = atRisk(extract, settings);
         Dataset<Row> events = outcomeEvents(extract.events(), outcomes);
         Dataset<Row> i = intervals.select(col("registry_id").as("__irid"), col("patient_id").as("__ipid"),
@@ -207,8 +232,11 @@ public final class RegistryAggregator {
         Column firstDays = when(first.isNull(), full).when(first.lt(col("risk_start")), lit(0))
                 .otherwise(least(datediff(first, col("risk_start")).plus(1), full));
         Column firstHere = when(first.isNotNull().and(first.between(col("risk_start"), col("risk_end"))), 1).otherwise(0);
-        Dataset<Row> contributions = joined.withColumn("__days", when(col("__first_event"), firstDays).otherwise(full))
+        Column open = settings.asOf() == null ? lit(false)
+                : col("risk_end").geq(lit(java.sql.Date.valueOf(settings.asOf())));
+        Dataset<Row> perIntervalRows = joined.withColumn("__days", when(col("__first_event"), firstDays).otherwise(full))
                 .withColumn("__events", when(col("__first_event"), firstHere).otherwise(coalesce(col("__n"), lit(0L))))
+                .withColumn("__open", open)
                 .cache(); // one plan, aggregated once per stratum variable
 
         Dataset<Row> result = null;
@@ -217,13 +245,13 @@ public final class RegistryAggregator {
         variables.addAll(settings.strata());
         for (String v : variables) {
             Column value = v.equals(ALL) ? lit(ALL) : col(v);
-            Dataset<Row> one = contributions.groupBy(col("registry_id"), col("exposure_group"), col("outcome"),
-                            lit(v).as("stratum_variable"), value.as("stratum"))
-                    .agg(countDistinct("patient_id").as("patients"), sum("__events").cast(DataTypes.LongType).as("events"),
-                            sum("__days").divide(SubjectAggregator.DAYS_PER_YEAR).as("person_years"));
+            Dataset<Row> one = perIntervalRows.groupBy(col("registry_id"), col("patient_id"), col("exposure_group"),
+                            col("outcome"), lit(v).as("stratum_variable"), value.as("stratum"))
+                    .agg(sum("__events").cast(DataTypes.LongType).as("events"),
+                            sum("__days").cast(DataTypes.LongType).as("days"), max("__open").as("open"));
             result = result == null ? one : result.unionByName(one);
         }
-        return result.select(INCIDENCE_COLUMNS.stream().map(org.apache.spark.sql.functions::col).toArray(Column[]::new));
+        return result.select(CONTRIBUTION_COLUMNS.stream().map(org.apache.spark.sql.functions::col).toArray(Column[]::new));
     }
 
     /**

@@ -85,11 +85,22 @@ public final class JobRunner {
      * history root ({@code runs/<run_id>/} and a {@code current} link); a run whose input fingerprint equals the
      * current run's is skipped unless forced, changes are reported against the current run, old runs are pruned.
      *
+     * Nightly runs keep a private state under {@code <out>/.state} (patient-level, never published) and read only
+     * the registry extract partitions that arrived since the previous run; {@code full} recomputes from every
+     * partition and rewrites the state.
+     *
      * @param asOf registry extracts up to this date (null: plain runs read every extract; nightly runs the newest)
      */
-    public record Mode(boolean nightly, boolean force, LocalDate asOf) {
-        public static final Mode PLAIN = new Mode(false, false, null);
+    public record Mode(boolean nightly, boolean force, LocalDate asOf, boolean full) {
+        public static final Mode PLAIN = new Mode(false, false, null, false);
+
+        public Mode(boolean nightly, boolean force, LocalDate asOf) {
+            this(nightly, force, asOf, false);
+        }
     }
+
+    /** The private state directory of a nightly history root. */
+    public static final String STATE_DIR = ".state";
 
     private static final Logger LOG = LoggerFactory.getLogger(JobRunner.class);
 
@@ -103,6 +114,8 @@ public final class JobRunner {
     private LocalDate asOf;
     // the registry inputs' contribution, when the conf has any
     private RegistryStage.Result registries;
+    // nightly runs: where registry aggregates resume from (null: every partition is read, nothing is kept)
+    private RegistryStage.StateMode state;
 
     public JobRunner(SparkSession spark, JobConf conf, Path confFile) {
         this.spark = spark;
@@ -133,6 +146,10 @@ public final class JobRunner {
             return RunOutcome.skipped(out);
         }
 
+        if (mode.nightly()) {
+            state = new RegistryStage.StateMode(new io.aepool.aggregate.RegistryState(out.resolve(STATE_DIR)),
+                    settingsKey(fingerprints), mode.full());
+        }
         spark.sparkContext().setJobGroup("aepool-ingest", "read and validate inputs", false);
         Validation validation = validation();
         Dataset<Row> studies = StudiesReader.readAll(spark,
@@ -233,6 +250,9 @@ public final class JobRunner {
             }
         }
         summary.put("as_of", asOf == null ? null : asOf.toString());
+        if (registries != null && !registries.stateUse().isEmpty()) {
+            summary.put("registry_aggregation", registries.stateUse());
+        }
         summary.put("fingerprint", fingerprint);
 
         spark.sparkContext().setJobGroup("aepool-publish", "write results", false);
@@ -243,6 +263,10 @@ public final class JobRunner {
                 Instant.now(), confFile, fingerprints, rows);
         if (mode.nightly()) {
             RunHistory.publish(out, runId, tables, ReportWriter::write, manifest);
+            // the state moves on only with a published run: a failed run resumes from the previous one
+            if (registries != null) {
+                registries.pendingState().forEach(io.aepool.aggregate.RegistryState.Pending::commit);
+            }
             int keepDays = conf.nightly() != null && conf.nightly().keepDays() != null ? conf.nightly().keepDays() : 30;
             List<String> pruned = RunHistory.retain(out, keepDays, java.time.Clock.systemUTC());
             if (!pruned.isEmpty()) {
@@ -390,6 +414,24 @@ public final class JobRunner {
                 .toList();
     }
 
+    /**
+     * What registry aggregates depend on besides the extracts: the conf, the code and the study tables. A stored
+     * state computed under another key is not resumed.
+     */
+    private String settingsKey(List<InputFingerprints.FileEntry> fingerprints) {
+        Set<String> studyFiles = new TreeSet<>(conf.inputs().studies().stream().map(this::resolve)
+                .map(f -> Path.of(f).toAbsolutePath().normalize().toString()).toList());
+        StringBuilder sb = new StringBuilder(io.aepool.publish.CodeVersion.current()).append('\n');
+        try {
+            sb.append(java.nio.file.Files.readString(confFile)).append('\n');
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        fingerprints.stream().filter(f -> studyFiles.stream().anyMatch(s -> f.path().startsWith(s)))
+                .forEach(f -> sb.append(f.path()).append(' ').append(f.sha256()).append('\n'));
+        return io.aepool.publish.Sha256.of(sb.toString());
+    }
+
     private static double seconds(long startedNanos) {
         return Math.round((System.nanoTime() - startedNanos) / 1e8) / 10.0;
     }
@@ -432,7 +474,8 @@ public final class JobRunner {
             }
         }
         if (conf.inputs().registries() != null && !conf.inputs().registries().isEmpty()) {
-            registries = RegistryStage.run(spark, conf, this::resolve, studies, validation, asOf, outcomeDefinitions());
+            registries = RegistryStage.run(spark, conf, this::resolve, studies, validation, asOf, outcomeDefinitions(),
+                    state);
             parts.addAll(registries.arms());
         }
         Dataset<Row> all = parts.get(0);

@@ -36,6 +36,10 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--force", description = "with --nightly: run even when the inputs' fingerprint is unchanged")
     boolean force;
 
+    @Option(names = "--full", description = "with --nightly: recompute registry aggregates from every extract"
+            + " partition instead of resuming from the private state of the previous run (the state is rewritten)")
+    boolean full;
+
     @Option(names = "--as-of", paramLabel = "YYYY-MM-DD", description = "read registry extracts up to this date"
             + " (default: every extract; with --nightly the newest extract date)")
     java.time.LocalDate asOf;
@@ -80,7 +84,7 @@ public final class Main implements Callable<Integer> {
     public Integer call() {
         JobConf jobConf = JobConf.load(conf);
         SparkSession spark = session();
-        JobRunner.RunOutcome outcome = new JobRunner(spark, jobConf, conf).run(out, new JobRunner.Mode(nightly, force, asOf));
+        JobRunner.RunOutcome outcome = new JobRunner(spark, jobConf, conf).run(out, new JobRunner.Mode(nightly, force, asOf, full));
         if (outcome.upToDate()) {
             System.out.println("aepool: up to date: inputs, conf and code are unchanged since the current run in " + out
                     + " (use --force to run anyway)");

@@ -2,6 +2,7 @@ package io.aepool.cli;
 
 import io.aepool.aggregate.OutcomeDefinition;
 import io.aepool.aggregate.RegistryAggregator;
+import io.aepool.aggregate.RegistryState;
 import io.aepool.ingest.OmopReader;
 import io.aepool.ingest.RegistryExtract;
 import io.aepool.ingest.RegistryReader;
@@ -16,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 
@@ -25,8 +27,21 @@ import java.util.function.UnaryOperator;
  */
 final class RegistryStage {
 
-    /** What the registry inputs contribute: arms for the grid and the incidence table (exact counts). */
-    record Result(List<Dataset<Row>> arms, Dataset<Row> incidence, Groups groups, int smallCellThreshold) {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RegistryStage.class);
+
+    /**
+     * What the registry inputs contribute: arms for the grid and the incidence table (exact counts), and for a
+     * nightly run the state versions to commit once the run has published.
+     */
+    record Result(List<Dataset<Row>> arms, Dataset<Row> incidence, Groups groups, int smallCellThreshold,
+                  List<RegistryState.Pending> pendingState, Map<String, String> stateUse) {
+    }
+
+    /**
+     * Nightly runs: generic extracts resume from the state of the previous run (only newer partitions are read)
+     * unless {@code full}; a new state version is prepared either way.
+     */
+    record StateMode(RegistryState store, String settingsKey, boolean full) {
     }
 
     /** The conf's exposure groups: which are experimental, which comparators, and the one pooled with trials. */
@@ -85,7 +100,7 @@ final class RegistryStage {
     }
 
     static Result run(SparkSession spark, JobConf conf, UnaryOperator<String> resolve, Dataset<Row> studies,
-                      Validation validation, LocalDate asOf, List<OutcomeDefinition> outcomes) {
+                      Validation validation, LocalDate asOf, List<OutcomeDefinition> outcomes, StateMode state) {
         JobConf.RegistryConf rc = conf.registry();
         Groups groups = Groups.of(rc);
         int window = rc.riskWindowDays() == null ? 30 : rc.riskWindowDays();
@@ -100,19 +115,65 @@ final class RegistryStage {
             throw new ConfException("conf registry: " + e.getMessage());
         }
         List<Dataset<Row>> arms = new ArrayList<>();
+        List<RegistryState.Pending> pending = new ArrayList<>();
+        // per generic extract of a nightly run: how its aggregates were computed (for summary.json)
+        Map<String, String> stateUse = new LinkedHashMap<>();
         Dataset<Row> incidence = null;
         for (JobConf.RegistryInput input : conf.inputs().registries()) {
             String path = resolve.apply(input.extract() != null ? input.extract() : input.omop());
-            RegistryExtract extract = input.extract() != null
-                    ? RegistryReader.read(spark, path, asOf, groups.classGroups(), studies, validation)
-                    : OmopReader.read(spark, path, input.registryId(), groups.conceptGroups(), studies, validation);
-            checkStrata(extract, settings.strata(), path);
+            Dataset<Row> contributions;
+            if (input.extract() != null) {
+                boolean keep = state != null && asOf != null;
+                Optional<RegistryState.Stored> stored = !keep || state.full() ? Optional.empty()
+                        : state.store().load(spark, path, state.settingsKey(), asOf);
+                RegistryReader.Result read = RegistryReader.read(spark, path, asOf, groups.classGroups(), studies,
+                        validation, stored.map(RegistryState.Stored::history).orElse(null));
+                checkStrata(read.extract(), settings.strata(), path);
+                if (keep) {
+                    stateUse.put(path, stored.map(x -> "incremental: partitions after " + x.history().through())
+                            .orElse("full: every partition"));
+                }
+                if (stored.isPresent()) {
+                    // only the patients with new rows (or at risk up to the as-of date) are recomputed
+                    LOG.info("registry {}: resuming from the state through {}", path, stored.get().history().through());
+                    Dataset<Row> fresh = RegistryAggregator.contributions(spark, restrict(read.extract(), read.affected()),
+                            outcomes, settings);
+                    contributions = stored.get().contributions()
+                            .join(read.affected(), new String[] {"registry_id", "patient_id"}, "left_anti")
+                            .unionByName(fresh);
+                } else {
+                    contributions = RegistryAggregator.contributions(spark, read.extract(), outcomes, settings);
+                }
+                // patient-level, read by the incidence table and the state: computed once
+                contributions = contributions.localCheckpoint();
+                if (keep) {
+                    Map<String, Long> rows = new LinkedHashMap<>(validation.rowsRead());
+                    rows.keySet().retainAll(read.files());
+                    pending.add(state.store().pending(path, state.settingsKey(), asOf, read.exposuresSeen(),
+                            read.eventsSeen(), read.patients(), read.extract().exposures(), read.extract().events(),
+                            contributions, validation.privateRejects(spark, read.files()), rows));
+                }
+            } else {
+                RegistryExtract extract = OmopReader.read(spark, path, input.registryId(), groups.conceptGroups(), studies,
+                        validation);
+                checkStrata(extract, settings.strata(), path);
+                contributions = RegistryAggregator.contributions(spark, extract, outcomes, settings);
+            }
             // aggregates only: checkpointed so later plans start here, not at the patient-level plan
-            Dataset<Row> one = RegistryAggregator.incidence(spark, extract, outcomes, settings).localCheckpoint();
+            Dataset<Row> one = RegistryAggregator.incidence(contributions).localCheckpoint();
             arms.add(RegistryAggregator.arms(one, groups.experimental(), groups.pooled(), outcomes, path));
             incidence = incidence == null ? one : incidence.unionByName(one);
         }
-        return new Result(arms, incidence, groups, threshold);
+        return new Result(arms, incidence, groups, threshold, pending, stateUse);
+    }
+
+    /** The extract's rows of the given patients (registry_id, patient_id). */
+    private static RegistryExtract restrict(RegistryExtract extract, Dataset<Row> patients) {
+        String[] key = {"registry_id", "patient_id"};
+        return new RegistryExtract(extract.exposures().join(patients, key, "left_semi"),
+                extract.events().join(patients, key, "left_semi"),
+                extract.patients() == null ? null : extract.patients().join(patients, key, "left_semi"),
+                extract.observation() == null ? null : extract.observation().join(patients, key, "left_semi"));
     }
 
     private static void checkStrata(RegistryExtract extract, List<String> strata, String path) {

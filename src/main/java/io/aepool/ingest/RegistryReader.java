@@ -13,6 +13,7 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 
 import static org.apache.spark.sql.functions.col;
@@ -65,6 +66,20 @@ public final class RegistryReader {
     }
 
     /**
+     * One read of a registry: the validated extract, and for an incremental read the patients it touched and the
+     * rows the next incremental read needs (the job's private state; patient-level, never published).
+     *
+     * @param affected      registry_id, patient_id of the patients whose results must be recomputed (null: all)
+     * @param patients      the newest valid patients row of each patient, extract_date kept (null: no patients table)
+     * @param exposuresSeen every exposure row that passed the type rules so far (extract_date kept)
+     * @param eventsSeen    the same for events
+     * @param files         the extract's table paths (the keys of the ledger)
+     */
+    public record Result(RegistryExtract extract, Dataset<Row> affected, Dataset<Row> patients,
+                         Dataset<Row> exposuresSeen, Dataset<Row> eventsSeen, Set<String> files) {
+    }
+
+    /**
      * @param dir         the extract directory
      * @param asOf        only extract partitions up to this date are read (null: all)
      * @param classGroups drug_class → exposure group; rows of other classes are quarantined (or fatal, per conf)
@@ -72,41 +87,96 @@ public final class RegistryReader {
      */
     public static RegistryExtract read(SparkSession spark, String dir, LocalDate asOf, Map<String, String> classGroups,
                                        Dataset<Row> studies, Validation validation) {
+        return read(spark, dir, asOf, classGroups, studies, validation, null).extract();
+    }
+
+    /**
+     * As {@link #read(SparkSession, String, LocalDate, Map, Dataset, Validation)}; with a {@code history} only the
+     * partitions after {@code history.through()} are read. The rules across rows (repeats, patient in the patients
+     * table, event of an exposed patient) look at one patient's rows only, so they are evaluated again for the
+     * patients with new rows, over their earlier rows and the new ones; every other patient keeps the rows validated
+     * before. The ledger is restated for the whole history, so the rejects and the row accounting are those of a run
+     * reading every partition.
+     */
+    public static Result read(SparkSession spark, String dir, LocalDate asOf, Map<String, String> classGroups,
+                              Dataset<Row> studies, Validation validation, RegistryHistory history) {
         Path root = Path.of(dir);
         if (!Files.isDirectory(root)) {
             throw new InputException(dir, "-", "-", "registry extract directory not found");
         }
-        UnaryOperator<Dataset<Row>> upToAsOf = raw -> asOf == null || !hasColumn(raw, RegistryExtract.EXTRACT_DATE) ? raw
-                : raw.filter(col(RegistryExtract.EXTRACT_DATE).leq(lit(java.sql.Date.valueOf(asOf))));
+        LocalDate after = history == null ? null : history.through();
+        UnaryOperator<Dataset<Row>> scope = raw -> {
+            if (!hasColumn(raw, RegistryExtract.EXTRACT_DATE)) {
+                return raw;
+            }
+            Dataset<Row> in = asOf == null ? raw : raw.filter(col(RegistryExtract.EXTRACT_DATE).leq(lit(java.sql.Date.valueOf(asOf))));
+            return after == null ? in : in.filter(col(RegistryExtract.EXTRACT_DATE).gt(lit(java.sql.Date.valueOf(after))));
+        };
+        boolean incremental = history != null;
         String exposuresFile = table(root, "exposures");
+        String eventsFile = table(root, "events");
+        Set<String> files = new java.util.LinkedHashSet<>(List.of(exposuresFile, eventsFile));
         // distinct: a study id listed twice must not duplicate every exposure row (and flag the copies as repeats)
         Dataset<Row> known = studies.filter(col("design").equalTo("registry")).select(col("study_id").as("__known"))
                 .distinct();
 
         Dataset<Row> patients = null;
+        Dataset<Row> newPatients = null;
         Path patientsDir = root.resolve("patients");
         if (Files.exists(patientsDir)) {
             String patientsFile = patientsDir.toString();
-            Dataset<Row> raw = ValidatedTable.read(spark, patientsFile, PATIENT_COLUMNS, KEY, true, validation, upToAsOf);
+            files.add(patientsFile);
+            Dataset<Row> raw = ValidatedTable.read(spark, patientsFile, PATIENT_COLUMNS, KEY, true, validation, scope,
+                    incremental);
+            newPatients = raw.select("registry_id", "patient_id");
             Dataset<Row> checked = raw.withColumn("__same_extract", count(lit(1)).over(
                     Window.partitionBy("registry_id", "patient_id", RegistryExtract.EXTRACT_DATE)));
-            // the newest extract's row describes the patient (observation grows, deaths are added)
-            patients = validation.check(checked, patientsFile, List.of(
+            // rules on one extract's rows only: a patient row valid once stays valid
+            Dataset<Row> valid = validation.check(checked, patientsFile, List.of(
                     new Rule("observation_end", "observation_end is before observation_start",
                             col("observation_end").lt(col("observation_start"))),
                     new Rule("death_date", "death_date is before observation_start",
                             col("death_date").lt(col("observation_start"))),
                     new Rule("patient_id", "patient appears more than once in one extract", col("__same_extract").gt(1))), KEY)
-                    .withColumn("__newest", row_number().over(Window.partitionBy("registry_id", "patient_id")
+                    .drop("__same_extract");
+            if (incremental && history.patients() != null) {
+                valid = valid.unionByName(history.patients(), true);
+            }
+            // the newest extract's row describes the patient (observation grows, deaths are added)
+            patients = valid.withColumn("__newest", row_number().over(Window.partitionBy("registry_id", "patient_id")
                             .orderBy(desc(RegistryExtract.EXTRACT_DATE))))
                     .filter(col("__newest").equalTo(1))
-                    .drop("__newest", "__same_extract", RegistryExtract.EXTRACT_DATE)
+                    .drop("__newest")
                     .localCheckpoint();
         }
-        Dataset<Row> exposures = ValidatedTable.read(spark, exposuresFile, EXPOSURE_COLUMNS, KEY, false, validation, upToAsOf);
+        Dataset<Row> newExposures = ValidatedTable.read(spark, exposuresFile, EXPOSURE_COLUMNS, KEY, false, validation,
+                scope, incremental);
+        Dataset<Row> newEvents = ValidatedTable.read(spark, eventsFile, EVENT_COLUMNS, KEY, false, validation, scope,
+                incremental);
+
+        Dataset<Row> affected = null;
+        Dataset<Row> exposuresSeen = newExposures;
+        Dataset<Row> eventsSeen = newEvents;
+        Dataset<Row> exposureRows = newExposures;
+        Dataset<Row> eventRows = newEvents;
+        if (incremental) {
+            // patients with new rows of any table, and those whose results depend on the as-of date
+            Dataset<Row> touched = newExposures.select("registry_id", "patient_id")
+                    .union(newEvents.select("registry_id", "patient_id"))
+                    .union(history.recheck().select("registry_id", "patient_id"));
+            if (newPatients != null) {
+                touched = touched.union(newPatients);
+            }
+            affected = touched.distinct().localCheckpoint();
+            exposureRows = of(history.exposuresSeen(), affected).unionByName(newExposures);
+            eventRows = of(history.eventsSeen(), affected).unionByName(newEvents);
+            exposuresSeen = history.exposuresSeen().unionByName(newExposures);
+            eventsSeen = history.eventsSeen().unionByName(newEvents);
+        }
+
         Column knownClass = col("drug_class").isin(classGroups.keySet().toArray());
-        Dataset<Row> checkedExposures = exposures
-                .join(known, exposures.col("registry_id").equalTo(known.col("__known")), "left");
+        Dataset<Row> checkedExposures = exposureRows
+                .join(known, exposureRows.col("registry_id").equalTo(known.col("__known")), "left");
         Column unknownPatient = lit(false);
         if (patients != null) {
             // follow-up comes from the patients table: an episode of a patient it lacks has no observation time
@@ -118,7 +188,7 @@ public final class RegistryReader {
         checkedExposures = checkedExposures
                 .withColumn("__copy", row_number().over(Window.partitionBy("registry_id", "patient_id", "drug", "start_date",
                         "end_date").orderBy(col(RegistryExtract.EXTRACT_DATE).asc_nulls_first())));
-        exposures = validation.check(checkedExposures, exposuresFile, List.of(
+        Dataset<Row> exposures = validation.check(checkedExposures, exposuresFile, List.of(
                 Rule.structural("registry_id", "registry is not in the studies table with design registry",
                         col("__known").isNull()),
                 new Rule("end_date", "exposure end_date is before its start_date", col("end_date").lt(col("start_date"))),
@@ -129,29 +199,68 @@ public final class RegistryReader {
                 new Rule("patient_id", "exposure's patient is not in the patients table", unknownPatient)), KEY)
                 .select(col("registry_id"), col("patient_id"), col("drug"),
                         mapValues(classGroups, col("drug_class")).as("exposure_group"),
-                        col("start_date"), col("end_date"))
-                // read again by the event check and the person-time plan; a checkpoint also cuts the validation plan
-                // out of every later plan (nested cached plans grow the plan text beyond the heap)
-                .localCheckpoint();
+                        col("start_date"), col("end_date"));
+        if (incremental) {
+            exposures = except(history.exposures(), affected).unionByName(exposures);
+        }
+        // read again by the event check and the person-time plan; a checkpoint also cuts the validation plan
+        // out of every later plan (nested cached plans grow the plan text beyond the heap)
+        exposures = exposures.localCheckpoint();
 
         Dataset<Row> exposed = exposures.select(col("registry_id").as("__rid"), col("patient_id").as("__pid")).distinct();
-        String eventsFile = table(root, "events");
-        Dataset<Row> events = ValidatedTable.read(spark, eventsFile, EVENT_COLUMNS, KEY, false, validation, upToAsOf);
-        Dataset<Row> checkedEvents = events
-                .join(exposed, events.col("registry_id").equalTo(exposed.col("__rid"))
-                        .and(events.col("patient_id").equalTo(exposed.col("__pid"))), "left")
+        Dataset<Row> checkedEvents = eventRows
+                .join(exposed, eventRows.col("registry_id").equalTo(exposed.col("__rid"))
+                        .and(eventRows.col("patient_id").equalTo(exposed.col("__pid"))), "left")
                 .withColumn("__copy", row_number().over(Window.partitionBy("registry_id", "patient_id", "event_date", "term")
                         .orderBy(col(RegistryExtract.EXTRACT_DATE).asc_nulls_first())));
-        events = validation.check(checkedEvents, eventsFile, List.of(
+        Dataset<Row> events = validation.check(checkedEvents, eventsFile, List.of(
                 new Rule("serious", "serious must be Y or N", yesNo("serious")),
                 new Rule("hospitalised", "hospitalised must be Y or N", yesNo("hospitalised")),
                 new Rule("patient_id", "event's patient has no exposure episode in the extract", col("__pid").isNull()),
                 new Rule("event_date", "event repeats a row of an earlier extract or of the same one", col("__copy").gt(1))), KEY)
                 .select(col("registry_id"), col("patient_id"), col("event_date"), col("term"), col("soc"),
-                        col("serious"), col("hospitalised"), lit(null).cast(DataTypes.LongType).as("concept_id"))
-                .localCheckpoint();
+                        col("serious"), col("hospitalised"), lit(null).cast(DataTypes.LongType).as("concept_id"));
+        if (incremental) {
+            events = except(history.events(), affected).unionByName(events);
+        }
+        events = events.localCheckpoint();
 
-        return new RegistryExtract(exposures, events, patients, null);
+        if (incremental) {
+            // the ledger of the whole history: earlier rejects, less the rule rejects of re-checked patients
+            // (their rows were checked again above), plus this run's
+            Dataset<Row> earlier = history.rejects();
+            Dataset<Row> a = affected.select(col("registry_id").as("__registry_id"), col("patient_id").as("__patient_id"));
+            Dataset<Row> kept = earlier.filter(col("__stage").equalTo(Validation.STAGE_READ))
+                    .unionByName(except(earlier.filter(col("__stage").equalTo(Validation.STAGE_RULE)), a,
+                            "__registry_id", "__patient_id"));
+            Map<String, Long> read = new java.util.LinkedHashMap<>(history.rowsRead());
+            Map<String, Long> now = validation.rowsRead();
+            for (String f : files) {
+                read.merge(f, now.getOrDefault(f, 0L), Long::sum);
+            }
+            Dataset<Row> ledger = kept.unionByName(validation.privateRejects(spark, files)).localCheckpoint();
+            validation.restate(spark, files, ledger, read);
+        }
+        Dataset<Row> dated = patients;
+        RegistryExtract extract = new RegistryExtract(exposures, events,
+                patients == null ? null : patients.drop(RegistryExtract.EXTRACT_DATE), null);
+        return new Result(extract, affected, dated, exposuresSeen, eventsSeen, files);
+    }
+
+    /** Rows of {@code table} whose registry and patient are in {@code patients} (registry_id, patient_id). */
+    private static Dataset<Row> of(Dataset<Row> table, Dataset<Row> patients) {
+        return table.join(patients, new String[] {"registry_id", "patient_id"},
+                "left_semi");
+    }
+
+    /** Rows of {@code table} whose registry and patient are not in {@code patients}. */
+    private static Dataset<Row> except(Dataset<Row> table, Dataset<Row> patients) {
+        return except(table, patients, "registry_id", "patient_id");
+    }
+
+    private static Dataset<Row> except(Dataset<Row> table, Dataset<Row> patients, String registry, String patient) {
+        return table.join(patients, new String[] {registry, patient},
+                "left_anti");
     }
 
     /** {@code <root>/<name>/} (partitioned) or {@code <root>/<name>.parquet}. */

@@ -49,6 +49,15 @@ public final class ValidatedTable {
      */
     public static Dataset<Row> read(SparkSession spark, String file, List<ColumnSpec> columns, List<String> keyColumns,
                                     boolean keepExtra, Validation validation, UnaryOperator<Dataset<Row>> scope) {
+        return read(spark, file, columns, keyColumns, keepExtra, validation, scope, false);
+    }
+
+    /**
+     * @param mayBeEmpty the scope may hold no row (new extract partitions of an incremental run): not an error
+     */
+    public static Dataset<Row> read(SparkSession spark, String file, List<ColumnSpec> columns, List<String> keyColumns,
+                                    boolean keepExtra, Validation validation, UnaryOperator<Dataset<Row>> scope,
+                                    boolean mayBeEmpty) {
         Dataset<Row> raw = scope.apply(load(spark, file));
         Set<String> present = Arrays.stream(raw.columns()).collect(Collectors.toSet());
         for (ColumnSpec c : columns) {
@@ -92,7 +101,7 @@ public final class ValidatedTable {
         Dataset<Row> checked;
         try {
             // one job reads the file, counts its rows and checks the types
-            checked = validation.checkCountingRows(raw, file, typeRules, keyColumns);
+            checked = validation.checkCountingRows(raw, file, typeRules, keyColumns, mayBeEmpty);
         } catch (InputException e) {
             throw e;
         } catch (Exception e) { // Spark's checked SparkException included: a bad file is bad input, not a crash

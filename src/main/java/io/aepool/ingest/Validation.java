@@ -40,9 +40,19 @@ public final class Validation {
 
     private final Action rowLevelDefault;
     private final Map<String, Action> perRule;
+    /**
+     * Hidden columns of the ledger's rows, kept for the job's private incremental state and never published: the
+     * stage that rejected the row (read: type rules of a file just read; rule: rules across rows) and the registry
+     * and patient it belongs to (null for tables without them).
+     */
+    public static final StructType PRIVATE_REJECTS_SCHEMA = new StructType(REJECTS_SCHEMA.fields())
+            .add("__stage", DataTypes.StringType).add("__registry_id", DataTypes.StringType)
+            .add("__patient_id", DataTypes.StringType);
+
     private final List<Dataset<Row>> rejects = new ArrayList<>();
     private final Map<String, long[]> rows = new LinkedHashMap<>();
-    private final Map<String, Long> rejectedByRule = new LinkedHashMap<>();
+    // per file: rejected rows per rule
+    private final Map<String, Map<String, Long>> rejectedByFileRule = new LinkedHashMap<>();
 
     public Validation(Action rowLevelDefault, Map<String, Action> perRule) {
         this.rowLevelDefault = rowLevelDefault;
@@ -92,10 +102,11 @@ public final class Validation {
      *
      * @throws InputException when the file has no rows
      */
-    Dataset<Row> checkCountingRows(Dataset<Row> table, String file, List<Rule> rules, List<String> keyColumns) {
+    Dataset<Row> checkCountingRows(Dataset<Row> table, String file, List<Rule> rules, List<String> keyColumns,
+                                   boolean mayBeEmpty) {
         long[] rowsRead = new long[1];
         Dataset<Row> kept = check(table, lit(file), file, rules, keyColumns, rowsRead);
-        if (rowsRead[0] == 0) {
+        if (rowsRead[0] == 0 && !mayBeEmpty) {
             throw new InputException(file, "-", "-", "the file has no rows");
         }
         countRead(file, rowsRead[0]);
@@ -138,8 +149,7 @@ public final class Validation {
         long total = 0;
         for (Row r : tally) {
             if (r.getString(2) != null) {
-                rejectedByRule.merge(r.getString(2), r.getLong(3), Long::sum);
-                rows.computeIfAbsent(r.getString(1), f -> new long[2])[1] += r.getLong(3);
+                tallyRejected(r.getString(1), r.getString(2), r.getLong(3));
                 total += r.getLong(3);
             }
         }
@@ -158,20 +168,78 @@ public final class Validation {
             Column[] keyParts = keyColumns.stream()
                     .map(k -> concat_ws("=", lit(k), coalesce(col(k).cast(DataTypes.StringType), lit(""))))
                     .toArray(Column[]::new);
+            List<String> present = List.of(table.columns());
             rejects.add(table.filter(violation.isNotNull()).select(fileColumn.as("file"), ruleId.as("rule"),
                     description.as("description"), column.as("column"), concat_ws(", ", keyParts).as("row_key"),
-                    value.as("value")));
+                    value.as("value"), lit(rowsRead != null ? STAGE_READ : STAGE_RULE).as("__stage"),
+                    hidden(present, "registry_id"), hidden(present, "patient_id")));
         }
         return table.filter(violation.isNull());
     }
 
+    /** Ledger stage of rows rejected by the type rules of a file as read. */
+    public static final String STAGE_READ = "read";
+    /** Ledger stage of rows rejected by rules that look across rows (duplicates, membership). */
+    public static final String STAGE_RULE = "rule";
+
+    private static Column hidden(List<String> present, String column) {
+        return (present.contains(column) ? col(column).cast(DataTypes.StringType) : lit(null).cast(DataTypes.StringType))
+                .as("__" + column);
+    }
+
+    private void tallyRejected(String file, String rule, long n) {
+        rejectedByFileRule.computeIfAbsent(file, f -> new LinkedHashMap<>()).merge(rule, n, Long::sum);
+        rows.computeIfAbsent(file, f -> new long[2])[1] += n;
+    }
+
     /** All quarantined rows of the run (empty table with {@link #REJECTS_SCHEMA} when none). */
     public Dataset<Row> rejects(SparkSession spark) {
-        Dataset<Row> all = spark.createDataFrame(List.of(), REJECTS_SCHEMA);
+        return privateRejects(spark).select(java.util.Arrays.stream(REJECTS_SCHEMA.fieldNames())
+                .map(org.apache.spark.sql.functions::col).toArray(Column[]::new));
+    }
+
+    /**
+     * The quarantined rows of the given files with the hidden columns of {@link #PRIVATE_REJECTS_SCHEMA} (patient
+     * identifiers included): for the job's private state only, never for an output or a log.
+     */
+    public Dataset<Row> privateRejects(SparkSession spark, Set<String> files) {
+        return privateRejects(spark).filter(col("file").isin(files.toArray()));
+    }
+
+    private Dataset<Row> privateRejects(SparkSession spark) {
+        Dataset<Row> all = spark.createDataFrame(List.of(), PRIVATE_REJECTS_SCHEMA);
         for (Dataset<Row> r : rejects) {
             all = all.unionByName(r);
         }
         return all;
+    }
+
+    /**
+     * Replaces the ledger of {@code files} by {@code privateRejects} (rows of {@link #PRIVATE_REJECTS_SCHEMA}) and
+     * their rows read by {@code rowsRead}: an incremental run states the whole history of a registry's files (rows
+     * read in earlier runs and their rejects, plus this run's), as a run reading everything would.
+     */
+    public void restate(SparkSession spark, Set<String> files, Dataset<Row> privateRejects, Map<String, Long> rowsRead) {
+        for (int i = 0; i < rejects.size(); i++) {
+            rejects.set(i, rejects.get(i).filter(col("file").isin(files.toArray()).unary_$bang()));
+        }
+        for (String f : files) {
+            rejectedByFileRule.remove(f);
+            rows.remove(f);
+        }
+        rowsRead.forEach(this::countRead);
+        for (Row r : privateRejects.groupBy("file", "rule").count().collectAsList()) {
+            tallyRejected(r.getString(0), r.getString(1), r.getLong(2));
+        }
+        rejects.add(privateRejects.select(java.util.Arrays.stream(PRIVATE_REJECTS_SCHEMA.fieldNames())
+                .map(org.apache.spark.sql.functions::col).toArray(Column[]::new)));
+    }
+
+    /** Rows read per file (before any rule). */
+    public Map<String, Long> rowsRead() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        rows.forEach((file, n) -> out.put(file, n[0]));
+        return out;
     }
 
     /** Per input file: rows read, rejected and used (read − rejected). */
@@ -182,7 +250,9 @@ public final class Validation {
     }
 
     public Map<String, Long> rejectedByRule() {
-        return Map.copyOf(rejectedByRule);
+        Map<String, Long> out = new LinkedHashMap<>();
+        rejectedByFileRule.values().forEach(m -> m.forEach((rule, n) -> out.merge(rule, n, Long::sum)));
+        return out;
     }
 
     /** Parses a conf value: fatal or quarantine. */

@@ -11,7 +11,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /** SHA-256 as lower-case hex, of files (streamed) and strings (UTF-8). */
-final class Sha256 {
+public final class Sha256 {
 
     private static final int BUFFER = 1 << 16;
 
@@ -48,7 +48,7 @@ final class Sha256 {
         }
     }
 
-    static String of(String text) {
+    public static String of(String text) {
         return hex(digest().digest(text.getBytes(StandardCharsets.UTF_8)));
     }
 }

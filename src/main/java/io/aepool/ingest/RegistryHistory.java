@@ -1,0 +1,28 @@
+package io.aepool.ingest;
+
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+import java.time.LocalDate;
+import java.util.Map;
+
+/**
+ * What an earlier run kept of one generic registry extract (the job's private state; patient-level, never
+ * published), so that a nightly run reads only the extract partitions that arrived since.
+ *
+ * @param through        the newest extract date read by the earlier run: later partitions are new
+ * @param exposuresSeen  every exposure row that passed the type rules (extract_date kept): the history the rules
+ *                       across rows (repeats, membership) look at when a patient gets new rows
+ * @param eventsSeen     the same for events
+ * @param patients       the newest valid patients row of each patient (extract_date kept)
+ * @param exposures      valid exposures (the shape {@link RegistryReader} returns)
+ * @param events         valid events
+ * @param recheck        registry_id, patient_id of patients whose results depend on the as-of date (at risk up to
+ *                       it): recomputed even without new rows
+ * @param rejects        the ledger of the registry's files ({@link Validation#PRIVATE_REJECTS_SCHEMA})
+ * @param rowsRead       rows read so far per file
+ */
+public record RegistryHistory(LocalDate through, Dataset<Row> exposuresSeen, Dataset<Row> eventsSeen,
+                              Dataset<Row> patients, Dataset<Row> exposures, Dataset<Row> events,
+                              Dataset<Row> recheck, Dataset<Row> rejects, Map<String, Long> rowsRead) {
+}
