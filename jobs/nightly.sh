@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Nightly run over the newest registry extract (or a given date), for cron or any scheduler.
-#   jobs/nightly.sh [--conf conf/sample.yaml] [--root out/nightly] [--as-of YYYY-MM-DD] [--force]
+#   jobs/nightly.sh [--conf conf/sample.yaml] [--root out/nightly] [--as-of YYYY-MM-DD] [--force] [--full]
 #
 # --root holds runs/<run_id>/ (each complete run, with manifest.json and _SUCCESS) and `current`, a link to the
 # last good run, switched only after every output is written. A run whose inputs, conf and code are unchanged since
 # the current run is skipped ("up to date", exit 0) unless --force. Changes against the current run go to
-# changes.csv and summary.json of the new run.
+# changes.csv and summary.json of the new run. Registry aggregates resume from the job's private state in
+# <root>/.state (patient-level, never published): only extract partitions newer than the previous run are read;
+# --full recomputes from every partition and rewrites the state.
 #
 # Exit codes: 0 done or up to date, 1 internal error, 2 bad input or conf (nothing published),
 #             3 done with a flagged change (alert someone: see current/changes.csv).
@@ -26,7 +28,8 @@ while [[ $# -gt 0 ]]; do
     --root) ROOT=$2; shift 2 ;;
     --as-of) EXTRA+=(--as-of "$2"); shift 2 ;;
     --force) EXTRA+=(--force); shift ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    --full) EXTRA+=(--full); shift ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "nightly.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done

@@ -112,6 +112,15 @@ public final class RegistryState {
         /** Writes the version and makes it current; earlier versions are deleted. */
         public void commit() {
             try {
+                // patient-level rows: readable by the job's user only (where the file system has POSIX permissions)
+                if (!Files.exists(dir.getParent())) {
+                    try {
+                        Files.createDirectories(dir.getParent(), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                                java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+                    } catch (UnsupportedOperationException e) {
+                        Files.createDirectories(dir.getParent());
+                    }
+                }
                 Files.createDirectories(dir);
                 Path version = dir.resolve("v-" + System.currentTimeMillis());
                 for (Map.Entry<String, Dataset<Row>> e : tables.entrySet()) {

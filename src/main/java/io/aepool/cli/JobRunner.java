@@ -141,7 +141,7 @@ public final class JobRunner {
         List<InputFingerprints.FileEntry> fingerprints = asOf == null ? InputFingerprints.of(inputPaths)
                 : InputFingerprints.of(inputPaths, InputFingerprints.asOf(asOf));
         String fingerprint = RunManifest.fingerprint(confFile, asOf, fingerprints);
-        if (mode.nightly() && !mode.force() && RunHistory.upToDate(out, fingerprint)) {
+        if (mode.nightly() && !mode.force() && !mode.full() && RunHistory.upToDate(out, fingerprint)) {
             LOG.info("inputs, conf and code unchanged since the current run (fingerprint {}): up to date", fingerprint);
             return RunOutcome.skipped(out);
         }

@@ -37,7 +37,8 @@ public final class Main implements Callable<Integer> {
     boolean force;
 
     @Option(names = "--full", description = "with --nightly: recompute registry aggregates from every extract"
-            + " partition instead of resuming from the private state of the previous run (the state is rewritten)")
+            + " partition instead of resuming from the private state of the previous run (the state is rewritten;"
+            + " implies --force)")
     boolean full;
 
     @Option(names = "--as-of", paramLabel = "YYYY-MM-DD", description = "read registry extracts up to this date"
