@@ -155,21 +155,23 @@ public final class RegistryReader {
                 incremental);
 
         Dataset<Row> affected = null;
+        Dataset<Row> touched = null;
         Dataset<Row> exposuresSeen = newExposures;
         Dataset<Row> eventsSeen = newEvents;
         Dataset<Row> exposureRows = newExposures;
         Dataset<Row> eventRows = newEvents;
         if (incremental) {
-            // patients with new rows of any table, and those whose results depend on the as-of date
-            Dataset<Row> touched = newExposures.select("registry_id", "patient_id")
-                    .union(newEvents.select("registry_id", "patient_id"))
-                    .union(history.recheck().select("registry_id", "patient_id"));
+            // patients with new rows of any table: their rows are checked again (rules look at one patient's rows)
+            Dataset<Row> withNew = newExposures.select("registry_id", "patient_id")
+                    .union(newEvents.select("registry_id", "patient_id"));
             if (newPatients != null) {
-                touched = touched.union(newPatients);
+                withNew = withNew.union(newPatients);
             }
-            affected = touched.distinct().localCheckpoint();
-            exposureRows = of(history.exposuresSeen(), affected).unionByName(newExposures);
-            eventRows = of(history.eventsSeen(), affected).unionByName(newEvents);
+            touched = withNew.distinct().localCheckpoint();
+            // recomputed: those, and those whose results move with the as-of date (their rows stay valid)
+            affected = touched.union(history.recheck().select("registry_id", "patient_id")).distinct().localCheckpoint();
+            exposureRows = of(history.exposuresSeen(), touched).unionByName(newExposures);
+            eventRows = of(history.eventsSeen(), touched).unionByName(newEvents);
             exposuresSeen = history.exposuresSeen().unionByName(newExposures);
             eventsSeen = history.eventsSeen().unionByName(newEvents);
         }
@@ -201,7 +203,7 @@ public final class RegistryReader {
                         mapValues(classGroups, col("drug_class")).as("exposure_group"),
                         col("start_date"), col("end_date"));
         if (incremental) {
-            exposures = except(history.exposures(), affected).unionByName(exposures);
+            exposures = except(history.exposures(), touched).unionByName(exposures);
         }
         // read again by the event check and the person-time plan; a checkpoint also cuts the validation plan
         // out of every later plan (nested cached plans grow the plan text beyond the heap)
@@ -221,7 +223,7 @@ public final class RegistryReader {
                 .select(col("registry_id"), col("patient_id"), col("event_date"), col("term"), col("soc"),
                         col("serious"), col("hospitalised"), lit(null).cast(DataTypes.LongType).as("concept_id"));
         if (incremental) {
-            events = except(history.events(), affected).unionByName(events);
+            events = except(history.events(), touched).unionByName(events);
         }
         events = events.localCheckpoint();
 
@@ -229,7 +231,7 @@ public final class RegistryReader {
             // the ledger of the whole history: earlier rejects, less the rule rejects of re-checked patients
             // (their rows were checked again above), plus this run's
             Dataset<Row> earlier = history.rejects();
-            Dataset<Row> a = affected.select(col("registry_id").as("__registry_id"), col("patient_id").as("__patient_id"));
+            Dataset<Row> a = touched.select(col("registry_id").as("__registry_id"), col("patient_id").as("__patient_id"));
             Dataset<Row> kept = earlier.filter(col("__stage").equalTo(Validation.STAGE_READ))
                     .unionByName(except(earlier.filter(col("__stage").equalTo(Validation.STAGE_RULE)), a,
                             "__registry_id", "__patient_id"));

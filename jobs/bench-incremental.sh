@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Incremental against full nightly registry aggregation (docs/benchmarks.md, "Incremental nightly aggregation"):
+# writes a generic registry extract with about SCALE events (extract E1) plus an extract E2 adding 1% more rows
+# (io.aepool.bench.IncrementalRegistryBench; reused when already there), then runs the job nightly as of E1 (full,
+# writes the private state), as of E2 (incremental) and as of E2 with --full into a second root, in one JVM
+# (local[2], 2 GiB heap), and prints the three wall times and whether both roots publish the same incidence table.
+#   jobs/bench-incremental.sh 1e6
+# Environment: BENCH_DIR (default /tmp/aepool-bench-incremental), BENCH_HEAP (default 2g), SHUFFLE_PARTITIONS
+# (default 8); BUILD_DIR and MVN as for jobs/bench.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SCALE=${1:?usage: jobs/bench-incremental.sh SCALE   (events, e.g. 1e6, 1e7)}
+DIR=${BENCH_DIR:-/tmp/aepool-bench-incremental}/$SCALE
+BUILD_DIR=${BUILD_DIR:-target}
+CP_FILE=$BUILD_DIR/bench-classpath.txt
+if [[ ! -f $BUILD_DIR/test-classes/io/aepool/bench/IncrementalRegistryBench.class || ! -f $CP_FILE \
+      || -n $(find src pom.xml -newer "$CP_FILE" -print -quit) ]]; then
+  echo "compiling (test-compile, test classpath) into $BUILD_DIR ..." >&2
+  # shellcheck disable=SC2086
+  ${MVN:-mvn -q -B} -DskipTests -Dbuild.dir="$(realpath -m "$BUILD_DIR")" test-compile dependency:build-classpath \
+    -Dmdep.includeScope=test -Dmdep.outputFile="$(realpath -m "$CP_FILE")" >&2
+  touch "$CP_FILE"
+fi
+CP="$BUILD_DIR/classes:$BUILD_DIR/test-classes:$(cat "$CP_FILE")"
+OPENS=$(sed -n 's:.*<spark.jvm.opens>\(.*\)</spark.jvm.opens>.*:\1:p' pom.xml)
+mkdir -p "$DIR"
+echo "== machine: $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+# shellcheck disable=SC2086
+/usr/bin/time -f "bench JVM: %e s wall, peak RSS %M KiB" java -Xmx"${BENCH_HEAP:-2g}" $OPENS -Djava.awt.headless=true \
+  -Dlog4j2.configurationFile="$PWD/conf/log4j2.properties" -Dspark.master=local[2] \
+  -Dspark.sql.shuffle.partitions="${SHUFFLE_PARTITIONS:-8}" -Dbench.shufflePartitions="${SHUFFLE_PARTITIONS:-8}" \
+  -cp "$CP" io.aepool.bench.IncrementalRegistryBench "$DIR" "$SCALE"
