@@ -12,9 +12,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -79,17 +86,25 @@ public final class ResultsPublisher {
      * {@code summary.json}. Both this publisher and {@link RunHistory} write through it.
      */
     public static void writeTables(Path dir, RunTables tables) {
-        tables.analyses().write().mode(SaveMode.ErrorIfExists).partitionBy("outcome")
-                .parquet(dir.resolve("results").toString());
-        tables.studyCounts().write().mode(SaveMode.ErrorIfExists).parquet(dir.resolve("study_counts").toString());
-        writeCsv(dir.resolve("analyses.csv"), tables.csv("analyses", tables.analyses()));
-        writeCsv(dir.resolve("study_counts.csv"), tables.csv("study_counts", tables.studyCounts()));
+        // the Spark writes and collects are independent: run them concurrently, so one table's planning, commit and
+        // file renames overlap another's tasks (a small run is dominated by such fixed costs, not by the rows)
+        Writes writes = new Writes();
+        writes.submit(() -> tables.analyses().write().mode(SaveMode.ErrorIfExists).partitionBy("outcome")
+                .parquet(dir.resolve("results").toString()));
+        writes.submit(() -> tables.studyCounts().write().mode(SaveMode.ErrorIfExists)
+                .parquet(dir.resolve("study_counts").toString()));
+        writes.submit(() -> writeCsv(dir.resolve("analyses.csv"), tables.csv("analyses", tables.analyses())));
+        writes.submit(() -> writeCsv(dir.resolve("study_counts.csv"), tables.csv("study_counts", tables.studyCounts())));
         // rows per family table, counted from the CSV rows already collected (no extra Spark job per table)
-        Map<String, Long> familyRows = new java.util.LinkedHashMap<>();
+        Map<String, Future<Integer>> csvRows = new java.util.LinkedHashMap<>();
         for (Map.Entry<String, Dataset<Row>> t : tables.familyTables().entrySet()) {
-            t.getValue().write().mode(SaveMode.ErrorIfExists).parquet(dir.resolve(t.getKey()).toString());
-            familyRows.put(t.getKey(), (long) writeCsv(dir.resolve(t.getKey() + ".csv"), tables.csv(t.getKey(), t.getValue())));
+            writes.submit(() -> t.getValue().write().mode(SaveMode.ErrorIfExists).parquet(dir.resolve(t.getKey()).toString()));
+            csvRows.put(t.getKey(), writes.submit(() -> writeCsv(dir.resolve(t.getKey() + ".csv"),
+                    tables.csv(t.getKey(), t.getValue()))));
         }
+        writes.awaitAll();
+        Map<String, Long> familyRows = new java.util.LinkedHashMap<>();
+        csvRows.forEach((name, rows) -> familyRows.put(name, (long) Writes.done(rows)));
         Map<String, Object> summary = new java.util.LinkedHashMap<>(tables.summary());
         summary.putIfAbsent("family_table_rows", familyRows);
         try {
@@ -97,6 +112,77 @@ public final class ResultsPublisher {
                     .writeValue(dir.resolve("summary.json").toFile(), summary);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + dir.resolve("summary.json"), e);
+        }
+    }
+
+    /**
+     * Spark actions run on a few driver threads (Spark schedules concurrent jobs; the job group and other local
+     * properties are inherited by the threads). {@link #awaitAll} waits for every action, also after a failure (so
+     * nothing is still writing when the caller deletes the staging directory), and rethrows the first failure as
+     * it was thrown.
+     */
+    private static final class Writes {
+        private static final int THREADS = 3;
+        private final ExecutorService pool = Executors.newFixedThreadPool(THREADS, r -> {
+            Thread t = new Thread(r, "aepool-publish");
+            t.setDaemon(true);
+            return t;
+        });
+        private final List<Future<?>> submitted = new ArrayList<>();
+
+        Future<Void> submit(Runnable action) {
+            return submit(() -> {
+                action.run();
+                return null;
+            });
+        }
+
+        <T> Future<T> submit(Callable<T> action) {
+            Future<T> f = pool.submit(action);
+            submitted.add(f);
+            return f;
+        }
+
+        void awaitAll() {
+            Throwable first = null;
+            try {
+                for (Future<?> f : submitted) {
+                    try {
+                        f.get();
+                    } catch (ExecutionException e) {
+                        if (first == null) {
+                            first = e.getCause();
+                            submitted.forEach(other -> other.cancel(false));
+                        }
+                    } catch (CancellationException e) {
+                        // cancelled after an earlier failure: that failure is rethrown
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        submitted.forEach(other -> other.cancel(true));
+                        throw new IllegalStateException("interrupted while writing results", e);
+                    }
+                }
+            } finally {
+                pool.shutdown();
+            }
+            if (first != null) {
+                throw Writes.<RuntimeException>sneaky(first);
+            }
+        }
+
+        /** The value of a future that {@link #awaitAll} has seen complete. */
+        static <T> T done(Future<T> f) {
+            try {
+                return f.get();
+            } catch (InterruptedException | ExecutionException e) {
+                throw new IllegalStateException("a completed write has no value", e);
+            }
+        }
+
+        // rethrows Spark's undeclared checked exceptions as they are, as the single-threaded writes did
+        @SuppressWarnings("unchecked")
+        private static <E extends Throwable> E sneaky(Throwable t) throws E {
+            throw (E) t;
         }
     }
 
