@@ -129,6 +129,14 @@ public final class JobRunner {
     }
 
     public RunOutcome run(Path out, Mode mode) {
+        try {
+            return runStages(out, mode);
+        } finally {
+            restoreSqlConfs();
+        }
+    }
+
+    private RunOutcome runStages(Path out, Mode mode) {
         long started = System.nanoTime();
         Instant startedAt = Instant.now();
         String runId = startedAt.toString().replaceAll("[^0-9]", "").substring(0, 14) + "-"
@@ -141,6 +149,7 @@ public final class JobRunner {
         List<InputFingerprints.FileEntry> fingerprints = asOf == null ? InputFingerprints.of(inputPaths)
                 : InputFingerprints.of(inputPaths, InputFingerprints.asOf(asOf));
         String fingerprint = RunManifest.fingerprint(confFile, asOf, fingerprints);
+        interpretSmallInputs(fingerprints.stream().mapToLong(InputFingerprints.FileEntry::sizeBytes).sum());
         if (mode.nightly() && !mode.force() && !mode.full() && RunHistory.upToDate(out, fingerprint)) {
             LOG.info("inputs, conf and code unchanged since the current run (fingerprint {}): up to date", fingerprint);
             return RunOutcome.skipped(out);
@@ -264,7 +273,8 @@ public final class JobRunner {
         if (mode.nightly()) {
             RunHistory.publish(out, runId, tables, ReportWriter::write, manifest);
             // the state moves on only with a published run: a failed run resumes from the previous one
-            if (registries != null) {
+            if (registries != null && !registries.pendingState().isEmpty()) {
+                LOG.info("published to {} by {} s; writing the incremental state", out, seconds(started));
                 registries.pendingState().forEach(io.aepool.aggregate.RegistryState.Pending::commit);
             }
             int keepDays = conf.nightly() != null && conf.nightly().keepDays() != null ? conf.nightly().keepDays() : 30;
@@ -283,6 +293,39 @@ public final class JobRunner {
         int flagged = (int) changes.stream().filter(ChangeReport.Change::flagged).count();
         return new RunOutcome(out, analyses, tests, robustness, primary, records.size(), specs.size(), seconds(started),
                 false, flagged, changes.size(), tables.sharedCsv().get("registry_rate_ratios"));
+    }
+
+    /**
+     * Local runs of inputs up to this size (the sample is under 1 MB) interpret expressions: a small run's Spark jobs
+     * spend more time generating, compiling and JIT-warming code per plan than running it. Larger inputs and cluster
+     * runs keep codegen; results are the same either way.
+     */
+    static final long SMALL_INPUT_BYTES = 64L << 20;
+    private static final Map<String, String> SMALL_INPUT_SQL_CONFS = Map.of(
+            "spark.sql.codegen.wholeStage", "false",
+            "spark.sql.codegen.factoryMode", "NO_CODEGEN");
+    // SQL confs this run set, unset when it ends (the session had not set them)
+    private final List<String> setSqlConfs = new ArrayList<>();
+
+    /** Sets {@link #SMALL_INPUT_SQL_CONFS} for a local run of small inputs, unless the session has set them. */
+    private void interpretSmallInputs(long inputBytes) {
+        if (inputBytes > SMALL_INPUT_BYTES || !spark.sparkContext().isLocal()) {
+            return;
+        }
+        SMALL_INPUT_SQL_CONFS.forEach((key, value) -> {
+            if (!spark.conf().contains(key)) {
+                setSqlConfs.add(key);
+                spark.conf().set(key, value);
+            }
+        });
+        if (!setSqlConfs.isEmpty()) {
+            LOG.info("small inputs ({} bytes): interpreted expressions ({})", inputBytes, setSqlConfs);
+        }
+    }
+
+    private void restoreSqlConfs() {
+        setSqlConfs.forEach(key -> spark.conf().unset(key));
+        setSqlConfs.clear();
     }
 
     /** Each analysis against the same analysis id of the previous run (its results and study counts). */
