@@ -23,8 +23,27 @@ if [[ ${#ARGS[@]} -eq 0 ]]; then
   ARGS=(--conf conf/sample.yaml --out out/sample)
 fi
 
+# AppCDS: Spark's ~20k classes are loaded and verified from an archive instead of their jars (a few seconds of a
+# small job's start). The archive is made by the first job run for a classpath and JDK (that run ends some seconds
+# later while it dumps) and kept under target/; AEPOOL_CDS=0 turns it off. Our own classes (in $JAR, loaded by
+# Spark's class loader) are not archived, so rebuilding the jar keeps the archive.
+CDS_OPTS=()
+if [[ ${AEPOOL_CDS:-1} == 1 ]]; then
+  CDS_KEY=$({ cat "$CP_FILE"; readlink -f "$(command -v java)"; } | sha1sum | cut -c1-12)
+  CDS=target/cds-$CDS_KEY.jsa
+  if [[ -s $CDS ]]; then
+    CDS_OPTS=(-XX:SharedArchiveFile="$CDS" -Xlog:cds=off -Xlog:cds+dynamic=off)
+  elif [[ " ${ARGS[*]} " == *" --conf "* ]]; then
+    # made by a job run (not --help or --version), so that it holds the classes a job loads
+    rm -f target/cds-*.jsa
+    CDS_OPTS=(-XX:ArchiveClassesAtExit="$CDS.$$" -Xlog:cds=off -Xlog:cds+dynamic=off)
+  fi
+fi
+
 # shellcheck disable=SC2086
-exec java ${JAVA_OPTS:--Xmx2g} -Djava.awt.headless=true $OPENS -Dlog4j2.configurationFile="$PWD/conf/log4j2.properties" \
+run() {
+  java ${JAVA_OPTS:--Xmx2g} "${CDS_OPTS[@]}" -Djava.awt.headless=true $OPENS \
+  -Dlog4j2.configurationFile="$PWD/conf/log4j2.properties" \
   -cp "$(cat "$CP_FILE")" org.apache.spark.deploy.SparkSubmit \
   --master "${SPARK_MASTER:-local[*]}" \
   --conf spark.ui.enabled=false \
@@ -32,3 +51,12 @@ exec java ${JAVA_OPTS:--Xmx2g} -Djava.awt.headless=true $OPENS -Dlog4j2.configur
   --conf "spark.driver.extraJavaOptions=$OPENS" \
   --class io.aepool.cli.Main \
   "$JAR" "${ARGS[@]}"
+}
+if [[ ${CDS_OPTS[0]:-} == -XX:ArchiveClassesAtExit=* ]]; then
+  # dumped under a private name and renamed when complete: concurrent first runs never see half an archive
+  rc=0
+  run || rc=$?
+  [[ -s $CDS.$$ ]] && mv -f "$CDS.$$" "$CDS" || rm -f "$CDS.$$"
+  exit $rc
+fi
+run
