@@ -65,9 +65,8 @@ import static org.apache.spark.sql.functions.upper;
  *   <li>{@code spark-job}: the job's stage as {@code JobRunner.readArms} runs it: AdamReader.readSubjects (cached) and
  *   readEvents with the default Validation, SubjectAggregator.aggregate for serious infection, collect of the arm table;</li>
  *   <li>{@code spark-agg}: SubjectAggregator.aggregate alone, on the Parquet columns as read (no validation);</li>
- *   <li>{@code spark-job-new}: the stage with the two proposed changes, {@link ProposedAdamReader#readEvents} and
- *   {@link ProposedSubjectAggregator#aggregate} (readSubjects as now);</li>
- *   <li>{@code spark-agg-new}: {@link ProposedSubjectAggregator}, the proposed aggregation, on the same columns;</li>
+ *   <li>{@code spark-job-new}: the stage with the proposed event check {@link ProposedAdamReader#readEvents}
+ *   (an anti join on distinct subjects; readSubjects and the aggregation as now);</li>
  *   <li>{@code spark-lean}: {@link LeanAggregation}, the change proposed for the stage (validation and aggregation);</li>
  *   <li>{@code spark-plain}: the issue's plain plan (read ADAE, filter serious TE infections, countDistinct subjects per
  *   study and TRTA);</li>
@@ -75,7 +74,7 @@ import static org.apache.spark.sql.functions.upper;
  * </ul>
  * Prints medians, the ratios to DuckDB, peak driver heap (sampled used heap, and the largest heap left after a GC),
  * the per-Spark-job time breakdown of the job's stage, its formatted physical plan, and whether the arm tables agree.
- * <p>Usage: {@code AggregationBench DATA_DIR [REPS=5] [VARIANTS=spark-job,spark-job-new,spark-agg,spark-agg-new,spark-lean,spark-plain,duckdb-full,duckdb-plain]}
+ * <p>Usage: {@code AggregationBench DATA_DIR [REPS=5] [VARIANTS=spark-job,spark-job-new,spark-agg,spark-lean,spark-plain,duckdb-full,duckdb-plain]}
  */
 public final class AggregationBench {
 
@@ -88,7 +87,7 @@ public final class AggregationBench {
         Path dir = Path.of(args[0]).toAbsolutePath();
         int reps = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         Set<String> variants = Set.of((args.length > 2 ? args[2]
-                : "spark-job,spark-job-new,spark-agg,spark-agg-new,spark-lean,spark-plain,duckdb-full,duckdb-plain").split(","));
+                : "spark-job,spark-job-new,spark-agg,spark-lean,spark-plain,duckdb-full,duckdb-plain").split(","));
         String adsl = dir.resolve("adsl.parquet").toString();
         String adae = dir.resolve("adae.parquet").toString();
         String studiesCsv = dir.resolve("studies.csv").toString();
@@ -148,7 +147,7 @@ public final class AggregationBench {
                     Validation v = Validation.defaults();
                     Dataset<Row> s = AdamReader.readSubjects(spark, adsl, studies, known, v).cache();
                     Dataset<Row> e = ProposedAdamReader.readEvents(spark, adae, s, v);
-                    Dataset<Row> arms = ProposedSubjectAggregator.aggregate(spark, s, e, treatments, List.of(OUTCOME), adsl);
+                    Dataset<Row> arms = SubjectAggregator.aggregate(spark, s, e, treatments, List.of(OUTCOME), adsl);
                     List<Row> rows = arms.collectAsList();
                     s.unpersist(true);
                     last[0] = arms;
@@ -159,22 +158,6 @@ public final class AggregationBench {
                 System.out.println("== Spark actions of the last spark-job-new repetition (call site, wall, jobs, input read, shuffle written)");
                 jobs.printLast();
                 System.out.println("== the plan that ran for the proposed stage's arm table (spark-job-new)");
-                String t = finalTree(last[0]);
-                System.out.println(t);
-                planCheck(t);
-            }
-            if (variants.contains("spark-agg-new")) {
-                Dataset<Row>[] last = new Dataset[1];
-                times.put("spark-agg-new", time(reps, () -> {
-                    Dataset<Row> s = spark.read().parquet(adsl);
-                    Dataset<Row> e = spark.read().parquet(adae);
-                    Dataset<Row> arms = ProposedSubjectAggregator.aggregate(spark, s, e, treatments, List.of(OUTCOME), adsl);
-                    List<Row> rows = arms.collectAsList();
-                    last[0] = arms;
-                    tables.put("spark-agg-new", armTable(rows));
-                    return rows.size();
-                }, null));
-                System.out.println("== the plan that ran for the proposed SubjectAggregator (spark-agg-new, no validation)");
                 String t = finalTree(last[0]);
                 System.out.println(t);
                 planCheck(t);
@@ -282,7 +265,6 @@ public final class AggregationBench {
         ratio(times, "spark-job", "duckdb-full");
         ratio(times, "spark-job-new", "duckdb-full");
         ratio(times, "spark-agg", "duckdb-full");
-        ratio(times, "spark-agg-new", "duckdb-full");
         ratio(times, "spark-lean", "duckdb-full");
         ratio(times, "spark-plain", "duckdb-plain");
         System.out.printf(Locale.ROOT, "heap max %d MiB; Spark phase: peak used %d MiB (sampled every 10 ms), peak after GC %d MiB; "
