@@ -38,7 +38,8 @@ import static org.apache.spark.sql.functions.xxhash64;
  *   <li>as of E2 into the same root: incremental (only E2's partitions read);</li>
  *   <li>as of E2 with {@code --full} into a second root: everything recomputed;</li>
  * </ol>
- * prints each run's wall time and checks that runs 2 and 3 publish the same registry_incidence.csv.
+ * prints each run's wall time next to DuckDB's full scan of every event row (in-process, threads = 2), and checks
+ * that runs 2 and 3 publish the same registry_incidence.csv.
  *
  * <p>Usage: {@code IncrementalRegistryBench DIR ROWS}
  */
@@ -78,6 +79,7 @@ public final class IncrementalRegistryBench {
         lines.add(time("as of " + E1 + ", no state (full)", conf, a, E1));
         lines.add(time("as of " + E2 + ", incremental (+1%)", conf, a, E2));
         lines.add(time("as of " + E2 + ", --full", conf, b, E2, "--full"));
+        lines.add(duckdbScan(extract));
         lines.forEach(System.out::println);
         List<String> x = Files.readAllLines(a.resolve("current").resolve("registry_incidence.csv"));
         List<String> y = Files.readAllLines(b.resolve("current").resolve("registry_incidence.csv"));
@@ -88,6 +90,36 @@ public final class IncrementalRegistryBench {
         if (!x.equals(y)) {
             System.exit(1);
         }
+    }
+
+    /**
+     * DuckDB's full scan of every event row (the issue's reference for an incremental run): per registry, qualifying
+     * events (serious infections) and distinct patients with one, over all partitions; median of 3 after a warm-up.
+     */
+    private static String duckdbScan(Path extract) throws Exception {
+        Class.forName("org.duckdb.DuckDBDriver");
+        String sql = "SELECT registry_id, count(*) AS events, count(DISTINCT patient_id) AS patients FROM read_parquet('"
+                + extract.resolve("events").toAbsolutePath() + "/*/*.parquet', hive_partitioning = true) "
+                + "WHERE soc = 'Infections and infestations' AND serious = 'Y' GROUP BY registry_id";
+        double[] t = new double[3];
+        String result = "";
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:duckdb:");
+             java.sql.Statement st = c.createStatement()) {
+            st.execute("SET threads = 2");
+            for (int i = -1; i < t.length; i++) {
+                long t0 = System.nanoTime();
+                try (java.sql.ResultSet rs = st.executeQuery(sql)) {
+                    while (rs.next()) {
+                        result = rs.getString(1) + " " + rs.getLong(2) + " events, " + rs.getLong(3) + " patients";
+                    }
+                }
+                if (i >= 0) {
+                    t[i] = (System.nanoTime() - t0) / 1e9;
+                }
+            }
+        }
+        java.util.Arrays.sort(t);
+        return String.format(Locale.ROOT, "%-40s %7.2f s  (%s)", "DuckDB full scan of all event rows", t[1], result);
     }
 
     private static String time(String label, Path conf, Path root, String asOf, String... more) {
