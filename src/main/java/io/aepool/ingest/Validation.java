@@ -169,10 +169,12 @@ public final class Validation {
                     .map(k -> concat_ws("=", lit(k), coalesce(col(k).cast(DataTypes.StringType), lit(""))))
                     .toArray(Column[]::new);
             List<String> present = List.of(table.columns());
+            // materialised now, once: left lazy, the rejects table re-ran the whole validation plan (joins and
+            // windows over every row) for each format it is published in
             rejects.add(table.filter(violation.isNotNull()).select(fileColumn.as("file"), ruleId.as("rule"),
                     description.as("description"), column.as("column"), concat_ws(", ", keyParts).as("row_key"),
                     value.as("value"), lit(rowsRead != null ? STAGE_READ : STAGE_RULE).as("__stage"),
-                    hidden(present, "registry_id"), hidden(present, "patient_id")));
+                    hidden(present, "registry_id"), hidden(present, "patient_id")).localCheckpoint());
         }
         return table.filter(violation.isNull());
     }
