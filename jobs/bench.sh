@@ -17,18 +17,9 @@ cd "$(dirname "$0")/.."
 SCALE=${1:?usage: jobs/bench.sh SCALE [REPS]   (SCALE = adverse-event rows, e.g. 1e6, 1e7, 1e8)}
 REPS=${2:-5}
 DIR=${BENCH_DIR:-/tmp/aepool-bench}/$SCALE
-BUILD_DIR=${BUILD_DIR:-target}
-CP_FILE=$BUILD_DIR/bench-classpath.txt
-if [[ ! -f $BUILD_DIR/test-classes/io/aepool/bench/AggregationBench.class || ! -f $CP_FILE \
-      || -n $(find src pom.xml -newer "$CP_FILE" -print -quit) ]]; then
-  echo "compiling (test-compile, test classpath) into $BUILD_DIR ..." >&2
-  # shellcheck disable=SC2086
-  ${MVN:-mvn -q -B} -DskipTests -Dbuild.dir="$(realpath -m "$BUILD_DIR")" test-compile dependency:build-classpath \
-    -Dmdep.includeScope=test -Dmdep.outputFile="$(realpath -m "$CP_FILE")" >&2
-  touch "$CP_FILE"
-fi
-CP="$BUILD_DIR/classes:$BUILD_DIR/test-classes:$(cat "$CP_FILE")"
-OPENS=$(sed -n 's:.*<spark.jvm.opens>\(.*\)</spark.jvm.opens>.*:\1:p' pom.xml)
+BENCH_CLASS=io.aepool.bench.AggregationBench
+# shellcheck source=jobs/bench-classpath.sh
+source jobs/bench-classpath.sh
 LOG4J="-Dlog4j2.configurationFile=$PWD/conf/log4j2.properties"
 
 if [[ ! -f $DIR/adae.parquet/_SUCCESS || ! -f $DIR/adsl.parquet/_SUCCESS || ! -f $DIR/job.yaml ]]; then

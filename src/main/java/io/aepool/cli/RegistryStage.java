@@ -136,17 +136,16 @@ final class RegistryStage {
                 if (stored.isPresent()) {
                     // only the patients with new rows (or at risk up to the as-of date) are recomputed
                     LOG.info("registry {}: resuming from the state through {}", path, stored.get().history().through());
-                    Dataset<Row> fresh = RegistryAggregator.contributions(spark, restrict(read.extract(), read.affected()),
-                            outcomes, settings);
-                    contributions = stored.get().contributions()
-                            .join(read.affected(), new String[] {"registry_id", "patient_id"}, "left_anti")
+                    Dataset<Row> fresh = RegistryAggregator.contributions(spark,
+                            read.extract().restrictedTo(read.affected()), outcomes, settings);
+                    contributions = RegistryExtract.exceptPatients(stored.get().contributions(), read.affected())
                             .unionByName(fresh);
                 } else {
                     contributions = RegistryAggregator.contributions(spark, read.extract(), outcomes, settings);
                 }
-                // patient-level, read by the incidence table and the state: computed once
-                contributions = contributions.localCheckpoint();
                 if (keep) {
+                    // patient-level, read by the incidence table and the state: computed once
+                    contributions = contributions.localCheckpoint();
                     Map<String, Long> rows = new LinkedHashMap<>(validation.rowsRead());
                     rows.keySet().retainAll(read.files());
                     pending.add(state.store().pending(path, state.settingsKey(), asOf, read.exposuresSeen(),
@@ -165,15 +164,6 @@ final class RegistryStage {
             incidence = incidence == null ? one : incidence.unionByName(one);
         }
         return new Result(arms, incidence, groups, threshold, pending, stateUse);
-    }
-
-    /** The extract's rows of the given patients (registry_id, patient_id). */
-    private static RegistryExtract restrict(RegistryExtract extract, Dataset<Row> patients) {
-        String[] key = {"registry_id", "patient_id"};
-        return new RegistryExtract(extract.exposures().join(patients, key, "left_semi"),
-                extract.events().join(patients, key, "left_semi"),
-                extract.patients() == null ? null : extract.patients().join(patients, key, "left_semi"),
-                extract.observation() == null ? null : extract.observation().join(patients, key, "left_semi"));
     }
 
     private static void checkStrata(RegistryExtract extract, List<String> strata, String path) {

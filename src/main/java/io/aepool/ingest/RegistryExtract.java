@@ -26,6 +26,26 @@ public record RegistryExtract(Dataset<Row> exposures, Dataset<Row> events, Datas
         }
     }
 
+    /** The key of a patient across tables: registry and patient id. */
+    private static final String[] PATIENT = {"registry_id", "patient_id"};
+
+    /** Rows of {@code table} whose patient is in {@code patients} (registry_id, patient_id). */
+    public static Dataset<Row> ofPatients(Dataset<Row> table, Dataset<Row> patients) {
+        return table.join(patients, PATIENT, "left_semi");
+    }
+
+    /** Rows of {@code table} whose patient is not in {@code patients} (registry_id, patient_id). */
+    public static Dataset<Row> exceptPatients(Dataset<Row> table, Dataset<Row> patients) {
+        return table.join(patients, PATIENT, "left_anti");
+    }
+
+    /** This extract's rows of the given patients (registry_id, patient_id). */
+    public RegistryExtract restrictedTo(Dataset<Row> patients) {
+        return new RegistryExtract(ofPatients(exposures, patients), ofPatients(events, patients),
+                patients() == null ? null : ofPatients(patients(), patients),
+                observation == null ? null : ofPatients(observation, patients));
+    }
+
     /** Two extracts as one (several registries in one run). */
     public RegistryExtract union(RegistryExtract other) {
         return new RegistryExtract(exposures.unionByName(other.exposures), events.unionByName(other.events),

@@ -170,8 +170,8 @@ public final class RegistryReader {
             touched = withNew.distinct().localCheckpoint();
             // recomputed: those, and those whose results move with the as-of date (their rows stay valid)
             affected = touched.union(history.recheck().select("registry_id", "patient_id")).distinct().localCheckpoint();
-            exposureRows = of(history.exposuresSeen(), touched).unionByName(newExposures);
-            eventRows = of(history.eventsSeen(), touched).unionByName(newEvents);
+            exposureRows = RegistryExtract.ofPatients(history.exposuresSeen(), touched).unionByName(newExposures);
+            eventRows = RegistryExtract.ofPatients(history.eventsSeen(), touched).unionByName(newEvents);
             exposuresSeen = history.exposuresSeen().unionByName(newExposures);
             eventsSeen = history.eventsSeen().unionByName(newEvents);
         }
@@ -203,7 +203,7 @@ public final class RegistryReader {
                         mapValues(classGroups, col("drug_class")).as("exposure_group"),
                         col("start_date"), col("end_date"));
         if (incremental) {
-            exposures = except(history.exposures(), touched).unionByName(exposures);
+            exposures = RegistryExtract.exceptPatients(history.exposures(), touched).unionByName(exposures);
         }
         // read again by the event check and the person-time plan; a checkpoint also cuts the validation plan
         // out of every later plan (nested cached plans grow the plan text beyond the heap)
@@ -223,7 +223,7 @@ public final class RegistryReader {
                 .select(col("registry_id"), col("patient_id"), col("event_date"), col("term"), col("soc"),
                         col("serious"), col("hospitalised"), lit(null).cast(DataTypes.LongType).as("concept_id"));
         if (incremental) {
-            events = except(history.events(), touched).unionByName(events);
+            events = RegistryExtract.exceptPatients(history.events(), touched).unionByName(events);
         }
         events = events.localCheckpoint();
 
@@ -233,36 +233,20 @@ public final class RegistryReader {
             Dataset<Row> earlier = history.rejects();
             Dataset<Row> a = touched.select(col("registry_id").as("__registry_id"), col("patient_id").as("__patient_id"));
             Dataset<Row> kept = earlier.filter(col("__stage").equalTo(Validation.STAGE_READ))
-                    .unionByName(except(earlier.filter(col("__stage").equalTo(Validation.STAGE_RULE)), a,
-                            "__registry_id", "__patient_id"));
+                    .unionByName(earlier.filter(col("__stage").equalTo(Validation.STAGE_RULE))
+                            .join(a, new String[] {"__registry_id", "__patient_id"}, "left_anti"));
             Map<String, Long> read = new java.util.LinkedHashMap<>(history.rowsRead());
             Map<String, Long> now = validation.rowsRead();
             for (String f : files) {
                 read.merge(f, now.getOrDefault(f, 0L), Long::sum);
             }
             Dataset<Row> ledger = kept.unionByName(validation.privateRejects(spark, files)).localCheckpoint();
-            validation.restate(spark, files, ledger, read);
+            validation.restate(files, ledger, read);
         }
         Dataset<Row> dated = patients;
         RegistryExtract extract = new RegistryExtract(exposures, events,
                 patients == null ? null : patients.drop(RegistryExtract.EXTRACT_DATE), null);
         return new Result(extract, affected, dated, exposuresSeen, eventsSeen, files);
-    }
-
-    /** Rows of {@code table} whose registry and patient are in {@code patients} (registry_id, patient_id). */
-    private static Dataset<Row> of(Dataset<Row> table, Dataset<Row> patients) {
-        return table.join(patients, new String[] {"registry_id", "patient_id"},
-                "left_semi");
-    }
-
-    /** Rows of {@code table} whose registry and patient are not in {@code patients}. */
-    private static Dataset<Row> except(Dataset<Row> table, Dataset<Row> patients) {
-        return except(table, patients, "registry_id", "patient_id");
-    }
-
-    private static Dataset<Row> except(Dataset<Row> table, Dataset<Row> patients, String registry, String patient) {
-        return table.join(patients, new String[] {registry, patient},
-                "left_anti");
     }
 
     /** {@code <root>/<name>/} (partitioned) or {@code <root>/<name>.parquet}. */

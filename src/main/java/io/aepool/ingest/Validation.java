@@ -196,8 +196,7 @@ public final class Validation {
 
     /** All quarantined rows of the run (empty table with {@link #REJECTS_SCHEMA} when none). */
     public Dataset<Row> rejects(SparkSession spark) {
-        return privateRejects(spark).select(java.util.Arrays.stream(REJECTS_SCHEMA.fieldNames())
-                .map(org.apache.spark.sql.functions::col).toArray(Column[]::new));
+        return privateRejects(spark).select(columns(REJECTS_SCHEMA));
     }
 
     /**
@@ -221,7 +220,7 @@ public final class Validation {
      * their rows read by {@code rowsRead}: an incremental run states the whole history of a registry's files (rows
      * read in earlier runs and their rejects, plus this run's), as a run reading everything would.
      */
-    public void restate(SparkSession spark, Set<String> files, Dataset<Row> privateRejects, Map<String, Long> rowsRead) {
+    public void restate(Set<String> files, Dataset<Row> privateRejects, Map<String, Long> rowsRead) {
         for (int i = 0; i < rejects.size(); i++) {
             rejects.set(i, rejects.get(i).filter(col("file").isin(files.toArray()).unary_$bang()));
         }
@@ -233,8 +232,11 @@ public final class Validation {
         for (Row r : privateRejects.groupBy("file", "rule").count().collectAsList()) {
             tallyRejected(r.getString(0), r.getString(1), r.getLong(2));
         }
-        rejects.add(privateRejects.select(java.util.Arrays.stream(PRIVATE_REJECTS_SCHEMA.fieldNames())
-                .map(org.apache.spark.sql.functions::col).toArray(Column[]::new)));
+        rejects.add(privateRejects.select(columns(PRIVATE_REJECTS_SCHEMA)));
+    }
+
+    private static Column[] columns(StructType schema) {
+        return java.util.Arrays.stream(schema.fieldNames()).map(org.apache.spark.sql.functions::col).toArray(Column[]::new);
     }
 
     /** Rows read per file (before any rule). */
