@@ -6,6 +6,7 @@ import io.aepool.aggregate.StudyCountsBuilder;
 import io.aepool.aggregate.SubjectAggregator;
 import io.aepool.aggregate.TreatmentArm;
 import io.aepool.compute.DistributedAnalyses;
+import io.aepool.compute.DriverTables;
 import io.aepool.compute.RegistryRates;
 import io.aepool.compute.StudyRecords;
 import io.aepool.ingest.AdamReader;
@@ -19,7 +20,6 @@ import io.aepool.plan.Pool;
 import io.aepool.plan.Robustness;
 import io.aepool.plan.StudyRecord;
 import io.aepool.plan.Subset;
-import io.aepool.plan.FamilyTable;
 import io.aepool.publish.ResultsPublisher;
 import io.aepool.plan.ChangeReport;
 import io.aepool.publish.InputFingerprints;
@@ -47,7 +47,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -56,7 +55,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.function.Function;
-import java.util.stream.Stream;
 
 import static org.apache.spark.sql.functions.col;
 
@@ -178,7 +176,7 @@ public final class JobRunner {
             Dataset<Row> one = StudyCountsBuilder.build(arms, studies, multiArm);
             studyCounts = studyCounts == null ? one : studyCounts.unionByName(one);
         }
-        studyCounts = sorted(studyCounts, col(StudyCountsBuilder.DOSE_ARMS), col("outcome"), col("comparison_id")).cache();
+        studyCounts = DriverTables.sorted(spark, studyCounts, List.of(StudyCountsBuilder.DOSE_ARMS, "outcome", "comparison_id"));
         List<StudyRecord> records = StudyRecords.collect(studyCounts);
         LOG.info("inputs validated and aggregated to {} comparisons in {} s", records.size(), seconds(started));
         if (records.isEmpty()) {
@@ -191,17 +189,13 @@ public final class JobRunner {
         List<AnalysisSpec> specs = AnalysisGrid.expand(axes, records);
         AnalysisSpec primary = primary(pools, axes, records);
 
-        Dataset<Row> analyses = sorted(DistributedAnalyses.analyses(spark, specs, pools, records),
-                Stream.of("pool", "outcome", "measure", "method", "ci_method", "prediction_interval", "zero_rule",
-                        "subset_kind", "subset").map(org.apache.spark.sql.functions::col).toArray(Column[]::new))
-                .cache();
+        Dataset<Row> analyses = DriverTables.sorted(spark, DistributedAnalyses.analyses(spark, specs, pools, records),
+                List.of("pool", "outcome", "measure", "method", "ci_method", "prediction_interval", "zero_rule",
+                        "subset_kind", "subset"));
         Map<String, Dataset<Row>> families = new LinkedHashMap<>();
-        for (FamilyTable table : AnalysisGrid.familyTables(axes)) {
-            // sorted on every column: files are byte-identical whatever the partitioning
-            Dataset<Row> rows = DistributedAnalyses.family(spark, table, specs, pools, records);
-            families.put(table.name(), sorted(rows, Arrays.stream(rows.columns()).map(c -> col(c).asc_nulls_first())
-                    .toArray(Column[]::new)).cache());
-        }
+        // all family tables in one Spark job; sorted on every column: files are byte-identical whatever the partitioning
+        DistributedAnalyses.families(spark, AnalysisGrid.familyTables(axes), specs, pools, records)
+                .forEach((name, rows) -> families.put(name, DriverTables.sortedOnAllColumns(spark, rows)));
         Dataset<Row> tests = families.get("subgroup_tests");
         List<Robustness.Point> points = points(analyses);
         List<Robustness.Summary> robustness = Robustness.summarise(points, primary);

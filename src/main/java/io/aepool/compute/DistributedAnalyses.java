@@ -7,12 +7,11 @@ import io.aepool.plan.Pool;
 import io.aepool.plan.ResultColumn;
 import io.aepool.plan.StudyRecord;
 import io.aepool.plan.FamilyTable;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -22,6 +21,7 @@ import org.apache.spark.sql.types.StructType;
 
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -46,30 +46,70 @@ public final class DistributedAnalyses {
                                         List<StudyRecord> studies) {
         Broadcast<StudyTable> table = broadcast(spark, pools, studies);
         List<String> texts = specs.stream().map(AnalysisSpec::canonical).toList();
-        MapPartitionsFunction<String, Row> run = it -> map(it, text -> {
+        FlatMapFunction<Iterator<String>, Row> run = it -> {
             StudyTable t = table.value();
-            return RowFactory.create(AnalysisRunner.run(AnalysisSpec.parse(text), t.pools(), t.studies()).values());
-        });
+            List<Row> rows = new ArrayList<>();
+            it.forEachRemaining(text -> rows.add(RowFactory.create(
+                    AnalysisRunner.run(AnalysisSpec.parse(text), t.pools(), t.studies()).values())));
+            return rows.iterator();
+        };
         spark.sparkContext().setJobGroup("aepool-analyses", "pool " + specs.size() + " analysis specs", false);
-        return distribute(spark, texts).mapPartitions(run, Encoders.row(schema(AnalysisResult.COLUMNS)));
+        return spark.createDataFrame(distribute(spark, texts).mapPartitions(run), schema(AnalysisResult.COLUMNS));
     }
 
     /** A family table (subgroup tests, small-study tests, ...) over its base analyses, as Spark tasks. */
     public static Dataset<Row> family(SparkSession spark, FamilyTable table, List<AnalysisSpec> grid,
                                       Map<String, Pool> pools, List<StudyRecord> studies) {
+        return families(spark, List.of(table), grid, pools, studies).get(table.name());
+    }
+
+    /**
+     * Several family tables in one Spark job: every table's base analyses are spread over the same tasks and each
+     * task returns its rows tagged with their table. The rows (aggregates) are collected, so each table comes back
+     * held on the driver, in no particular order.
+     *
+     * @return per table name, its rows
+     */
+    public static Map<String, Dataset<Row>> families(SparkSession spark, List<FamilyTable> tables,
+                                                     List<AnalysisSpec> grid, Map<String, Pool> pools,
+                                                     List<StudyRecord> studies) {
         Broadcast<StudyTable> broadcastTable = broadcast(spark, pools, studies);
-        List<String> texts = table.bases(grid).stream().map(AnalysisSpec::canonical).toList();
-        FlatMapFunction<Iterator<String>, Row> run = it -> {
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < tables.size(); i++) {
+            for (AnalysisSpec base : tables.get(i).bases(grid)) {
+                texts.add(i + TAG + base.canonical());
+            }
+        }
+        ArrayList<FamilyTable> shipped = new ArrayList<>(tables);
+        FlatMapFunction<Iterator<String>, Object[]> run = it -> {
             StudyTable t = broadcastTable.value();
-            List<Row> rows = new ArrayList<>();
-            it.forEachRemaining(text -> table.keyedRows(AnalysisSpec.parse(text), t.pools(), t.studies())
-                    .forEach(values -> rows.add(RowFactory.create(values))));
+            List<Object[]> rows = new ArrayList<>();
+            it.forEachRemaining(tagged -> {
+                int cut = tagged.indexOf(TAG);
+                Integer index = Integer.valueOf(tagged.substring(0, cut));
+                AnalysisSpec base = AnalysisSpec.parse(tagged.substring(cut + TAG.length()));
+                for (Object[] values : shipped.get(index).keyedRows(base, t.pools(), t.studies())) {
+                    rows.add(new Object[] {index, values});
+                }
+            });
             return rows.iterator();
         };
-        spark.sparkContext().setJobGroup("aepool-" + table.name(), table.name() + " for " + texts.size() + " analyses", false);
-        return distribute(spark, texts).mapPartitions((MapPartitionsFunction<String, Row>) run::call,
-                Encoders.row(schema(table.columns())));
+        spark.sparkContext().setJobGroup("aepool-families", tables.size() + " family tables over "
+                + texts.size() + " base analyses", false);
+        List<List<Row>> rows = new ArrayList<>();
+        tables.forEach(table -> rows.add(new ArrayList<>()));
+        for (Object[] tagged : distribute(spark, texts).mapPartitions(run).collect()) {
+            rows.get((Integer) tagged[0]).add(RowFactory.create((Object[]) tagged[1]));
+        }
+        Map<String, Dataset<Row>> out = new LinkedHashMap<>();
+        for (int i = 0; i < tables.size(); i++) {
+            out.put(tables.get(i).name(), spark.createDataFrame(rows.get(i), schema(tables.get(i).columns())));
+        }
+        return out;
     }
+
+    // ends a family table's index in front of its base spec's text (split at the first one: the index has none)
+    private static final String TAG = "\t";
 
     private static Broadcast<StudyTable> broadcast(SparkSession spark, Map<String, Pool> pools, List<StudyRecord> studies) {
         return JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(StudyTable.of(pools, studies));
@@ -78,22 +118,22 @@ public final class DistributedAnalyses {
     /** Spark conf key overriding how many partitions the specs are spread over. */
     public static final String PARTITIONS_KEY = "spark.aepool.analysisPartitions";
 
-    // A few partitions per core keeps tasks balanced without drowning small grids in task overhead.
-    private static Dataset<String> distribute(SparkSession spark, List<String> texts) {
+    /**
+     * A few partitions per core keeps tasks balanced without drowning small grids in task overhead. The texts are
+     * dealt round-robin before slicing (neighbouring specs, one family's subsets, cost alike), and sliced where
+     * they are, on the driver: no shuffle, each task ships its own slice.
+     */
+    private static JavaRDD<String> distribute(SparkSession spark, List<String> texts) {
         String configured = spark.conf().get(PARTITIONS_KEY, "");
         int wanted = configured.isBlank() ? spark.sparkContext().defaultParallelism() * 4 : Integer.parseInt(configured.trim());
         int slices = Math.max(1, Math.min(texts.size(), wanted));
-        return spark.createDataset(texts, Encoders.STRING()).repartition(slices);
-    }
-
-    private interface RowMaker extends java.io.Serializable {
-        Row make(String text);
-    }
-
-    private static Iterator<Row> map(Iterator<String> texts, RowMaker maker) {
-        List<Row> rows = new ArrayList<>();
-        texts.forEachRemaining(t -> rows.add(maker.make(t)));
-        return rows.iterator();
+        List<String> dealt = new ArrayList<>(texts.size());
+        for (int s = 0; s < slices; s++) {
+            for (int i = s; i < texts.size(); i += slices) {
+                dealt.add(texts.get(i));
+            }
+        }
+        return JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(dealt, slices);
     }
 
     private static DataType sparkType(ResultColumn.Type type) {

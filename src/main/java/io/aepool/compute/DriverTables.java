@@ -1,0 +1,85 @@
+package io.aepool.compute;
+
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Results tables (aggregates: a row per analysis, study or test, never per subject) collected once and held on the
+ * driver, sorted there. Their Parquet and CSV writes, small-cell views and summaries then read the rows without
+ * re-running the plan that computed them, and a sort costs no shuffle and no single-task Spark sort.
+ */
+public final class DriverTables {
+
+    private DriverTables() {
+    }
+
+    /** The table's rows on the driver, ascending on {@code columns} (nulls first), as a local Dataset. */
+    public static Dataset<Row> sorted(SparkSession spark, Dataset<Row> table, List<String> columns) {
+        List<Row> rows = new ArrayList<>(table.collectAsList());
+        rows.sort(ascendingNullsFirst(table.schema(), columns));
+        return spark.createDataFrame(rows, table.schema());
+    }
+
+    /** Sorted on every column, left to right: a total order, so files are byte-identical run after run. */
+    public static Dataset<Row> sortedOnAllColumns(SparkSession spark, Dataset<Row> table) {
+        return sorted(spark, table, Arrays.asList(table.columns()));
+    }
+
+    /**
+     * Spark's ascending order with nulls first: text by code point (UTF-8 byte order), numbers by value with NaN
+     * last and -0.0 equal to 0.0, false before true.
+     */
+    static Comparator<Row> ascendingNullsFirst(StructType schema, List<String> columns) {
+        Comparator<Row> order = (a, b) -> 0;
+        for (String column : columns) {
+            int i = schema.fieldIndex(column);
+            order = order.thenComparing((a, b) -> compareValues(a.get(i), b.get(i), column));
+        }
+        return order;
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static int compareValues(Object a, Object b, String column) {
+        if (a == null || b == null) {
+            return a == null ? (b == null ? 0 : -1) : 1;
+        }
+        if (a instanceof String x && b instanceof String y) {
+            return compareCodePoints(x, y);
+        }
+        if (a instanceof Double x && b instanceof Double y) {
+            return x.doubleValue() == y.doubleValue() ? 0 : Double.compare(x, y);
+        }
+        if (a instanceof Float x && b instanceof Float y) {
+            return x.floatValue() == y.floatValue() ? 0 : Float.compare(x, y);
+        }
+        if (a instanceof Comparable x && a.getClass() == b.getClass()) {
+            return x.compareTo(b);
+        }
+        throw new IllegalArgumentException("column " + column + ": cannot order values of type "
+                + a.getClass().getSimpleName() + " and " + b.getClass().getSimpleName());
+    }
+
+    // String.compareTo orders UTF-16 units, which differs from code point (and Spark's UTF-8 byte) order only
+    // between supplementary characters and U+E000..U+FFFF
+    private static int compareCodePoints(String x, String y) {
+        int n = Math.min(x.length(), y.length());
+        for (int i = 0; i < n; i++) {
+            char cx = x.charAt(i);
+            char cy = y.charAt(i);
+            if (cx != cy) {
+                // the first differing units: a surrogate (half of a supplementary character) sorts after every BMP unit
+                boolean sx = Character.isSurrogate(cx);
+                boolean sy = Character.isSurrogate(cy);
+                return sx == sy ? Character.compare(cx, cy) : (sx ? 1 : -1);
+            }
+        }
+        return Integer.compare(x.length(), y.length());
+    }
+}

@@ -1,0 +1,89 @@
+package io.aepool.compute;
+
+import io.aepool.testing.SharedSpark;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+import static org.apache.spark.sql.functions.col;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@ExtendWith(SharedSpark.class)
+class DriverTablesTest {
+
+    private static final StructType SCHEMA = new StructType().add("text", DataTypes.StringType)
+            .add("number", DataTypes.DoubleType).add("flag", DataTypes.BooleanType).add("count", DataTypes.LongType)
+            .add("id", DataTypes.IntegerType);
+
+    // the values where orders commonly disagree: null, empty text, non-ASCII, a BMP character above the surrogates
+    // against a supplementary one, NaN, infinities, negative zero
+    private static final String[] TEXTS = {null, "", "a", "B", "b", "ä", "\uFFFD", "\uD83D\uDE00", "ab"};
+    private static final Double[] NUMBERS = {null, Double.NaN, Double.NEGATIVE_INFINITY, -1.5, -0.0, 0.0, 2.0,
+            Double.POSITIVE_INFINITY};
+    private static final Boolean[] FLAGS = {null, false, true};
+    private static final Long[] COUNTS = {null, -3L, 0L, 7L};
+
+    private static Dataset<Row> mixedTable(SparkSession spark) {
+        Random random = new Random(20261130);
+        List<Row> rows = new ArrayList<>();
+        for (int id = 0; id < 400; id++) {
+            // a last column unique per row: every two rows compare unequal, so both orders are total
+            rows.add(RowFactory.create(TEXTS[random.nextInt(TEXTS.length)], NUMBERS[random.nextInt(NUMBERS.length)],
+                    FLAGS[random.nextInt(FLAGS.length)], COUNTS[random.nextInt(COUNTS.length)], 400 - id));
+        }
+        return spark.createDataFrame(rows, SCHEMA).repartition(4);
+    }
+
+    @Test
+    void rowsSortedOnTheDriverComeInSparksAscendingNullsFirstOrder(SparkSession spark) {
+        Dataset<Row> table = mixedTable(spark);
+        List<Row> spark_ = table.orderBy(Arrays.stream(table.columns()).map(c -> col(c).asc_nulls_first())
+                .toArray(Column[]::new)).collectAsList();
+        List<Row> driver = DriverTables.sortedOnAllColumns(spark, table).collectAsList();
+        assertEquals(ids(spark_), ids(driver));
+    }
+
+    @Test
+    void sortingOnSomeColumnsKeepsTheRowsAndOrdersOnThoseColumns(SparkSession spark) {
+        Dataset<Row> table = mixedTable(spark);
+        List<Row> sparkSorted = table.orderBy(col("number").asc_nulls_first(), col("id").asc_nulls_first())
+                .collectAsList();
+        List<Row> driver = DriverTables.sorted(spark, table, List.of("number", "id")).collectAsList();
+        assertEquals(ids(sparkSorted), ids(driver));
+    }
+
+    @Test
+    void theSortedTableIsHeldOnTheDriver(SparkSession spark) {
+        Dataset<Row> sorted = DriverTables.sorted(spark, mixedTable(spark), List.of("id"));
+        assertTrue(sorted.isLocal(), "collecting a driver table runs no Spark job");
+        assertEquals(400, sorted.collectAsList().size());
+        assertEquals(1, sorted.collectAsList().get(0).getInt(4));
+    }
+
+    @Test
+    void aColumnOfValuesWithoutAnOrderIsNamed(SparkSession spark) {
+        StructType schema = new StructType().add("levels", DataTypes.createArrayType(DataTypes.StringType));
+        Dataset<Row> table = spark.createDataFrame(List.of(RowFactory.create(List.of("x")),
+                RowFactory.create(List.of("y"))), schema);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DriverTables.sortedOnAllColumns(spark, table));
+        assertTrue(e.getMessage().contains("column levels"), e.getMessage());
+    }
+
+    private static List<Integer> ids(List<Row> rows) {
+        return rows.stream().map(r -> r.getInt(4)).toList();
+    }
+}
