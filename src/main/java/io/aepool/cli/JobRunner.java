@@ -187,6 +187,11 @@ public final class JobRunner {
         GridAxes axes = axes(pools);
         checkSubgroupVariables(axes, records);
         List<AnalysisSpec> specs = AnalysisGrid.expand(axes, records);
+        if (specs.isEmpty()) {
+            LOG.warn("the analysis grid is empty: no pool holds a comparison for measures {} (registry comparisons "
+                    + "enter only rate measures such as IRR); only the study and registry tables are published",
+                    axes.measures());
+        }
         AnalysisSpec primary = primary(pools, axes, records);
 
         Dataset<Row> analyses = DriverTables.sorted(spark, DistributedAnalyses.analyses(spark, specs, pools, records),

@@ -18,6 +18,13 @@ final class FigureRenderer {
     /** PNG pixels per drawing unit. */
     static final int PNG_SCALE = 2;
 
+    /**
+     * Largest PNG in pixels (4 bytes each while drawn): a figure that would exceed it at {@link #PNG_SCALE} (a forest
+     * plot of thousands of studies is ~18 drawing units per study tall) is drawn at the largest scale within it; the
+     * SVG keeps every detail.
+     */
+    static final long PNG_MAX_PIXELS = 32_000_000L;
+
     private FigureRenderer() {
     }
 
@@ -43,15 +50,21 @@ final class FigureRenderer {
     }
 
     static BufferedImage toPng(Figure f) {
-        BufferedImage img = new BufferedImage(f.width() * PNG_SCALE, f.height() * PNG_SCALE,
-                BufferedImage.TYPE_INT_RGB);
+        double scale = pngScale(f.width(), f.height());
+        BufferedImage img = new BufferedImage(Math.max(1, (int) Math.round(f.width() * scale)),
+                Math.max(1, (int) Math.round(f.height() * scale)), BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         try {
-            g.scale(PNG_SCALE, PNG_SCALE);
+            g.scale(scale, scale);
             f.draw(new Canvas(g, f.id()));
         } finally {
             g.dispose();
         }
         return img;
+    }
+
+    /** PNG pixels per drawing unit: {@link #PNG_SCALE}, or less where that would exceed {@link #PNG_MAX_PIXELS}. */
+    static double pngScale(int width, int height) {
+        return Math.min(PNG_SCALE, Math.sqrt(PNG_MAX_PIXELS / ((double) width * height)));
     }
 }

@@ -9,8 +9,9 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * Writes a synthetic arm-level data set of N studies (registry sites, say) with a job conf, for the scale
- * benchmark of the whole job ({@code jobs/bench-scale.sh}): rare events, unequal arms, five conditions.
+ * Writes a synthetic arm-level data set of N randomised trials with a job conf, for the scale benchmark of the whole
+ * job ({@code jobs/bench-scale.sh}): rare events, unequal arms, five conditions. Trials, not registries: registry
+ * comparisons enter only rate measures, and the benchmark's grid is RR.
  * Usage: {@code ScaleData OUT_DIR N [SEED]}.
  */
 public final class ScaleData {
@@ -33,7 +34,7 @@ public final class ScaleData {
             for (int i = 0; i < n; i++) {
                 String id = String.format(Locale.ROOT, "S%05d", i);
                 String condition = CONDITIONS[random.nextInt(CONDITIONS.length)];
-                studies.printf(Locale.ROOT, "%s,%s,%s,jak,%d,registry,placebo,52,synthetic%n", id, id, condition,
+                studies.printf(Locale.ROOT, "%s,%s,%s,jak,%d,rct,placebo,52,synthetic%n", id, id, condition,
                         2000 + random.nextInt(25));
                 int nExp = 50 + random.nextInt(400);
                 int nCtl = 50 + random.nextInt(400);
