@@ -40,7 +40,8 @@ if [[ ${AEPOOL_CDS:-1} == 1 ]]; then
   fi
 fi
 
-# JVM defaults for a local run (JAVA_OPTS replaces them): the driver is the whole cluster here. A short job spends
+# JVM defaults of the launching JVM (the driver; in local mode also the executors). JAVA_OPTS replaces all of them,
+# so JAVA_OPTS="-Xmx4g" alone drops the GC and JIT settings: repeat them to keep them. A short job spends
 # most of its CPU in the JIT: C2 compiling Spark's planner code that runs a few thousand times and is done. Raising
 # the C2 thresholds leaves that code to C1 and keeps C2 for what stays hot; with the throughput collector it saved
 # ~3 s of ~38 s on the sample on 2 cores (docs/benchmarks.md). Long runs reach the thresholds within seconds.

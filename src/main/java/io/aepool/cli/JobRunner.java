@@ -20,6 +20,7 @@ import io.aepool.plan.Pool;
 import io.aepool.plan.Robustness;
 import io.aepool.plan.StudyRecord;
 import io.aepool.plan.Subset;
+import io.aepool.plan.FamilyTable;
 import io.aepool.publish.ResultsPublisher;
 import io.aepool.plan.ChangeReport;
 import io.aepool.publish.InputFingerprints;
@@ -189,7 +190,7 @@ public final class JobRunner {
         List<AnalysisSpec> specs = AnalysisGrid.expand(axes, records);
         if (specs.isEmpty()) {
             LOG.warn("the analysis grid is empty: no pool holds a comparison for measures {} (registry comparisons "
-                    + "enter only rate measures such as IRR); only the study and registry tables are published",
+                    + "enter only rate measures such as IRR); the analyses and family tables are published empty",
                     axes.measures());
         }
         AnalysisSpec primary = primary(pools, axes, records);
@@ -199,8 +200,13 @@ public final class JobRunner {
                         "subset_kind", "subset"));
         Map<String, Dataset<Row>> families = new LinkedHashMap<>();
         // all family tables in one Spark job; sorted on every column: files are byte-identical whatever the partitioning
-        DistributedAnalyses.families(spark, AnalysisGrid.familyTables(axes), specs, pools, records)
-                .forEach((name, rows) -> families.put(name, DriverTables.sortedOnAllColumns(spark, rows)));
+        List<FamilyTable> familyTables = AnalysisGrid.familyTables(axes);
+        Map<String, List<Row>> familyRows = DistributedAnalyses.families(spark, familyTables, specs, pools, records);
+        for (FamilyTable table : familyTables) {
+            // each table's rows leave the map as they become a local table: about one copy of the rows at a time
+            families.put(table.name(), DriverTables.sortedOnAllColumns(spark, familyRows.remove(table.name()),
+                    DistributedAnalyses.schema(table.columns())));
+        }
         Dataset<Row> tests = families.get("subgroup_tests");
         List<Robustness.Point> points = points(analyses);
         List<Robustness.Summary> robustness = Robustness.summarise(points, primary);

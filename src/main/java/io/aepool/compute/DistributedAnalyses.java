@@ -60,17 +60,17 @@ public final class DistributedAnalyses {
     /** A family table (subgroup tests, small-study tests, ...) over its base analyses, as Spark tasks. */
     public static Dataset<Row> family(SparkSession spark, FamilyTable table, List<AnalysisSpec> grid,
                                       Map<String, Pool> pools, List<StudyRecord> studies) {
-        return families(spark, List.of(table), grid, pools, studies).get(table.name());
+        return spark.createDataFrame(families(spark, List.of(table), grid, pools, studies).get(table.name()),
+                schema(table.columns()));
     }
 
     /**
      * Several family tables in one Spark job: every table's base analyses are spread over the same tasks and each
-     * task returns its rows tagged with their table. The rows (aggregates) are collected, so each table comes back
-     * held on the driver, in no particular order.
+     * task returns its rows tagged with their table. The rows (aggregates) are collected to the driver, once.
      *
-     * @return per table name, its rows
+     * @return per table name, its rows in no particular order (see {@link #schema(List)} of its columns)
      */
-    public static Map<String, Dataset<Row>> families(SparkSession spark, List<FamilyTable> tables,
+    public static Map<String, List<Row>> families(SparkSession spark, List<FamilyTable> tables,
                                                      List<AnalysisSpec> grid, Map<String, Pool> pools,
                                                      List<StudyRecord> studies) {
         Broadcast<StudyTable> broadcastTable = broadcast(spark, pools, studies);
@@ -98,12 +98,15 @@ public final class DistributedAnalyses {
                 + texts.size() + " base analyses", false);
         List<List<Row>> rows = new ArrayList<>();
         tables.forEach(table -> rows.add(new ArrayList<>()));
-        for (Object[] tagged : distribute(spark, texts).mapPartitions(run).collect()) {
+        // a modifiable list of the collected references (collect's own view is read-only), emptied as it is split
+        List<Object[]> collected = new ArrayList<>(distribute(spark, texts).mapPartitions(run).collect());
+        for (int i = 0; i < collected.size(); i++) {
+            Object[] tagged = collected.set(i, null);
             rows.get((Integer) tagged[0]).add(RowFactory.create((Object[]) tagged[1]));
         }
-        Map<String, Dataset<Row>> out = new LinkedHashMap<>();
+        Map<String, List<Row>> out = new LinkedHashMap<>();
         for (int i = 0; i < tables.size(); i++) {
-            out.put(tables.get(i).name(), spark.createDataFrame(rows.get(i), schema(tables.get(i).columns())));
+            out.put(tables.get(i).name(), rows.get(i));
         }
         return out;
     }
@@ -119,21 +122,25 @@ public final class DistributedAnalyses {
     public static final String PARTITIONS_KEY = "spark.aepool.analysisPartitions";
 
     /**
-     * A few partitions per core keeps tasks balanced without drowning small grids in task overhead. The texts are
-     * dealt round-robin before slicing (neighbouring specs, one family's subsets, cost alike), and sliced where
-     * they are, on the driver: no shuffle, each task ships its own slice.
+     * A few partitions per core keeps tasks balanced without drowning small grids in task overhead. Slice s holds
+     * texts s, s + slices, s + 2·slices, ... (neighbouring specs, one family's subsets, cost alike), sliced where they
+     * are, on the driver: no shuffle, each task ships its own slice.
      */
     private static JavaRDD<String> distribute(SparkSession spark, List<String> texts) {
         String configured = spark.conf().get(PARTITIONS_KEY, "");
         int wanted = configured.isBlank() ? spark.sparkContext().defaultParallelism() * 4 : Integer.parseInt(configured.trim());
         int slices = Math.max(1, Math.min(texts.size(), wanted));
-        List<String> dealt = new ArrayList<>(texts.size());
+        List<ArrayList<String>> dealt = new ArrayList<>(slices);
         for (int s = 0; s < slices; s++) {
+            ArrayList<String> slice = new ArrayList<>();
             for (int i = s; i < texts.size(); i += slices) {
-                dealt.add(texts.get(i));
+                slice.add(texts.get(i));
             }
+            dealt.add(slice);
         }
-        return JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(dealt, slices);
+        // one list per slice: parallelize cuts its input into equal runs, one element each here
+        return JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(dealt, slices)
+                .flatMap(ArrayList::iterator);
     }
 
     private static DataType sparkType(ResultColumn.Type type) {

@@ -22,9 +22,13 @@ public final class DriverTables {
 
     /** The table's rows on the driver, ascending on {@code columns} (nulls first), as a local Dataset. */
     public static Dataset<Row> sorted(SparkSession spark, Dataset<Row> table, List<String> columns) {
-        List<Row> rows = new ArrayList<>(table.collectAsList());
-        rows.sort(ascendingNullsFirst(table.schema(), columns));
-        return spark.createDataFrame(rows, table.schema());
+        return sorted(spark, new ArrayList<>(table.collectAsList()), table.schema(), columns);
+    }
+
+    /** Rows already on the driver, sorted in place (ascending on {@code columns}, nulls first), as a local Dataset. */
+    public static Dataset<Row> sorted(SparkSession spark, List<Row> rows, StructType schema, List<String> columns) {
+        rows.sort(ascendingNullsFirst(schema, columns));
+        return spark.createDataFrame(rows, schema);
     }
 
     /** Sorted on every column, left to right: a total order, so files are byte-identical run after run. */
@@ -32,9 +36,15 @@ public final class DriverTables {
         return sorted(spark, table, Arrays.asList(table.columns()));
     }
 
+    /** Rows already on the driver, sorted in place on every column, left to right. */
+    public static Dataset<Row> sortedOnAllColumns(SparkSession spark, List<Row> rows, StructType schema) {
+        return sorted(spark, rows, schema, Arrays.asList(schema.fieldNames()));
+    }
+
     /**
-     * Spark's ascending order with nulls first: text by code point (UTF-8 byte order), numbers by value with NaN
-     * last and -0.0 equal to 0.0, false before true.
+     * Spark's ascending order with nulls first, for the column types of results tables: text by code point (Spark's
+     * default UTF-8 binary collation), numbers by value with NaN last and -0.0 equal to 0.0, false before true, dates
+     * and decimals by value. Other types (binary, arrays, structs) are refused.
      */
     static Comparator<Row> ascendingNullsFirst(StructType schema, List<String> columns) {
         Comparator<Row> order = (a, b) -> 0;

@@ -51,11 +51,13 @@ final class FigureRenderer {
 
     static BufferedImage toPng(Figure f) {
         double scale = pngScale(f.width(), f.height());
-        BufferedImage img = new BufferedImage(Math.max(1, (int) Math.round(f.width() * scale)),
-                Math.max(1, (int) Math.round(f.height() * scale)), BufferedImage.TYPE_INT_RGB);
+        // rounded down (at least one pixel), and the drawing stretched to the last pixel of each side
+        int w = Math.max(1, (int) Math.floor(f.width() * scale));
+        int h = Math.max(1, (int) Math.floor(f.height() * scale));
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         try {
-            g.scale(scale, scale);
+            g.scale((double) w / f.width(), (double) h / f.height());
             f.draw(new Canvas(g, f.id()));
         } finally {
             g.dispose();

@@ -20,6 +20,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Specs run as Spark tasks give exactly what the same engine gives on the driver, row for row. */
 @ExtendWith(SharedSpark.class)
@@ -61,6 +63,24 @@ class DistributedAnalysesTest {
         // measure×method×ci: MH, IV, DL, REML × wald-z and DL, REML × hksj = 6 per measure, plus PETO for OR only
         int modelCombinations = 3 * 6 + 1;
         assertEquals(modelCombinations * 2 * 2 * 15, AnalysisGrid.expand(AXES, STUDIES).size());
+    }
+
+    @Test
+    void allFamilyTablesInOneJobEachGetExactlyTheirOwnRows(SparkSession spark) {
+        List<AnalysisSpec> specs = AnalysisGrid.expand(AXES, STUDIES);
+        List<FamilyTable> tables = AnalysisGrid.familyTables(AXES);
+        assertTrue(tables.size() >= 5, "several tables share the job: " + tables.size());
+        Map<String, List<Row>> together = DistributedAnalyses.families(spark, tables, specs, POOLS, STUDIES);
+        assertEquals(tables.stream().map(FamilyTable::name).toList(), List.copyOf(together.keySet()));
+        for (FamilyTable table : tables) {
+            StructType schema = DistributedAnalyses.schema(table.columns());
+            List<Row> rows = together.get(table.name());
+            // a row routed to the wrong table would have another table's width
+            rows.forEach(r -> assertEquals(schema.size(), r.size(), table.name() + ": row width"));
+            Dataset<Row> driver = spark.createDataFrame(table.bases(specs).stream()
+                    .flatMap(b -> table.keyedRows(b, POOLS, STUDIES).stream()).map(RowFactory::create).toList(), schema);
+            DataFrameAssert.assertSameRows(driver, spark.createDataFrame(rows, schema), 0);
+        }
     }
 
     @Test

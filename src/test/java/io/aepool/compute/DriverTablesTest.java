@@ -66,6 +66,28 @@ class DriverTablesTest {
     }
 
     @Test
+    void datesDecimalsAndFloatsSortLikeSpark(SparkSession spark) {
+        StructType schema = new StructType().add("day", DataTypes.DateType)
+                .add("amount", DataTypes.createDecimalType(10, 2)).add("ratio", DataTypes.FloatType)
+                .add("id", DataTypes.IntegerType);
+        java.sql.Date[] days = {null, java.sql.Date.valueOf("1999-12-31"), java.sql.Date.valueOf("2026-11-30")};
+        java.math.BigDecimal[] amounts = {null, new java.math.BigDecimal("-1.25"), new java.math.BigDecimal("0.00"),
+                new java.math.BigDecimal("10.50")};
+        Float[] ratios = {null, Float.NaN, -0.0f, 0.0f, 1.5f, Float.NEGATIVE_INFINITY};
+        Random random = new Random(7);
+        List<Row> rows = new ArrayList<>();
+        for (int id = 0; id < 200; id++) {
+            rows.add(RowFactory.create(days[random.nextInt(days.length)], amounts[random.nextInt(amounts.length)],
+                    ratios[random.nextInt(ratios.length)], 200 - id));
+        }
+        Dataset<Row> table = spark.createDataFrame(rows, schema).repartition(3);
+        List<Row> sparkSorted = table.orderBy(Arrays.stream(table.columns()).map(c -> col(c).asc_nulls_first())
+                .toArray(Column[]::new)).collectAsList();
+        List<Row> driver = DriverTables.sortedOnAllColumns(spark, table).collectAsList();
+        assertEquals(sparkSorted.stream().map(r -> r.getInt(3)).toList(), driver.stream().map(r -> r.getInt(3)).toList());
+    }
+
+    @Test
     void theSortedTableIsHeldOnTheDriver(SparkSession spark) {
         Dataset<Row> sorted = DriverTables.sorted(spark, mixedTable(spark), List.of("id"));
         assertTrue(sorted.isLocal(), "collecting a driver table runs no Spark job");
