@@ -1,5 +1,6 @@
 package io.aepool.compute;
 
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -12,7 +13,7 @@ import java.util.List;
 
 /**
  * Results tables (aggregates: a row per analysis, study or test, never per subject) collected once and held on the
- * driver, sorted there. Their Parquet and CSV writes, small-cell views and summaries then read the rows without
+ * driver, sorted there (large ones are handed back to Spark in ordered slices when written). Their Parquet and CSV writes, small-cell views and summaries then read the rows without
  * re-running the plan that computed them, and a sort costs no shuffle and no single-task Spark sort.
  */
 public final class DriverTables {
@@ -28,7 +29,25 @@ public final class DriverTables {
     /** Rows already on the driver, sorted in place (ascending on {@code columns}, nulls first), as a local Dataset. */
     public static Dataset<Row> sorted(SparkSession spark, List<Row> rows, StructType schema, List<String> columns) {
         rows.sort(ascendingNullsFirst(schema, columns));
-        return spark.createDataFrame(rows, schema);
+        return of(spark, rows, schema, VALUES_PER_SLICE);
+    }
+
+    /**
+     * Values per task when a table held on the driver is written: each task carries its share of the rows, and a
+     * cluster refuses a task larger than {@code spark.rpc.message.maxSize} (128 MiB by default). Two million values
+     * are a few tens of MiB; the sample's tables stay below it, in one local relation.
+     */
+    static final long VALUES_PER_SLICE = 2_000_000L;
+
+    /** The rows as a Dataset in their order: one local relation, or ordered slices of at most valuesPerSlice. */
+    static Dataset<Row> of(SparkSession spark, List<Row> rows, StructType schema, long valuesPerSlice) {
+        long values = (long) rows.size() * Math.max(1, schema.size());
+        if (values <= valuesPerSlice) {
+            return spark.createDataFrame(rows, schema);
+        }
+        int slices = (int) ((values + valuesPerSlice - 1) / valuesPerSlice);
+        return spark.createDataFrame(JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(rows, slices),
+                schema);
     }
 
     /** Sorted on every column, left to right: a total order, so files are byte-identical run after run. */

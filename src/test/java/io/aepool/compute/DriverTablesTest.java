@@ -96,6 +96,28 @@ class DriverTablesTest {
     }
 
     @Test
+    void aLargeTableIsHandedToSparkInOrderedSlicesSmallEnoughForATask(SparkSession spark) {
+        StructType schema = new StructType().add("id", DataTypes.IntegerType).add("label", DataTypes.StringType);
+        long bound = 2_000; // values per slice (the job's bound is DriverTables.VALUES_PER_SLICE)
+        int n = 2_500; // two-column rows: 2.5 slices' worth
+        List<Row> rows = new ArrayList<>(n);
+        for (int i = 1; i <= n; i++) {
+            rows.add(RowFactory.create(i, "row " + i));
+        }
+        Dataset<Row> sorted = DriverTables.of(spark, rows, schema, bound);
+        assertEquals(3, sorted.rdd().getNumPartitions(), "three slices, none over the bound");
+        List<Row> back = sorted.collectAsList();
+        assertEquals(n, back.size());
+        for (int i = 0; i < n; i++) {
+            if (back.get(i).getInt(0) != i + 1) {
+                throw new AssertionError("row " + i + " is " + back.get(i) + ": the slices lost the order");
+            }
+        }
+        List<Row> small = new ArrayList<>(List.of(RowFactory.create(2, "b"), RowFactory.create(1, "a")));
+        assertTrue(DriverTables.sorted(spark, small, schema, List.of("id")).isLocal(), "small tables stay local");
+    }
+
+    @Test
     void aColumnOfValuesWithoutAnOrderIsNamed(SparkSession spark) {
         StructType schema = new StructType().add("levels", DataTypes.createArrayType(DataTypes.StringType));
         Dataset<Row> table = spark.createDataFrame(List.of(RowFactory.create(List.of("x")),
