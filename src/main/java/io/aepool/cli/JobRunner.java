@@ -445,9 +445,10 @@ public final class JobRunner {
     }
 
     /**
-     * Results tables are small (aggregates): one partition sorted in place gives the same total order as a global
-     * sort without its sampling job and range shuffle, and byte-identical files whatever the partitioning upstream
-     * (a shuffle, not a coalesce, so the analyses themselves still run in parallel).
+     * The rejects ledger, sorted by Spark: unlike the results tables (aggregates, sorted on the driver by
+     * {@link DriverTables}) it holds a row per rejected input row. One partition sorted in place gives the same total
+     * order as a global sort without its sampling job and range shuffle, and byte-identical files whatever the
+     * partitioning upstream.
      */
     private static Dataset<Row> sorted(Dataset<Row> table, Column... order) {
         return table.repartition(1).sortWithinPartitions(order);

@@ -57,15 +57,8 @@ public final class DistributedAnalyses {
         return spark.createDataFrame(distribute(spark, texts).mapPartitions(run), schema(AnalysisResult.COLUMNS));
     }
 
-    /** A family table (subgroup tests, small-study tests, ...) over its base analyses, as Spark tasks. */
-    public static Dataset<Row> family(SparkSession spark, FamilyTable table, List<AnalysisSpec> grid,
-                                      Map<String, Pool> pools, List<StudyRecord> studies) {
-        return spark.createDataFrame(families(spark, List.of(table), grid, pools, studies).get(table.name()),
-                schema(table.columns()));
-    }
-
     /**
-     * Several family tables in one Spark job: every table's base analyses are spread over the same tasks and each
+     * Family tables (subgroup tests, small-study tests, ...) over their base analyses, in one Spark job: every table's base analyses are spread over the same tasks and each
      * task returns its rows tagged with their table. The rows (aggregates) are collected to the driver, once.
      *
      * @return per table name, its rows in no particular order (see {@link #schema(List)} of its columns)
@@ -96,17 +89,14 @@ public final class DistributedAnalyses {
         };
         spark.sparkContext().setJobGroup("aepool-families", tables.size() + " family tables over "
                 + texts.size() + " base analyses", false);
-        List<List<Row>> rows = new ArrayList<>();
-        tables.forEach(table -> rows.add(new ArrayList<>()));
+        Map<String, List<Row>> out = new LinkedHashMap<>();
+        tables.forEach(table -> out.put(table.name(), new ArrayList<>()));
+        List<List<Row>> byIndex = new ArrayList<>(out.values());
         // a modifiable list of the collected references (collect's own view is read-only), emptied as it is split
         List<Object[]> collected = new ArrayList<>(distribute(spark, texts).mapPartitions(run).collect());
         for (int i = 0; i < collected.size(); i++) {
             Object[] tagged = collected.set(i, null);
-            rows.get((Integer) tagged[0]).add(RowFactory.create((Object[]) tagged[1]));
-        }
-        Map<String, List<Row>> out = new LinkedHashMap<>();
-        for (int i = 0; i < tables.size(); i++) {
-            out.put(tables.get(i).name(), rows.get(i));
+            byIndex.get((Integer) tagged[0]).add(RowFactory.create((Object[]) tagged[1]));
         }
         return out;
     }

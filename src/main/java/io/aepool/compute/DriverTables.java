@@ -35,14 +35,19 @@ public final class DriverTables {
     /**
      * Values per task when a table held on the driver is written: each task carries its share of the rows, and a
      * cluster refuses a task larger than {@code spark.rpc.message.maxSize} (128 MiB by default). Two million values
-     * are a few tens of MiB; the sample's tables stay below it, in one local relation.
+     * are a few tens of MiB.
      */
     static final long VALUES_PER_SLICE = 2_000_000L;
 
-    /** The rows as a Dataset in their order: one local relation, or ordered slices of at most valuesPerSlice. */
+    /**
+     * The rows as a Dataset in their order. A local relation is written in {@code defaultParallelism} slices; it is
+     * kept (later reads stay on the driver) unless its slices would exceed {@code valuesPerSlice}, and then the rows
+     * go to Spark in as many ordered slices as the bound needs.
+     */
     static Dataset<Row> of(SparkSession spark, List<Row> rows, StructType schema, long valuesPerSlice) {
         long values = (long) rows.size() * Math.max(1, schema.size());
-        if (values <= valuesPerSlice) {
+        int localSlices = Math.max(1, spark.sparkContext().defaultParallelism());
+        if (values <= valuesPerSlice * localSlices) {
             return spark.createDataFrame(rows, schema);
         }
         int slices = (int) ((values + valuesPerSlice - 1) / valuesPerSlice);
@@ -50,12 +55,10 @@ public final class DriverTables {
                 schema);
     }
 
-    /** Sorted on every column, left to right: a total order, so files are byte-identical run after run. */
-    public static Dataset<Row> sortedOnAllColumns(SparkSession spark, Dataset<Row> table) {
-        return sorted(spark, table, Arrays.asList(table.columns()));
-    }
-
-    /** Rows already on the driver, sorted in place on every column, left to right. */
+    /**
+     * Rows already on the driver, sorted in place on every column, left to right: a total order, so files are
+     * byte-identical run after run.
+     */
     public static Dataset<Row> sortedOnAllColumns(SparkSession spark, List<Row> rows, StructType schema) {
         return sorted(spark, rows, schema, Arrays.asList(schema.fieldNames()));
     }

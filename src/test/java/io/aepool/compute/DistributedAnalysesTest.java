@@ -66,7 +66,7 @@ class DistributedAnalysesTest {
     }
 
     @Test
-    void allFamilyTablesInOneJobEachGetExactlyTheirOwnRows(SparkSession spark) {
+    void familyTablesRunAsTasksInOneJobEachGetExactlyTheirDriverSideRows(SparkSession spark) {
         List<AnalysisSpec> specs = AnalysisGrid.expand(AXES, STUDIES);
         List<FamilyTable> tables = AnalysisGrid.familyTables(AXES);
         assertTrue(tables.size() >= 5, "several tables share the job: " + tables.size());
@@ -80,18 +80,6 @@ class DistributedAnalysesTest {
             Dataset<Row> driver = spark.createDataFrame(table.bases(specs).stream()
                     .flatMap(b -> table.keyedRows(b, POOLS, STUDIES).stream()).map(RowFactory::create).toList(), schema);
             DataFrameAssert.assertSameRows(driver, spark.createDataFrame(rows, schema), 0);
-        }
-    }
-
-    @Test
-    void familyTablesRunAsTasksEqualDriverSideRows(SparkSession spark) {
-        List<AnalysisSpec> specs = AnalysisGrid.expand(AXES, STUDIES);
-        for (FamilyTable table : AnalysisGrid.familyTables(AXES)) {
-            Dataset<Row> distributed = DistributedAnalyses.family(spark, table, specs, POOLS, STUDIES);
-            Dataset<Row> driver = spark.createDataFrame(table.bases(specs).stream()
-                            .flatMap(b -> table.keyedRows(b, POOLS, STUDIES).stream()).map(RowFactory::create).toList(),
-                    DistributedAnalyses.schema(table.columns()));
-            DataFrameAssert.assertSameRows(driver, distributed, 0);
         }
         // one subgroup test per whole-pool analysis: 19 model combinations × 2 prediction intervals × 2 zero rules
         assertEquals(19 * 2 * 2, new SubgroupTestsTable(List.of("group")).bases(specs).size());

@@ -52,7 +52,7 @@ class DriverTablesTest {
         Dataset<Row> table = mixedTable(spark);
         List<Row> spark_ = table.orderBy(Arrays.stream(table.columns()).map(c -> col(c).asc_nulls_first())
                 .toArray(Column[]::new)).collectAsList();
-        List<Row> driver = DriverTables.sortedOnAllColumns(spark, table).collectAsList();
+        List<Row> driver = DriverTables.sorted(spark, table, Arrays.asList(table.columns())).collectAsList();
         assertEquals(ids(spark_), ids(driver));
     }
 
@@ -83,7 +83,7 @@ class DriverTablesTest {
         Dataset<Row> table = spark.createDataFrame(rows, schema).repartition(3);
         List<Row> sparkSorted = table.orderBy(Arrays.stream(table.columns()).map(c -> col(c).asc_nulls_first())
                 .toArray(Column[]::new)).collectAsList();
-        List<Row> driver = DriverTables.sortedOnAllColumns(spark, table).collectAsList();
+        List<Row> driver = DriverTables.sorted(spark, table, Arrays.asList(table.columns())).collectAsList();
         assertEquals(sparkSorted.stream().map(r -> r.getInt(3)).toList(), driver.stream().map(r -> r.getInt(3)).toList());
     }
 
@@ -99,7 +99,9 @@ class DriverTablesTest {
     void aLargeTableIsHandedToSparkInOrderedSlicesSmallEnoughForATask(SparkSession spark) {
         StructType schema = new StructType().add("id", DataTypes.IntegerType).add("label", DataTypes.StringType);
         long bound = 2_000; // values per slice (the job's bound is DriverTables.VALUES_PER_SLICE)
-        int n = 2_500; // two-column rows: 2.5 slices' worth
+        // two-column rows: 2.5 slices' worth, more than the local relation's own slices (one per core) hold
+        int n = 2_500;
+        assertTrue(2L * n > bound * spark.sparkContext().defaultParallelism());
         List<Row> rows = new ArrayList<>(n);
         for (int i = 1; i <= n; i++) {
             rows.add(RowFactory.create(i, "row " + i));
@@ -123,7 +125,7 @@ class DriverTablesTest {
         Dataset<Row> table = spark.createDataFrame(List.of(RowFactory.create(List.of("x")),
                 RowFactory.create(List.of("y"))), schema);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> DriverTables.sortedOnAllColumns(spark, table));
+                () -> DriverTables.sorted(spark, table, Arrays.asList(table.columns())));
         assertTrue(e.getMessage().contains("column levels"), e.getMessage());
     }
 

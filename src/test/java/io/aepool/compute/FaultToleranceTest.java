@@ -70,7 +70,9 @@ class FaultToleranceTest {
                 true, List.of("group"));
         List<AnalysisSpec> grid = AnalysisGrid.expand(axes, studies);
         SubgroupTestsTable clean = new SubgroupTestsTable(List.of("group"));
-        Dataset<Row> retried = DistributedAnalyses.family(spark, new FailingFirstAttempt(clean), grid, pools, studies);
+        FamilyTable failing = new FailingFirstAttempt(clean);
+        Dataset<Row> retried = spark.createDataFrame(DistributedAnalyses.families(spark, List.of(failing), grid, pools,
+                studies).get(failing.name()), DistributedAnalyses.schema(clean.columns()));
         Dataset<Row> expected = spark.createDataFrame(clean.bases(grid).stream()
                         .flatMap(b -> clean.keyedRows(b, pools, studies).stream()).map(RowFactory::create).toList(),
                 DistributedAnalyses.schema(clean.columns()));
