@@ -74,7 +74,8 @@ public final class RegistryAggregator {
     }
 
     /**
-     * At-risk intervals: registry_id, patient_id, exposure_group, risk_start, risk_end, plus one column per stratum.
+     * At-risk intervals: registry_id, patient_id, exposure_group, risk_start, risk_end, risk_until (the end without
+     * the as-of date: equal to risk_end unless the interval is cut by it), plus one column per stratum.
      */
     public static Dataset<Row> atRisk(RegistryExtract extract, Settings settings) {
         Dataset<Row> episodes = extract.exposures().select(col("registry_id"), col("patient_id"), col("exposure_group"),
@@ -119,6 +120,8 @@ public final class RegistryAggregator {
         } else if (!settings.strata().isEmpty()) {
             throw new IllegalArgumentException("registry strata " + settings.strata() + " need a patients table");
         }
+        // the end the episode's time would reach with no as-of date: an open interval grows towards it as the date moves
+        episodes = episodes.withColumn("__u", col("__e"));
         if (settings.asOf() != null) {
             episodes = episodes.withColumn("__e", least(col("__e"), lit(java.sql.Date.valueOf(settings.asOf()))));
         }
@@ -135,11 +138,11 @@ public final class RegistryAggregator {
                         .or(col("__s").gt(date_add(col("__prev_end"), 1))), 1).otherwise(0))
                 .withColumn("__island", sum("__new").over(ordered.rowsBetween(Window.unboundedPreceding(), Window.currentRow())))
                 .groupBy(islandKey.toArray(Column[]::new))
-                .agg(min("__s").as("risk_start"), max("__e").as("risk_end"))
+                .agg(min("__s").as("risk_start"), max("__e").as("risk_end"), max("__u").as("risk_until"))
                 .drop("__island");
 
         List<Column> out = new ArrayList<>(List.of(col("registry_id"), col("patient_id"), col("exposure_group"),
-                col("risk_start"), col("risk_end")));
+                col("risk_start"), col("risk_end"), col("risk_until")));
         for (String s : settings.strata()) {
             if (s.equals(AGE_BAND) && carried.contains("__birth_year")) {
                 Column lower = floor(year(col("risk_start")).minus(col("__birth_year")).divide(10)).multiply(10).cast(DataTypes.IntegerType);
@@ -169,7 +172,7 @@ public final class RegistryAggregator {
 
     /** Output columns of {@link #contributions}. */
     public static final List<String> CONTRIBUTION_COLUMNS = List.of("registry_id", "patient_id", "exposure_group",
-            "outcome", "stratum_variable", "stratum", "events", "days", "open");
+            "outcome", "stratum_variable", "stratum", "events", "days", "open_until");
 
     /**
      * Per registry × exposure group × outcome × stratum: patients with at-risk time, events inside at-risk time
@@ -195,8 +198,10 @@ public final class RegistryAggregator {
 
     /**
      * Each patient's share of the incidence table ({@link #CONTRIBUTION_COLUMNS}): per registry × patient × exposure
-     * group × outcome × stratum, events and days at risk; {@code open} when some at-risk interval reaches the as-of
-     * date (the patient's share changes when the as-of date moves, even without new rows).
+     * group × outcome × stratum, events and days at risk, and {@code open_until}: when the days still run at the
+     * as-of date (an at-risk interval is cut by it and, for a first-event outcome, no event has stopped the time), the
+     * date they would run to without it, else null. A later as-of date only adds days to such rows
+     * ({@link #extended}), so a nightly run recomputes the patients with new rows only.
      */
     public static Dataset<Row> contributions(SparkSession spark, RegistryExtract extract, List<OutcomeDefinition> outcomes,
                                              Settings settings) {
@@ -232,11 +237,12 @@ public final class RegistryAggregator {
         Column firstDays = when(first.isNull(), full).when(first.lt(col("risk_start")), lit(0))
                 .otherwise(least(datediff(first, col("risk_start")).plus(1), full));
         Column firstHere = when(first.isNotNull().and(first.between(col("risk_start"), col("risk_end"))), 1).otherwise(0);
-        Column open = settings.asOf() == null ? lit(false)
-                : col("risk_end").geq(lit(java.sql.Date.valueOf(settings.asOf())));
+        // days still running at the as-of date: cut by it, and not stopped by a first event (in this or an earlier interval)
+        Column running = settings.asOf() == null ? lit(false)
+                : col("risk_until").gt(col("risk_end")).and(col("__first_event").unary_$bang().or(first.isNull()));
         Dataset<Row> perIntervalRows = joined.withColumn("__days", when(col("__first_event"), firstDays).otherwise(full))
                 .withColumn("__events", when(col("__first_event"), firstHere).otherwise(coalesce(col("__n"), lit(0L))))
-                .withColumn("__open", open)
+                .withColumn("__open_until", when(running, col("risk_until")))
                 .cache(); // one plan, aggregated once per stratum variable
 
         Dataset<Row> result = null;
@@ -248,10 +254,28 @@ public final class RegistryAggregator {
             Dataset<Row> one = perIntervalRows.groupBy(col("registry_id"), col("patient_id"), col("exposure_group"),
                             col("outcome"), lit(v).as("stratum_variable"), value.as("stratum"))
                     .agg(sum("__events").cast(DataTypes.LongType).as("events"),
-                            sum("__days").cast(DataTypes.LongType).as("days"), max("__open").as("open"));
+                            sum("__days").cast(DataTypes.LongType).as("days"), max("__open_until").as("open_until"));
             result = result == null ? one : result.unionByName(one);
         }
         return result.select(CONTRIBUTION_COLUMNS.stream().map(org.apache.spark.sql.functions::col).toArray(Column[]::new));
+    }
+
+    /**
+     * Contributions computed as of {@code through} ({@link #contributions}), as they are at the later date {@code asOf}
+     * for a patient without new rows: running days grow to the earlier of {@code open_until} and {@code asOf} (the
+     * intervals cut by the earlier date reach the same ends a recomputation would find; events and intervals that
+     * start after it are the caller's to recompute). Days count inclusively, so {@code through} itself was counted.
+     */
+    public static Dataset<Row> extended(Dataset<Row> contributions, LocalDate through, LocalDate asOf) {
+        if (!asOf.isAfter(through)) {
+            return contributions;
+        }
+        Column now = lit(java.sql.Date.valueOf(asOf));
+        Column reached = least(col("open_until"), now);
+        return contributions
+                .withColumn("days", when(col("open_until").isNull(), col("days"))
+                        .otherwise(col("days").plus(datediff(reached, lit(java.sql.Date.valueOf(through))))))
+                .withColumn("open_until", when(col("open_until").gt(now), col("open_until")));
     }
 
     /**

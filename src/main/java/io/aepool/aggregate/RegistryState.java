@@ -45,7 +45,7 @@ public final class RegistryState {
 
     private static final String CURRENT = "CURRENT";
     private static final String META = "meta.properties";
-    private static final String FORMAT = "1";
+    private static final String FORMAT = "2"; // 2: contributions carry open_until
     private static final Pattern EXTRACT_DATE = Pattern.compile(RegistryExtract.EXTRACT_DATE + "=(\\d{4}-\\d{2}-\\d{2})");
     private static final List<String> TABLES = List.of("exposures_seen", "events_seen", "patients", "exposures",
             "events", "contributions", "rejects");
@@ -89,9 +89,11 @@ public final class RegistryState {
             }
             Dataset<Row> contributions = t.get("contributions");
             Dataset<Row> exposures = t.get("exposures");
-            // results that move with the as-of date: at risk up to it, or exposed only after it
-            Dataset<Row> recheck = contributions.filter(col("open")).select("registry_id", "patient_id")
-                    .union(exposures.filter(col("start_date").gt(lit(through))).select("registry_id", "patient_id"))
+            // rows dated after the state's date (an episode starting or an event falling later) may change a patient's
+            // intervals or events as the date moves: recomputed. Time running up to the date is extended arithmetically
+            // (RegistryAggregator.extended).
+            Dataset<Row> recheck = exposures.filter(col("start_date").gt(lit(through))).select("registry_id", "patient_id")
+                    .union(t.get("events").filter(col("event_date").gt(lit(through))).select("registry_id", "patient_id"))
                     .distinct();
             return Optional.of(new Stored(new RegistryHistory(through, t.get("exposures_seen"), t.get("events_seen"),
                     t.get("patients"), exposures, t.get("events"), recheck, t.get("rejects"), rowsRead), contributions));

@@ -134,11 +134,13 @@ final class RegistryStage {
                             .orElse("full: every partition"));
                 }
                 if (stored.isPresent()) {
-                    // only the patients with new rows (or at risk up to the as-of date) are recomputed
+                    // only the patients with new rows (or rows dated after the state's date) are recomputed; time running
+                    // up to the as-of date grows arithmetically for the others
                     LOG.info("registry {}: resuming from the state through {}", path, stored.get().history().through());
                     Dataset<Row> fresh = RegistryAggregator.contributions(spark,
                             read.extract().restrictedTo(read.affected()), outcomes, settings);
-                    contributions = RegistryExtract.exceptPatients(stored.get().contributions(), read.affected())
+                    contributions = RegistryAggregator.extended(RegistryExtract.exceptPatients(
+                            stored.get().contributions(), read.affected()), stored.get().history().through(), asOf)
                             .unionByName(fresh);
                 } else {
                     contributions = RegistryAggregator.contributions(spark, read.extract(), outcomes, settings);

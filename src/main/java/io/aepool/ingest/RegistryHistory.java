@@ -17,8 +17,8 @@ import java.util.Map;
  * @param patients       the newest valid patients row of each patient (extract_date kept)
  * @param exposures      valid exposures (the shape {@link RegistryReader} returns)
  * @param events         valid events
- * @param recheck        registry_id, patient_id of patients whose results depend on the as-of date (at risk up to
- *                       it): recomputed even without new rows
+ * @param recheck        registry_id, patient_id of patients with rows dated after {@code through} (an episode
+ *                       starting or an event falling later): recomputed even without new rows
  * @param rejects        the ledger of the registry's files ({@link Validation#PRIVATE_REJECTS_SCHEMA})
  * @param rowsRead       rows read so far per file
  */

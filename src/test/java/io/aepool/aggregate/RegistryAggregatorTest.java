@@ -313,6 +313,66 @@ class RegistryAggregatorTest {
     }
 
     @Test
+    void timeRunningAtTheAsOfDateGrowsArithmeticallyToWhatALaterDateRecomputes(SparkSession spark) {
+        // nothing dated after T1 (no episode starts and no event falls after it): as of T2, each patient's share is
+        // the share as of T1 with the running days extended, so a nightly run need not recompute these patients
+        LocalDate t1 = LocalDate.of(2020, 3, 1);
+        LocalDate t2 = LocalDate.of(2020, 6, 30);
+        RegistryExtract x = extract(spark, List.of(
+                        exposure("P1", "jak", "2020-01-01", "2020-12-31"),  // runs past T2
+                        exposure("P2", "jak", "2020-02-01", "2020-03-20"),  // at risk to 04-19: stops between the dates
+                        exposure("P3", "tnf", "2020-01-15", "2021-01-01"),  // dies on 05-01
+                        exposure("P4", "jak", "2020-01-01", "2020-12-31"),  // bleeds on 02-15: first-event time stopped
+                        exposure("P5", "jak", "2019-06-01", "2019-07-01"),  // over before T1
+                        exposure("P6", "tnf", "2020-01-01", "2020-12-31"),  // observation ends 04-10
+                        exposure("P7", "jak", "2020-01-01", "2020-02-20"),  // two episodes merged, running past T2
+                        exposure("P7", "jak", "2020-02-25", "2020-08-01"),
+                        exposure("P7", "tnf", "2020-02-10", "2020-02-12")), // and a closed interval of another group
+                List.of(event("P4", "2020-02-15", "GI haemorrhage"), event("P7", "2020-01-20", "GI haemorrhage")),
+                List.of(patient("P1", null, 1975, "psoriasis"), patient("P2", null, 1990, "eczema"),
+                        patient("P3", "2020-05-01", 1960, "psoriasis"), patient("P4", null, 1980, null),
+                        patient("P5", null, 1985, "eczema"), patient("P6", null, 1970, "eczema"),
+                        patient("P7", null, 1999, "psoriasis")),
+                List.of(observation("P1", "2019-01-01", null), observation("P2", "2019-01-01", null),
+                        observation("P3", "2019-01-01", null), observation("P4", "2019-01-01", null),
+                        observation("P5", "2019-01-01", null), observation("P6", "2019-01-01", "2020-04-10"),
+                        observation("P7", "2019-01-01", null)));
+        List<OutcomeDefinition> outcomes = List.of(FIRST_BLEED, EVERY_BLEED);
+        List<String> strata = List.of("condition", "age_band");
+        Dataset<Row> asOfT1 = RegistryAggregator.contributions(spark, x, outcomes,
+                new RegistryAggregator.Settings(30, t1, strata));
+        Dataset<Row> asOfT2 = RegistryAggregator.contributions(spark, x, outcomes,
+                new RegistryAggregator.Settings(30, t2, strata));
+
+        List<String> extended = rows(RegistryAggregator.extended(asOfT1, t1, t2));
+        assertEquals(rows(asOfT2), extended);
+        // and the dates made a difference: P1's time grew (to run on until 2020-12-31 + 30 days), P2's stopped at its
+        // window's end, P4's first-event time had stopped at its bleed
+        assertEquals(false, rows(asOfT1).equals(extended));
+        assertEquals(List.of("P1 jak gi_bleed all all 0 61 2021-01-30", "P2 jak gi_bleed all all 0 30 2020-04-19",
+                        "P4 jak gi_bleed all all 1 46 null"),
+                rows(asOfT1).stream().filter(r -> r.matches("P[124] jak gi_bleed all .*")).toList());
+        assertEquals(List.of("P1 jak gi_bleed all all 0 182 2021-01-30", "P2 jak gi_bleed all all 0 79 null",
+                        "P4 jak gi_bleed all all 1 46 null"),
+                extended.stream().filter(r -> r.matches("P[124] jak gi_bleed all .*")).toList());
+    }
+
+    /** Contribution rows as "patient group outcome variable stratum events days open_until", sorted. */
+    private static List<String> rows(Dataset<Row> contributions) {
+        List<String> out = new ArrayList<>();
+        for (Row r : contributions.collectAsList()) {
+            Date until = r.getDate(r.fieldIndex("open_until"));
+            out.add(String.join(" ", r.getString(r.fieldIndex("patient_id")), r.getString(r.fieldIndex("exposure_group")),
+                    r.getString(r.fieldIndex("outcome")), r.getString(r.fieldIndex("stratum_variable")),
+                    r.getString(r.fieldIndex("stratum")), String.valueOf(r.getLong(r.fieldIndex("events"))),
+                    String.valueOf(r.getLong(r.fieldIndex("days"))),
+                    String.valueOf(until)));
+        }
+        out.sort(null);
+        return out;
+    }
+
+    @Test
     void strataByAPatientColumnAndByAgeBandAtTheStartOfEachInterval(SparkSession spark) {
         RegistryExtract x = extract(spark, List.of(
                 // born 1975: 2020 - 1975 = 45 at the first interval (40-49), 2025 - 1975 = 50 at the second (50-59)

@@ -34,7 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * whose rows only the whole history decides: a repeat of an earlier exposure row, an exposure of a patient without a
  * patients row and an event of a patient without exposure (both rejected when they arrive, valid once the missing
  * rows arrive in the next extract), and two patients whose person-time grows with the as-of date alone (followed up
- * without an observation end; one exposed from a date after the extract that delivered the episode).
+ * without an observation end; one exposed from a date after the extract that delivered the episode, the other with
+ * an infection dated after the extract that delivered it).
  */
 @ExtendWith(SharedSpark.class)
 class IncrementalNightlyTest {
@@ -144,6 +145,8 @@ class IncrementalNightlyTest {
         Row patient = patients.filter(col("registry_id").equalTo(exposure.getAs("registry_id")))
                 .orderBy("patient_id", "extract_date").first();
         Row event = events.orderBy("registry_id", "patient_id", "event_date").first();
+        Row infection = events.filter(col("soc").equalTo("Infections and infestations"))
+                .orderBy("registry_id", "patient_id", "event_date").first();
 
         // E3: a repeat of an earlier exposure row; T-1 exposed without a patients row; T-2 with an event, no exposure
         append(exposures.schema(), x, "exposures", spark,
@@ -165,6 +168,10 @@ class IncrementalNightlyTest {
                         "end_date", Date.valueOf("2027-06-30"), "extract_date", Date.valueOf(E3)),
                 with(exposures.schema(), exposure, "patient_id", "T-4", "start_date", Date.valueOf("2027-01-01"),
                         "end_date", Date.valueOf("2027-03-31"), "extract_date", Date.valueOf(E3)));
+        // T-3's infection dated after E3 (delivered with E3): outside its time as of E3, inside it as of E4
+        append(events.schema(), x, "events", spark,
+                with(events.schema(), infection, "registry_id", exposure.getAs("registry_id"), "patient_id", "T-3",
+                        "event_date", Date.valueOf("2027-01-10"), "extract_date", Date.valueOf(E3)));
         // E4: the missing rows arrive: T-1's patients row and an exposure of T-2 covering its event
         append(patients.schema(), x, "patients", spark,
                 with(patients.schema(), patient, "patient_id", "T-1", "extract_date", Date.valueOf(E4)));
