@@ -2,6 +2,7 @@ package io.aepool.aggregate;
 
 import io.aepool.ingest.RegistryExtract;
 import io.aepool.ingest.RegistryHistory;
+import io.aepool.ingest.Validation;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
@@ -18,7 +19,10 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,9 +37,16 @@ import static org.apache.spark.sql.functions.col;
 
 /**
  * The job's private state for incremental nightly runs, one directory per registry extract under the state root
- * (never under a published run: it holds patient-level rows). A version is written whole into a new directory and
- * becomes current by an atomic rename of the {@code CURRENT} pointer only after the run has published, so a failed
- * run leaves the previous state in place; older versions are then deleted.
+ * (never under a published run: it holds patient-level rows). The state is a chain of segments, one per run: the
+ * first (a full run) holds every row, each later one only what its run read or recomputed, so a night writes in
+ * proportion to its new rows, never the whole history again. A later segment supersedes the earlier rows of the
+ * patients it lists: their valid rows and rule rejects for the patients with new rows ({@code touched}), their
+ * contributions for every recomputed patient ({@code affected}). Contributions of the others are extended to the
+ * as-of date arithmetically ({@link RegistryAggregator#extended}) when read. A version file names the segments of
+ * the chain and becomes current by an atomic rename of the {@code CURRENT} pointer only after the run has published,
+ * so a failed run leaves the previous state in place; unreferenced segments and versions are then deleted. A chain
+ * of {@link #MAX_SEGMENTS} segments is not extended: the next run recomputes in full and starts a new one (reading
+ * cost grows with the number of segments).
  * <p>
  * A stored version is used only when the settings it was computed under (conf, code, study table: the caller's
  * {@code settingsKey}) are unchanged and the extract partitions it read are byte for byte where they were
@@ -43,22 +54,39 @@ import static org.apache.spark.sql.functions.col;
  */
 public final class RegistryState {
 
+    /** Segments of a chain before the next run recomputes in full. */
+    public static final int MAX_SEGMENTS = 30;
+
     private static final String CURRENT = "CURRENT";
-    private static final String META = "meta.properties";
-    private static final String FORMAT = "2"; // 2: contributions carry open_until
+    private static final String FORMAT = "3"; // 3: a chain of segments
     private static final Pattern EXTRACT_DATE = Pattern.compile(RegistryExtract.EXTRACT_DATE + "=(\\d{4}-\\d{2}-\\d{2})");
-    private static final List<String> TABLES = List.of("exposures_seen", "events_seen", "patients", "exposures",
-            "events", "contributions", "rejects");
+    /** Tables of a segment (written when present). */
+    static final List<String> TABLES = List.of("exposures_seen", "events_seen", "patients", "exposures",
+            "events", "contributions", "rejects", "touched", "affected");
 
     private final Path root;
+    private final int maxSegments;
 
     /** @param root the state directory (e.g. {@code <history root>/.state}) */
     public RegistryState(Path root) {
-        this.root = root;
+        this(root, MAX_SEGMENTS);
     }
 
-    /** What the next run resumes from: the history of the extract and each patient's contribution. */
-    public record Stored(RegistryHistory history, Dataset<Row> contributions) {
+    /** @param maxSegments segments of a chain before the next run recomputes in full */
+    public RegistryState(Path root, int maxSegments) {
+        this.root = root;
+        this.maxSegments = maxSegments;
+    }
+
+    /**
+     * What the next run resumes from: the history of the extract, each patient's contribution as of the run's date
+     * (lazy views over the segments), and the chain it extends.
+     */
+    public record Stored(RegistryHistory history, Dataset<Row> contributions, List<Segment> chain) {
+    }
+
+    /** A segment of a chain: its directory name and the as-of date its contributions were computed for. */
+    public record Segment(String name, LocalDate asOf) {
     }
 
     /** The stored state of {@code extractDir} if it can be resumed under {@code settingsKey} at {@code asOf}. */
@@ -68,50 +96,123 @@ public final class RegistryState {
             if (!Files.exists(dir.resolve(CURRENT))) {
                 return Optional.empty();
             }
-            Path version = dir.resolve(Files.readString(dir.resolve(CURRENT)).trim());
             Properties meta = new Properties();
-            try (Reader r = Files.newBufferedReader(version.resolve(META))) {
+            try (Reader r = Files.newBufferedReader(dir.resolve(Files.readString(dir.resolve(CURRENT)).trim()))) {
                 meta.load(r);
             }
             LocalDate through = LocalDate.parse(meta.getProperty("through"));
+            List<Segment> chain = chain(meta);
             if (!FORMAT.equals(meta.getProperty("format")) || !settingsKey.equals(meta.getProperty("settings"))
-                    || asOf == null || asOf.isBefore(through)
+                    || asOf == null || asOf.isBefore(through) || chain.size() >= maxSegments
                     || !partitionsFingerprint(Path.of(extractDir), through).equals(meta.getProperty("partitions"))) {
                 return Optional.empty();
             }
             Map<String, Long> rowsRead = new LinkedHashMap<>();
             meta.stringPropertyNames().stream().filter(k -> k.startsWith("rows_read."))
                     .forEach(k -> rowsRead.put(k.substring("rows_read.".length()), Long.parseLong(meta.getProperty(k))));
-            Map<String, Dataset<Row>> t = new LinkedHashMap<>();
-            for (String name : TABLES) {
-                Path p = version.resolve(name);
-                t.put(name, Files.exists(p) ? spark.read().parquet(p.toString()) : null);
+            List<Map<String, Dataset<Row>>> segments = new ArrayList<>();
+            for (Segment seg : chain) {
+                Map<String, Dataset<Row>> t = new LinkedHashMap<>();
+                for (String name : TABLES) {
+                    Path p = dir.resolve(seg.name()).resolve(name);
+                    if (Files.exists(p)) {
+                        t.put(name, spark.read().parquet(p.toString()));
+                    }
+                }
+                segments.add(t);
             }
-            Dataset<Row> contributions = t.get("contributions");
-            Dataset<Row> exposures = t.get("exposures");
+            Dataset<Row> exposures = current(segments, "exposures", "touched");
+            Dataset<Row> events = current(segments, "events", "touched");
             // rows dated after the state's date (an episode starting or an event falling later) may change a patient's
-            // intervals or events as the date moves: recomputed. Time running up to the date is extended arithmetically
-            // (RegistryAggregator.extended).
-            Dataset<Row> recheck = exposures.filter(col("start_date").gt(lit(through))).select("registry_id", "patient_id")
-                    .union(t.get("events").filter(col("event_date").gt(lit(through))).select("registry_id", "patient_id"))
+            // intervals or events as the date moves: recomputed. Time running up to the date is extended arithmetically.
+            Dataset<Row> recheck = all(segments, "exposures").filter(col("start_date").gt(lit(through)))
+                    .select("registry_id", "patient_id")
+                    .union(all(segments, "events").filter(col("event_date").gt(lit(through))).select("registry_id", "patient_id"))
                     .distinct();
-            return Optional.of(new Stored(new RegistryHistory(through, t.get("exposures_seen"), t.get("events_seen"),
-                    t.get("patients"), exposures, t.get("events"), recheck, t.get("rejects"), rowsRead), contributions));
+            Dataset<Row> contributions = null;
+            for (int i = 0; i < chain.size(); i++) {
+                Dataset<Row> c = RegistryAggregator.extended(superseded(segments, i, "contributions", "affected"),
+                        chain.get(i).asOf(), asOf);
+                contributions = contributions == null ? c : contributions.unionByName(c);
+            }
+            Dataset<Row> rejects = null;
+            for (int i = 0; i < chain.size(); i++) {
+                // rows rejected by a file's own type rules stay; rule rejects go with the patient's re-checked rows
+                Dataset<Row> r = segments.get(i).get("rejects");
+                Dataset<Row> rule = r.filter(col("__stage").equalTo(Validation.STAGE_RULE));
+                Dataset<Row> later = laterLists(segments, i, "touched");
+                if (later != null) {
+                    rule = rule.join(later.select(col("registry_id").as("__registry_id"), col("patient_id").as("__patient_id")),
+                            new String[] {"__registry_id", "__patient_id"}, "left_anti");
+                }
+                Dataset<Row> kept = r.filter(col("__stage").equalTo(Validation.STAGE_READ)).unionByName(rule);
+                rejects = rejects == null ? kept : rejects.unionByName(kept);
+            }
+            return Optional.of(new Stored(new RegistryHistory(through, all(segments, "exposures_seen"),
+                    all(segments, "events_seen"), all(segments, "patients"), exposures, events, recheck, rejects, rowsRead),
+                    contributions, chain));
         } catch (IOException | RuntimeException e) {
             // an unreadable state is not an input error: the run recomputes in full and writes a new one
             return Optional.empty();
         }
     }
 
+    private static List<Segment> chain(Properties meta) {
+        List<Segment> out = new ArrayList<>();
+        String names = meta.getProperty("segments", "");
+        for (String name : names.isEmpty() ? new String[0] : names.split(",")) {
+            out.add(new Segment(name, LocalDate.parse(meta.getProperty("as_of." + name))));
+        }
+        if (out.isEmpty()) {
+            throw new IllegalStateException("a state version without segments");
+        }
+        return out;
+    }
+
+    /** Every segment's rows of {@code table} (append-only tables: rows seen, patients rows). */
+    private static Dataset<Row> all(List<Map<String, Dataset<Row>>> segments, String table) {
+        Dataset<Row> out = null;
+        for (Map<String, Dataset<Row>> t : segments) {
+            out = out == null ? t.get(table) : out.unionByName(t.get(table));
+        }
+        return out;
+    }
+
+    /** The current rows of a per-patient table: each segment's rows less those of patients a later one lists. */
+    private static Dataset<Row> current(List<Map<String, Dataset<Row>>> segments, String table, String list) {
+        Dataset<Row> out = null;
+        for (int i = 0; i < segments.size(); i++) {
+            Dataset<Row> one = superseded(segments, i, table, list);
+            out = out == null ? one : out.unionByName(one);
+        }
+        return out;
+    }
+
+    private static Dataset<Row> superseded(List<Map<String, Dataset<Row>>> segments, int i, String table, String list) {
+        Dataset<Row> later = laterLists(segments, i, list);
+        Dataset<Row> rows = segments.get(i).get(table);
+        return later == null ? rows : RegistryExtract.exceptPatients(rows, later);
+    }
+
+    /** The patients listed by the segments after {@code i} (registry_id, patient_id), or null after the last. */
+    private static Dataset<Row> laterLists(List<Map<String, Dataset<Row>>> segments, int i, String list) {
+        Dataset<Row> out = null;
+        for (int j = i + 1; j < segments.size(); j++) {
+            Dataset<Row> l = segments.get(j).get(list);
+            out = out == null ? l : out.union(l);
+        }
+        return out;
+    }
+
     private static org.apache.spark.sql.Column lit(LocalDate d) {
         return org.apache.spark.sql.functions.lit(java.sql.Date.valueOf(d));
     }
 
-    /** A state version ready to be written once the run has published. */
-    public record Pending(Path dir, String settingsKey, LocalDate through, String partitions,
+    /** A state version ready to be written once the run has published: the chain extended by one segment. */
+    public record Pending(Path dir, String settingsKey, LocalDate through, String partitions, List<Segment> chain,
                           Map<String, Dataset<Row>> tables, Map<String, Long> rowsRead) {
 
-        /** Writes the version and makes it current; earlier versions are deleted. */
+        /** Writes the segment and the version naming the chain, makes it current; the rest is deleted. */
         public void commit() {
             try {
                 // patient-level rows: readable by the job's user only (where the file system has POSIX permissions)
@@ -124,26 +225,39 @@ public final class RegistryState {
                     }
                 }
                 Files.createDirectories(dir);
-                Path version = dir.resolve("v-" + System.currentTimeMillis());
+                long id = System.currentTimeMillis();
+                while (Files.exists(dir.resolve("s-" + id)) || Files.exists(dir.resolve("v-" + id + ".properties"))) {
+                    id++; // two commits within a millisecond
+                }
+                String segment = "s-" + id;
                 for (Map.Entry<String, Dataset<Row>> e : tables.entrySet()) {
                     if (e.getValue() != null) {
-                        e.getValue().write().mode(SaveMode.ErrorIfExists).parquet(version.resolve(e.getKey()).toString());
+                        e.getValue().write().mode(SaveMode.ErrorIfExists)
+                                .parquet(dir.resolve(segment).resolve(e.getKey()).toString());
                     }
                 }
+                List<Segment> segments = new ArrayList<>(chain);
+                segments.add(new Segment(segment, through));
                 Properties meta = new Properties();
                 meta.setProperty("format", FORMAT);
                 meta.setProperty("settings", settingsKey);
                 meta.setProperty("through", through.toString());
                 meta.setProperty("partitions", partitions);
+                meta.setProperty("segments", String.join(",", segments.stream().map(Segment::name).toList()));
+                segments.forEach(s -> meta.setProperty("as_of." + s.name(), s.asOf().toString()));
                 rowsRead.forEach((f, n) -> meta.setProperty("rows_read." + f, Long.toString(n)));
-                try (Writer w = Files.newBufferedWriter(version.resolve(META))) {
+                String version = "v-" + id + ".properties";
+                try (Writer w = Files.newBufferedWriter(dir.resolve(version))) {
                     meta.store(w, "aepool incremental state of one registry extract (private: patient-level rows)");
                 }
                 Path tmp = dir.resolve(CURRENT + ".tmp");
-                Files.writeString(tmp, version.getFileName().toString());
+                Files.writeString(tmp, version);
                 Files.move(tmp, dir.resolve(CURRENT), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Set<String> keep = new HashSet<>(segments.stream().map(Segment::name).toList());
+                keep.add(version);
+                keep.add(CURRENT);
                 try (Stream<Path> old = Files.list(dir)) {
-                    for (Path p : old.filter(p -> p.getFileName().toString().startsWith("v-") && !p.equals(version)).toList()) {
+                    for (Path p : old.filter(p -> !keep.contains(p.getFileName().toString())).toList()) {
                         deleteTree(p);
                     }
                 }
@@ -154,22 +268,18 @@ public final class RegistryState {
     }
 
     /**
-     * The version to write for {@code extractDir} after a run through {@code through}: the tables are those of
-     * {@link RegistryHistory} (plus the contributions), materialised when committed.
+     * The segment to add for {@code extractDir} after a run through {@code through}, extending {@code chain} (empty
+     * for a full run): {@code tables} maps names of {@link #TABLES} to this run's rows, materialised when committed.
      */
-    public Pending pending(String extractDir, String settingsKey, LocalDate through, Dataset<Row> exposuresSeen,
-                           Dataset<Row> eventsSeen, Dataset<Row> patients, Dataset<Row> exposures, Dataset<Row> events,
-                           Dataset<Row> contributions, Dataset<Row> rejects, Map<String, Long> rowsRead) {
-        Map<String, Dataset<Row>> tables = new LinkedHashMap<>();
-        tables.put("exposures_seen", exposuresSeen);
-        tables.put("events_seen", eventsSeen);
-        tables.put("patients", patients);
-        tables.put("exposures", exposures);
-        tables.put("events", events);
-        tables.put("contributions", contributions);
-        tables.put("rejects", rejects);
+    public Pending pending(String extractDir, String settingsKey, LocalDate through, List<Segment> chain,
+                           Map<String, Dataset<Row>> tables, Map<String, Long> rowsRead) {
+        for (String name : tables.keySet()) {
+            if (!TABLES.contains(name)) {
+                throw new IllegalArgumentException("not a state table: " + name);
+            }
+        }
         return new Pending(root.resolve(key(extractDir)), settingsKey, through,
-                partitionsFingerprint(Path.of(extractDir), through), tables, rowsRead);
+                partitionsFingerprint(Path.of(extractDir), through), List.copyOf(chain), tables, rowsRead);
     }
 
     /** One directory per extract: a digest of its absolute path. */

@@ -133,27 +133,31 @@ final class RegistryStage {
                     stateUse.put(path, stored.map(x -> "incremental: partitions after " + x.history().through())
                             .orElse("full: every partition"));
                 }
+                Dataset<Row> fresh;
                 if (stored.isPresent()) {
-                    // only the patients with new rows (or rows dated after the state's date) are recomputed; time running
-                    // up to the as-of date grows arithmetically for the others
+                    // only the patients with new rows (or rows dated after the state's date) are recomputed; time
+                    // running up to the as-of date grows arithmetically for the others (in the stored view)
                     LOG.info("registry {}: resuming from the state through {}", path, stored.get().history().through());
-                    Dataset<Row> fresh = RegistryAggregator.contributions(spark,
-                            read.extract().restrictedTo(read.affected()), outcomes, settings);
-                    contributions = RegistryAggregator.extended(RegistryExtract.exceptPatients(
-                            stored.get().contributions(), read.affected()), stored.get().history().through(), asOf)
-                            .unionByName(fresh);
+                    fresh = RegistryAggregator.contributions(spark, read.extract().restrictedTo(read.affected()),
+                            outcomes, settings);
                 } else {
-                    contributions = RegistryAggregator.contributions(spark, read.extract(), outcomes, settings);
+                    fresh = RegistryAggregator.contributions(spark, read.extract(), outcomes, settings);
                 }
                 if (keep) {
                     // patient-level, read by the incidence table and the state: computed once
-                    contributions = contributions.localCheckpoint();
+                    fresh = fresh.localCheckpoint();
                     Map<String, Long> rows = new LinkedHashMap<>(validation.rowsRead());
                     rows.keySet().retainAll(read.files());
-                    pending.add(state.store().pending(path, state.settingsKey(), asOf, read.exposuresSeen(),
-                            read.eventsSeen(), read.patients(), read.extract().exposures(), read.extract().events(),
-                            contributions, validation.privateRejects(spark, read.files()), rows));
+                    Map<String, Dataset<Row>> segment = new LinkedHashMap<>(read.segment());
+                    segment.put("contributions", fresh);
+                    if (stored.isPresent()) {
+                        segment.put("affected", read.affected());
+                    }
+                    pending.add(state.store().pending(path, state.settingsKey(), asOf,
+                            stored.map(RegistryState.Stored::chain).orElse(List.of()), segment, rows));
                 }
+                contributions = stored.isEmpty() ? fresh : RegistryExtract.exceptPatients(stored.get().contributions(),
+                        read.affected()).unionByName(fresh);
             } else {
                 RegistryExtract extract = OmopReader.read(spark, path, input.registryId(), groups.conceptGroups(), studies,
                         validation);

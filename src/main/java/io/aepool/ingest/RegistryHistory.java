@@ -7,16 +7,17 @@ import java.time.LocalDate;
 import java.util.Map;
 
 /**
- * What an earlier run kept of one generic registry extract (the job's private state; patient-level, never
- * published), so that a nightly run reads only the extract partitions that arrived since.
+ * What earlier runs kept of one generic registry extract (the job's private state; patient-level, never
+ * published), so that a nightly run reads only the extract partitions that arrived since. The tables are lazy views
+ * over the stored state: a run reads from them the rows of the patients it recomputes, never the whole history.
  *
  * @param through        the newest extract date read by the earlier run: later partitions are new
- * @param exposuresSeen  every exposure row that passed the type rules (extract_date kept): the history the rules
- *                       across rows (repeats, membership) look at when a patient gets new rows
+ * @param exposuresSeen  every exposure row that passed the type rules so far (extract_date kept): the history the
+ *                       rules across rows (repeats, membership) look at when a patient gets new rows
  * @param eventsSeen     the same for events
- * @param patients       the newest valid patients row of each patient (extract_date kept)
- * @param exposures      valid exposures (the shape {@link RegistryReader} returns)
- * @param events         valid events
+ * @param patients       valid patients rows (extract_date kept; a patient's newest row describes it), or null
+ * @param exposures      each patient's valid exposures (the shape {@link RegistryReader} returns)
+ * @param events         each patient's valid events
  * @param recheck        registry_id, patient_id of patients with rows dated after {@code through} (an episode
  *                       starting or an event falling later): recomputed even without new rows
  * @param rejects        the ledger of the registry's files ({@link Validation#PRIVATE_REJECTS_SCHEMA})

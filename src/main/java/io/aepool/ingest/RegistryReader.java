@@ -66,17 +66,23 @@ public final class RegistryReader {
     }
 
     /**
-     * One read of a registry: the validated extract, and for an incremental read the patients it touched and the
-     * rows the next incremental read needs (the job's private state; patient-level, never published).
+     * One read of a registry: the validated extract, and for an incremental read the patients it recomputes and the
+     * rows the job's private state keeps of this read (patient-level, never published).
      *
-     * @param affected      registry_id, patient_id of the patients whose results must be recomputed (null: all)
-     * @param patients      the newest valid patients row of each patient, extract_date kept (null: no patients table)
-     * @param exposuresSeen every exposure row that passed the type rules so far (extract_date kept)
-     * @param eventsSeen    the same for events
-     * @param files         the extract's table paths (the keys of the ledger)
+     * @param extract  the validated extract: every patient for a full read, the {@code affected} ones for an
+     *                 incremental read
+     * @param affected registry_id, patient_id of the patients whose results must be recomputed (null: all)
+     * @param segment  this read's rows for the state ({@code RegistryState} table names): the rows read
+     *                 ({@code exposures_seen}, {@code events_seen}: those that passed the type rules, extract_date kept),
+     *                 the patients rows ({@code patients}, extract_date kept), the valid rows of the patients with new
+     *                 rows ({@code exposures}, {@code events}: of every patient for a full read), the rows this read
+     *                 rejected ({@code rejects}, {@link Validation#PRIVATE_REJECTS_SCHEMA}) and, for an incremental
+     *                 read, the patients with new rows ({@code touched}: their earlier valid rows and rule rejects are
+     *                 superseded)
+     * @param files    the extract's table paths (the keys of the ledger)
      */
-    public record Result(RegistryExtract extract, Dataset<Row> affected, Dataset<Row> patients,
-                         Dataset<Row> exposuresSeen, Dataset<Row> eventsSeen, Set<String> files) {
+    public record Result(RegistryExtract extract, Dataset<Row> affected, Map<String, Dataset<Row>> segment,
+                         Set<String> files) {
     }
 
     /**
@@ -120,7 +126,7 @@ public final class RegistryReader {
         Dataset<Row> known = studies.filter(col("design").equalTo("registry")).select(col("study_id").as("__known"))
                 .distinct();
 
-        Dataset<Row> patients = null;
+        Dataset<Row> validPatients = null;
         Dataset<Row> newPatients = null;
         Path patientsDir = root.resolve("patients");
         if (Files.exists(patientsDir)) {
@@ -132,22 +138,13 @@ public final class RegistryReader {
             Dataset<Row> checked = raw.withColumn("__same_extract", count(lit(1)).over(
                     Window.partitionBy("registry_id", "patient_id", RegistryExtract.EXTRACT_DATE)));
             // rules on one extract's rows only: a patient row valid once stays valid
-            Dataset<Row> valid = validation.check(checked, patientsFile, List.of(
+            validPatients = validation.check(checked, patientsFile, List.of(
                     new Rule("observation_end", "observation_end is before observation_start",
                             col("observation_end").lt(col("observation_start"))),
                     new Rule("death_date", "death_date is before observation_start",
                             col("death_date").lt(col("observation_start"))),
                     new Rule("patient_id", "patient appears more than once in one extract", col("__same_extract").gt(1))), KEY)
                     .drop("__same_extract");
-            if (incremental && history.patients() != null) {
-                valid = valid.unionByName(history.patients(), true);
-            }
-            // the newest extract's row describes the patient (observation grows, deaths are added)
-            patients = valid.withColumn("__newest", row_number().over(Window.partitionBy("registry_id", "patient_id")
-                            .orderBy(desc(RegistryExtract.EXTRACT_DATE))))
-                    .filter(col("__newest").equalTo(1))
-                    .drop("__newest")
-                    .localCheckpoint();
         }
         Dataset<Row> newExposures = ValidatedTable.read(spark, exposuresFile, EXPOSURE_COLUMNS, KEY, false, validation,
                 scope, incremental);
@@ -156,8 +153,6 @@ public final class RegistryReader {
 
         Dataset<Row> affected = null;
         Dataset<Row> touched = null;
-        Dataset<Row> exposuresSeen = newExposures;
-        Dataset<Row> eventsSeen = newEvents;
         Dataset<Row> exposureRows = newExposures;
         Dataset<Row> eventRows = newEvents;
         if (incremental) {
@@ -168,12 +163,24 @@ public final class RegistryReader {
                 withNew = withNew.union(newPatients);
             }
             touched = withNew.distinct().localCheckpoint();
-            // recomputed: those, and those whose results move with the as-of date (their rows stay valid)
+            // recomputed: those, and those with rows dated after the earlier run's date (their rows stay valid)
             affected = touched.union(history.recheck().select("registry_id", "patient_id")).distinct().localCheckpoint();
             exposureRows = RegistryExtract.ofPatients(history.exposuresSeen(), touched).unionByName(newExposures);
             eventRows = RegistryExtract.ofPatients(history.eventsSeen(), touched).unionByName(newEvents);
-            exposuresSeen = history.exposuresSeen().unionByName(newExposures);
-            eventsSeen = history.eventsSeen().unionByName(newEvents);
+        }
+        Dataset<Row> patients = null;
+        if (validPatients != null) {
+            Dataset<Row> rows = validPatients;
+            if (incremental && history.patients() != null) {
+                // the patients this run recomputes: their earlier rows and any new ones
+                rows = rows.unionByName(RegistryExtract.ofPatients(history.patients(), affected), true);
+            }
+            // the newest extract's row describes the patient (observation grows, deaths are added)
+            patients = rows.withColumn("__newest", row_number().over(Window.partitionBy("registry_id", "patient_id")
+                            .orderBy(desc(RegistryExtract.EXTRACT_DATE))))
+                    .filter(col("__newest").equalTo(1))
+                    .drop("__newest")
+                    .localCheckpoint();
         }
 
         Column knownClass = col("drug_class").isin(classGroups.keySet().toArray());
@@ -201,13 +208,15 @@ public final class RegistryReader {
                 new Rule("patient_id", "exposure's patient is not in the patients table", unknownPatient)), KEY)
                 .select(col("registry_id"), col("patient_id"), col("drug"),
                         mapValues(classGroups, col("drug_class")).as("exposure_group"),
-                        col("start_date"), col("end_date"));
+                        col("start_date"), col("end_date"))
+                // read again by the state, the event check and the person-time plan; a checkpoint also cuts the
+                // validation plan out of every later plan (nested cached plans grow the plan text beyond the heap)
+                .localCheckpoint();
+        Dataset<Row> checkedExposureRows = exposures;
         if (incremental) {
-            exposures = RegistryExtract.exceptPatients(history.exposures(), touched).unionByName(exposures);
+            // the recomputed patients without new rows keep their valid rows
+            exposures = earlierRows(history.exposures(), affected, touched).unionByName(exposures).localCheckpoint();
         }
-        // read again by the event check and the person-time plan; a checkpoint also cuts the validation plan
-        // out of every later plan (nested cached plans grow the plan text beyond the heap)
-        exposures = exposures.localCheckpoint();
 
         Dataset<Row> exposed = exposures.select(col("registry_id").as("__rid"), col("patient_id").as("__pid")).distinct();
         Dataset<Row> checkedEvents = eventRows
@@ -221,12 +230,15 @@ public final class RegistryReader {
                 new Rule("patient_id", "event's patient has no exposure episode in the extract", col("__pid").isNull()),
                 new Rule("event_date", "event repeats a row of an earlier extract or of the same one", col("__copy").gt(1))), KEY)
                 .select(col("registry_id"), col("patient_id"), col("event_date"), col("term"), col("soc"),
-                        col("serious"), col("hospitalised"), lit(null).cast(DataTypes.LongType).as("concept_id"));
+                        col("serious"), col("hospitalised"), lit(null).cast(DataTypes.LongType).as("concept_id"))
+                .localCheckpoint();
+        Dataset<Row> checkedEventRows = events;
         if (incremental) {
-            events = RegistryExtract.exceptPatients(history.events(), touched).unionByName(events);
+            events = earlierRows(history.events(), affected, touched).unionByName(events).localCheckpoint();
         }
-        events = events.localCheckpoint();
 
+        // this read's rejects (before the ledger is restated for the whole history)
+        Dataset<Row> newRejects = validation.privateRejects(spark, files);
         if (incremental) {
             // the ledger of the whole history: earlier rejects, less the rule rejects of re-checked patients
             // (their rows were checked again above), plus this run's
@@ -240,13 +252,27 @@ public final class RegistryReader {
             for (String f : files) {
                 read.merge(f, now.getOrDefault(f, 0L), Long::sum);
             }
-            Dataset<Row> ledger = kept.unionByName(validation.privateRejects(spark, files)).localCheckpoint();
+            Dataset<Row> ledger = kept.unionByName(newRejects).localCheckpoint();
             validation.restate(files, ledger, read);
         }
-        Dataset<Row> dated = patients;
+        Map<String, Dataset<Row>> segment = new java.util.LinkedHashMap<>();
+        segment.put("exposures_seen", newExposures);
+        segment.put("events_seen", newEvents);
+        // a full read keeps each patient's newest row, an incremental one the rows it read (the newest is picked later)
+        segment.put("patients", incremental ? validPatients : patients);
+        segment.put("exposures", checkedExposureRows);
+        segment.put("events", checkedEventRows);
+        segment.put("rejects", newRejects);
+        segment.put("touched", touched);
+        segment.values().removeIf(java.util.Objects::isNull);
         RegistryExtract extract = new RegistryExtract(exposures, events,
                 patients == null ? null : patients.drop(RegistryExtract.EXTRACT_DATE), null);
-        return new Result(extract, affected, dated, exposuresSeen, eventsSeen, files);
+        return new Result(extract, affected, segment, files);
+    }
+
+    /** The earlier valid rows of the patients recomputed without new rows ({@code affected} but not {@code touched}). */
+    private static Dataset<Row> earlierRows(Dataset<Row> earlier, Dataset<Row> affected, Dataset<Row> touched) {
+        return RegistryExtract.exceptPatients(RegistryExtract.ofPatients(earlier, affected), touched);
     }
 
     /** {@code <root>/<name>/} (partitioned) or {@code <root>/<name>.parquet}. */

@@ -65,6 +65,22 @@ class IncrementalNightlyTest {
             runNightly(conf, incremental, step[0]);
             assertEquals("incremental: partitions after " + step[1], aggregation(incremental), "as of " + step[0]);
         }
+        // each night added a segment to the private state holding what it read: the last one, E4's rows only
+        List<Path> segments;
+        try (Stream<Path> extracts = Files.list(incremental.resolve(JobRunner.STATE_DIR))) {
+            Path state = extracts.findFirst().orElseThrow();
+            try (Stream<Path> files = Files.list(state)) {
+                segments = files.filter(p -> p.getFileName().toString().startsWith("s-")).sorted().toList();
+            }
+        }
+        assertEquals(4, segments.size(), segments.toString());
+        Dataset<Row> e4 = spark.read().parquet(dir.resolve("extract").resolve("exposures").toString())
+                .filter(col("extract_date").equalTo(Date.valueOf(E4)));
+        Dataset<Row> seen = spark.read().parquet(segments.get(3).resolve("exposures_seen").toString());
+        assertEquals(1, e4.count());
+        assertEquals(e4.count(), seen.count());
+        assertEquals(Date.valueOf(E4), seen.first().getDate(seen.first().fieldIndex("extract_date")));
+
         // a second root, recomputed from scratch as of E4
         runNightly(conf, full, E4, "--full");
         assertEquals("full: every partition", aggregation(full));
