@@ -6,7 +6,8 @@
 # (local[2], 2 GiB heap), and prints the three wall times and whether both roots publish the same incidence table.
 #   jobs/bench-incremental.sh 1e6
 # Environment: BENCH_DIR (default /tmp/aepool-bench-incremental), BENCH_HEAP (default 2g), SHUFFLE_PARTITIONS
-# (default 8); BUILD_DIR and MVN as for jobs/bench.sh.
+# (default 8), INCREMENTAL_RUNS (default 1: the incremental run repeated, each time from a copy of the root as of
+# E1); BUILD_DIR and MVN as for jobs/bench.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,4 +22,5 @@ echo "== machine: $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 /usr/bin/time -f "bench JVM: %e s wall, peak RSS %M KiB" java -Xmx"${BENCH_HEAP:-2g}" $OPENS -Djava.awt.headless=true \
   -Dlog4j2.configurationFile="$PWD/conf/log4j2.properties" -Dspark.master=local[2] \
   -Dspark.sql.shuffle.partitions="${SHUFFLE_PARTITIONS:-8}" -Dbench.shufflePartitions="${SHUFFLE_PARTITIONS:-8}" \
+  -Dbench.incrementalRuns="${INCREMENTAL_RUNS:-1}" \
   -cp "$CP" io.aepool.bench.IncrementalRegistryBench "$DIR" "$SCALE"

@@ -162,9 +162,9 @@ public final class RegistryReader {
             if (newPatients != null) {
                 withNew = withNew.union(newPatients);
             }
-            touched = withNew.distinct().localCheckpoint();
+            touched = patientList(withNew);
             // recomputed: those, and those with rows dated after the earlier run's date (their rows stay valid)
-            affected = touched.union(history.recheck().select("registry_id", "patient_id")).distinct().localCheckpoint();
+            affected = patientList(touched.union(history.recheck().select("registry_id", "patient_id")));
             exposureRows = RegistryExtract.ofPatients(history.exposuresSeen(), touched).unionByName(newExposures);
             eventRows = RegistryExtract.ofPatients(history.eventsSeen(), touched).unionByName(newEvents);
         }
@@ -268,6 +268,18 @@ public final class RegistryReader {
         RegistryExtract extract = new RegistryExtract(exposures, events,
                 patients == null ? null : patients.drop(RegistryExtract.EXTRACT_DATE), null);
         return new Result(extract, affected, segment, files);
+    }
+
+    /**
+     * Patient lists up to this length are broadcast to the joins that pick their rows out of the stored history, so
+     * a nightly run scans the history instead of shuffling it (a list of 500,000 patients is some tens of MiB).
+     */
+    static final long BROADCAST_PATIENTS = 500_000;
+
+    /** Distinct registry_id, patient_id, materialised; broadcast to the joins when short enough. */
+    private static Dataset<Row> patientList(Dataset<Row> ids) {
+        Dataset<Row> list = ids.distinct().localCheckpoint();
+        return list.count() <= BROADCAST_PATIENTS ? org.apache.spark.sql.functions.broadcast(list) : list;
     }
 
     /** The earlier valid rows of the patients recomputed without new rows ({@code affected} but not {@code touched}). */

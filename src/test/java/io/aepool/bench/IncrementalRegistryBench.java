@@ -77,7 +77,20 @@ public final class IncrementalRegistryBench {
         deleteTree(b);
         List<String> lines = new ArrayList<>();
         lines.add(time("as of " + E1 + ", no state (full)", conf, a, E1));
-        lines.add(time("as of " + E2 + ", incremental (+1%)", conf, a, E2));
+        // -Dbench.incrementalRuns=N: the incremental run N times, each from a copy of the root as of E1
+        int runs = Integer.getInteger("bench.incrementalRuns", 1);
+        Path asOfE1 = dir.resolve("nightly-incremental-e1");
+        if (runs > 1) {
+            deleteTree(asOfE1);
+            copyTree(a, asOfE1);
+        }
+        for (int r = 0; r < runs; r++) {
+            if (r > 0) {
+                deleteTree(a);
+                copyTree(asOfE1, a);
+            }
+            lines.add(time("as of " + E2 + ", incremental (+1%)", conf, a, E2));
+        }
         lines.add(time("as of " + E2 + ", --full", conf, b, E2, "--full"));
         lines.add(duckdbScan(extract));
         lines.forEach(System.out::println);
@@ -120,6 +133,13 @@ public final class IncrementalRegistryBench {
         }
         java.util.Arrays.sort(t);
         return String.format(Locale.ROOT, "%-40s %7.2f s  (%s)", "DuckDB full scan of all event rows", t[1], result);
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException, InterruptedException {
+        Process cp = new ProcessBuilder("cp", "-a", from.toString(), to.toString()).inheritIO().start();
+        if (cp.waitFor() != 0) {
+            throw new IOException("cp -a " + from + " " + to + " failed");
+        }
     }
 
     private static String time(String label, Path conf, Path root, String asOf, String... more) {
