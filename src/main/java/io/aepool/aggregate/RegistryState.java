@@ -2,6 +2,8 @@ package io.aepool.aggregate;
 
 import io.aepool.ingest.RegistryExtract;
 import io.aepool.ingest.RegistryHistory;
+import io.aepool.ingest.RegistryReader;
+import org.apache.spark.sql.Column;
 import io.aepool.ingest.Validation;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -103,6 +105,7 @@ public final class RegistryState {
             LocalDate through = LocalDate.parse(meta.getProperty("through"));
             List<Segment> chain = chain(meta);
             if (!FORMAT.equals(meta.getProperty("format")) || !settingsKey.equals(meta.getProperty("settings"))
+                    || !tables(extractDir).equals(meta.getProperty("tables"))
                     || asOf == null || asOf.isBefore(through) || chain.size() >= maxSegments
                     || !partitionsFingerprint(Path.of(extractDir), through).equals(meta.getProperty("partitions"))) {
                 return Optional.empty();
@@ -137,15 +140,16 @@ public final class RegistryState {
             }
             Dataset<Row> rejects = null;
             for (int i = 0; i < chain.size(); i++) {
-                // rows rejected by a file's own type rules stay; rule rejects go with the patient's re-checked rows
+                // the rejects a touched patient's re-check states again go; the rest stay
                 Dataset<Row> r = segments.get(i).get("rejects");
-                Dataset<Row> rule = r.filter(col("__stage").equalTo(Validation.STAGE_RULE));
+                Column rechecked = RegistryReader.recheckedRejects(extractDir);
+                Dataset<Row> rule = r.filter(rechecked);
                 Dataset<Row> later = laterLists(segments, i, "touched");
                 if (later != null) {
                     rule = rule.join(later.select(col("registry_id").as("__registry_id"), col("patient_id").as("__patient_id")),
                             new String[] {"__registry_id", "__patient_id"}, "left_anti");
                 }
-                Dataset<Row> kept = r.filter(col("__stage").equalTo(Validation.STAGE_READ)).unionByName(rule);
+                Dataset<Row> kept = r.filter(rechecked.unary_$bang()).unionByName(rule);
                 rejects = rejects == null ? kept : rejects.unionByName(kept);
             }
             return Optional.of(new Stored(new RegistryHistory(through, all(segments, "exposures_seen"),
@@ -209,7 +213,8 @@ public final class RegistryState {
     }
 
     /** A state version ready to be written once the run has published: the chain extended by one segment. */
-    public record Pending(Path dir, String settingsKey, LocalDate through, String partitions, List<Segment> chain,
+    public record Pending(Path dir, String settingsKey, LocalDate through, String partitions, String tableNames,
+                          List<Segment> chain,
                           Map<String, Dataset<Row>> tables, Map<String, Long> rowsRead) {
 
         /** Writes the segment and the version naming the chain, makes it current; the rest is deleted. */
@@ -243,6 +248,7 @@ public final class RegistryState {
                 meta.setProperty("settings", settingsKey);
                 meta.setProperty("through", through.toString());
                 meta.setProperty("partitions", partitions);
+                meta.setProperty("tables", tableNames);
                 meta.setProperty("segments", String.join(",", segments.stream().map(Segment::name).toList()));
                 segments.forEach(s -> meta.setProperty("as_of." + s.name(), s.asOf().toString()));
                 rowsRead.forEach((f, n) -> meta.setProperty("rows_read." + f, Long.toString(n)));
@@ -279,7 +285,17 @@ public final class RegistryState {
             }
         }
         return new Pending(root.resolve(key(extractDir)), settingsKey, through,
-                partitionsFingerprint(Path.of(extractDir), through), List.copyOf(chain), tables, rowsRead);
+                partitionsFingerprint(Path.of(extractDir), through), tables(extractDir), List.copyOf(chain), tables,
+                rowsRead);
+    }
+
+    /**
+     * The extract's tables (a patients table added later, with partitions all after the stored date, must not leave
+     * the stored patients' rows unchecked against it).
+     */
+    static String tables(String extractDir) {
+        return String.join(",", RegistryReader.tables(extractDir).stream()
+                .map(t -> Path.of(t).getFileName().toString()).toList());
     }
 
     /** One directory per extract: a digest of its absolute path. */

@@ -113,7 +113,9 @@ public final class RegistryReader {
         LocalDate after = history == null ? null : history.through();
         UnaryOperator<Dataset<Row>> scope = raw -> {
             if (!hasColumn(raw, RegistryExtract.EXTRACT_DATE)) {
-                return raw;
+                // an undated table is read whole; resumed, its rows were all read before (the state's fingerprint
+                // says its files are unchanged)
+                return history == null ? raw : raw.limit(0);
             }
             Dataset<Row> in = asOf == null ? raw : raw.filter(col(RegistryExtract.EXTRACT_DATE).leq(lit(java.sql.Date.valueOf(asOf))));
             return after == null ? in : in.filter(col(RegistryExtract.EXTRACT_DATE).gt(lit(java.sql.Date.valueOf(after))));
@@ -244,9 +246,9 @@ public final class RegistryReader {
             // (their rows were checked again above), plus this run's
             Dataset<Row> earlier = history.rejects();
             Dataset<Row> a = touched.select(col("registry_id").as("__registry_id"), col("patient_id").as("__patient_id"));
-            Dataset<Row> kept = earlier.filter(col("__stage").equalTo(Validation.STAGE_READ))
-                    .unionByName(earlier.filter(col("__stage").equalTo(Validation.STAGE_RULE))
-                            .join(a, new String[] {"__registry_id", "__patient_id"}, "left_anti"));
+            Column rechecked = recheckedRejects(dir);
+            Dataset<Row> kept = earlier.filter(rechecked.unary_$bang())
+                    .unionByName(earlier.filter(rechecked).join(a, new String[] {"__registry_id", "__patient_id"}, "left_anti"));
             Map<String, Long> read = new java.util.LinkedHashMap<>(history.rowsRead());
             Map<String, Long> now = validation.rowsRead();
             for (String f : files) {
@@ -268,6 +270,17 @@ public final class RegistryReader {
         RegistryExtract extract = new RegistryExtract(exposures, events,
                 patients == null ? null : patients.drop(RegistryExtract.EXTRACT_DATE), null);
         return new Result(extract, affected, segment, files);
+    }
+
+    /**
+     * The ledger rows a touched patient's re-check states again (true on them): the rejects of the rules across rows
+     * of its exposures and events. Rows rejected by a file's own type rules, and by the patients table's rules (on
+     * one extract's rows only, never re-checked), stay in the ledger.
+     */
+    public static Column recheckedRejects(String dir) {
+        Path root = Path.of(dir);
+        return col("__stage").equalTo(Validation.STAGE_RULE)
+                .and(col("file").isin(table(root, "exposures"), table(root, "events")));
     }
 
     /**

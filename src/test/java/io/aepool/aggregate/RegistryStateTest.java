@@ -95,14 +95,24 @@ class RegistryStateTest {
                 .contributions()));
         assertTrue(limitThree.load(spark, extract, "other settings", D3).isEmpty(), "settings changed");
         assertTrue(limitThree.load(spark, extract, "settings", D1).isEmpty(), "an as-of date before the state's");
+        // a patients table added after the state was written (its partitions all newer than the state): the stored
+        // patients were never checked against it
+        try {
+            Files.createDirectories(Path.of(extract).resolve("patients").resolve("extract_date=2026-01-20"));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        assertTrue(limitThree.load(spark, extract, "settings", D3).isEmpty(), "a table added to the extract");
     }
 
-    /** An extract directory with one partition (the state fingerprints its files). */
+    /** An extract directory with one partition per table (the state fingerprints its files). */
     private String extract() {
         try {
-            Path part = dir.resolve("extract").resolve("exposures").resolve("extract_date=2026-01-01");
-            Files.createDirectories(part);
-            Files.writeString(part.resolve("part-0.parquet"), "rows");
+            for (String table : List.of("exposures", "events")) {
+                Path part = dir.resolve("extract").resolve(table).resolve("extract_date=2026-01-01");
+                Files.createDirectories(part);
+                Files.writeString(part.resolve("part-0.parquet"), "rows");
+            }
             return dir.resolve("extract").toString();
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);

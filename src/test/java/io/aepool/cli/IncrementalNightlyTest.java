@@ -77,7 +77,7 @@ class IncrementalNightlyTest {
         Dataset<Row> e4 = spark.read().parquet(dir.resolve("extract").resolve("exposures").toString())
                 .filter(col("extract_date").equalTo(Date.valueOf(E4)));
         Dataset<Row> seen = spark.read().parquet(segments.get(3).resolve("exposures_seen").toString());
-        assertEquals(1, e4.count());
+        assertEquals(2, e4.count());
         assertEquals(e4.count(), seen.count());
         assertEquals(Date.valueOf(E4), seen.first().getDate(seen.first().fieldIndex("extract_date")));
 
@@ -96,11 +96,14 @@ class IncrementalNightlyTest {
         assertEquals(sb.get("input_rows"), sa.get("input_rows"), "rows read, rejected and used per file");
         assertEquals(sb.get("rejected_rows_by_rule"), sa.get("rejected_rows_by_rule"));
 
-        // the rows decided by the whole history: the repeat stays rejected, the other two became valid
+        // the rows decided by the whole history: the repeat stays rejected, T-1's exposure and T-2's event became
+        // valid, T-5's patients row stays rejected (and so its exposure: the only one of a patient not in the table)
         String rejects = Files.readString(a.resolve("rejects.csv"));
         assertTrue(rejects.contains("exposure episode repeats a row of an earlier extract"), rejects);
-        assertFalse(rejects.contains("exposure's patient is not in the patients table"), rejects);
+        assertEquals(1, rejects.lines().filter(l -> l.contains("exposure's patient is not in the patients table"))
+                .count(), rejects);
         assertFalse(rejects.contains("event's patient has no exposure episode"), rejects);
+        assertTrue(rejects.contains("observation_end is before observation_start"), rejects);
 
         // the state is private: beside the runs, never inside a published one
         assertTrue(Files.isDirectory(incremental.resolve(JobRunner.STATE_DIR)));
@@ -188,12 +191,20 @@ class IncrementalNightlyTest {
         append(events.schema(), x, "events", spark,
                 with(events.schema(), infection, "registry_id", exposure.getAs("registry_id"), "patient_id", "T-3",
                         "event_date", Date.valueOf("2027-01-10"), "extract_date", Date.valueOf(E3)));
+        // T-5's patients row breaks a rule of the patients table (observation ends before it starts): rejected for
+        // good, even once T-5 gets new rows (its exposure in E4 is then rejected as of a patient not in the table)
+        append(patients.schema(), x, "patients", spark,
+                with(with(patients.schema(), patient, "observation_start", Date.valueOf("2026-06-01"), "observation_end",
+                        Date.valueOf("2026-05-01"), "extract_date", Date.valueOf(E3)), patients.schema(),
+                        "patient_id", "T-5"));
         // E4: the missing rows arrive: T-1's patients row and an exposure of T-2 covering its event
         append(patients.schema(), x, "patients", spark,
                 with(patients.schema(), patient, "patient_id", "T-1", "extract_date", Date.valueOf(E4)));
         append(exposures.schema(), x, "exposures", spark,
                 with(exposures.schema(), exposure, "patient_id", "T-2", "start_date", Date.valueOf("2026-11-01"),
-                        "end_date", Date.valueOf("2026-12-31"), "extract_date", Date.valueOf(E4)));
+                        "end_date", Date.valueOf("2026-12-31"), "extract_date", Date.valueOf(E4)),
+                with(exposures.schema(), exposure, "patient_id", "T-5", "start_date", Date.valueOf("2026-12-20"),
+                        "end_date", Date.valueOf("2027-01-10"), "extract_date", Date.valueOf(E4)));
 
         Files.copy(sample.resolve("studies.csv"), dir.resolve("studies.csv"));
         Path conf = dir.resolve("job.yaml");

@@ -151,6 +151,41 @@ class RegistryReaderTest {
     }
 
     @Test
+    void aResumedReadTakesOnlyTheNewPartitionsAndDoesNotReadAnUndatedTableAgain(SparkSession spark) {
+        Path x = dir.resolve("extract");
+        write(spark, x, "exposures", EXPOSURES,
+                RowFactory.create("R1", "PX-0001", "tofacitinib", "JAK", "2023-06-01", "2023-12-31", JAN),
+                RowFactory.create("R1", "PX-0005", "baricitinib", "JAK", "2024-02-01", "2024-02-20", FEB));
+        // events delivered as one undated table
+        spark.createDataFrame(List.of(RowFactory.create("R1", "PX-0001", "2023-08-01", "Pneumonia",
+                        "Infections and infestations", "Y", "Y")),
+                strings("registry_id", "patient_id", "event_date", "term", "soc", "serious", "hospitalised"))
+                .write().parquet(x.resolve("events").toString());
+        Validation first = Validation.defaults();
+        RegistryReader.Result january = RegistryReader.read(spark, x.toString(), LocalDate.parse(JAN), GROUPS, studies,
+                first, null);
+        Map<String, Dataset<Row>> kept = january.segment();
+        RegistryHistory history = new RegistryHistory(LocalDate.parse(JAN), kept.get("exposures_seen"),
+                kept.get("events_seen"), null, kept.get("exposures"), kept.get("events"),
+                spark.createDataFrame(List.of(), strings("registry_id", "patient_id")), kept.get("rejects"),
+                first.rowsRead());
+
+        Validation resumed = Validation.defaults();
+        RegistryReader.Result february = RegistryReader.read(spark, x.toString(), LocalDate.parse(FEB), GROUPS, studies,
+                resumed, history);
+        // February's episode alone is new; the undated events were all read in January: not again, not as repeats
+        assertEquals(1, february.segment().get("exposures_seen").count());
+        assertEquals(0, february.segment().get("events_seen").count());
+        assertEquals(List.of("PX-0005"), february.segment().get("touched").collectAsList().stream()
+                .map(r -> r.getString(r.fieldIndex("patient_id"))).toList());
+        assertEquals(Map.of("read", 1L, "rejected", 0L, "used", 1L),
+                resumed.accounting().get(x.resolve("events").toString()));
+        assertEquals(Map.of("read", 2L, "rejected", 0L, "used", 2L),
+                resumed.accounting().get(x.resolve("exposures").toString()));
+        assertEquals(List.of(), rejectedRules(resumed, spark));
+    }
+
+    @Test
     void repeatedRowsUnknownClassesAndImpossibleDatesAreQuarantinedAndAccountedFor(SparkSession spark) {
         String x = twoExtracts(spark).toString();
         Validation v = Validation.defaults();
