@@ -130,16 +130,45 @@ public final class Validation {
         }
         Column violation = flags.length == 0 ? lit(null).cast(DataTypes.IntegerType) : coalesce(flags);
         Column ruleId = ids.length == 0 ? lit(null).cast(DataTypes.StringType) : coalesce(ids);
-        // one pass over the table: fatal breaks and quarantined rows per file and rule (and, when asked, clean rows)
-        Dataset<Row> flagged = table.select(fatalBroken.as("__fatal"), ruleId.as("__rule"), fileColumn.as("__file"));
-        if (rowsRead == null) {
-            flagged = flagged.filter(col("__fatal").or(col("__rule").isNotNull()));
+        Column value = lit(null).cast(DataTypes.StringType);
+        Column description = lit(null).cast(DataTypes.StringType);
+        Column column = lit(null).cast(DataTypes.StringType);
+        for (int i = quarantined.size() - 1; i >= 0; i--) {
+            Rule r = quarantined.get(i);
+            Column shown = SUBJECT_COLUMNS.contains(r.column()) ? lit("(withheld: subject identifier)")
+                    : col(r.column()).cast(DataTypes.StringType);
+            value = when(violation.equalTo(i), shown).otherwise(value);
+            description = when(violation.equalTo(i), lit(r.description())).otherwise(description);
+            column = when(violation.equalTo(i), lit(r.column())).otherwise(column);
         }
-        List<Row> all = flagged.groupBy("__fatal", "__file", "__rule").count().collectAsList();
+        Column[] keyParts = keyColumns.stream()
+                .map(k -> concat_ws("=", lit(k), coalesce(col(k).cast(DataTypes.StringType), lit(""))))
+                .toArray(Column[]::new);
+        List<String> present = List.of(table.columns());
+        Column[] ledgerRow = {fileColumn.as("file"), ruleId.as("rule"), description.as("description"),
+                column.as("column"), concat_ws(", ", keyParts).as("row_key"), value.as("value"),
+                lit(rowsRead != null ? STAGE_READ : STAGE_RULE).as("__stage"), hidden(present, "registry_id"),
+                hidden(present, "patient_id")};
+
+        Dataset<Row> ledger = null;
+        List<Row> tally;
         if (rowsRead != null) {
+            // a file just read: one pass counts every row per file and rule (its plan is a scan; the rejected rows,
+            // if any, are a second pass)
+            List<Row> all = table.select(fatalBroken.as("__fatal"), fileColumn.as("__file"), ruleId.as("__rule"))
+                    .groupBy("__fatal", "__file", "__rule").count().collectAsList();
             rowsRead[0] = all.stream().mapToLong(r -> r.getLong(3)).sum();
+            tally = all.stream().filter(r -> r.getBoolean(0) || r.getString(2) != null).toList();
+        } else {
+            // rules across rows (joins, windows over every row): one pass keeps the rows that break a rule, and the
+            // tally is taken from them. Tallied first and the rows taken after, the plan ran twice before the rows
+            // kept ran it a third time.
+            List<Column> withFatal = new ArrayList<>(List.of(fatalBroken.as("__fatal")));
+            withFatal.addAll(List.of(ledgerRow));
+            ledger = table.filter(fatalBroken.or(violation.isNotNull())).select(withFatal.toArray(Column[]::new))
+                    .localCheckpoint();
+            tally = ledger.groupBy("__fatal", "file", "rule").count().collectAsList();
         }
-        List<Row> tally = all.stream().filter(r -> r.getBoolean(0) || r.getString(2) != null).toList();
         if (tally.stream().anyMatch(r -> r.getBoolean(0))) {
             ValidatedTable.check(table, fileLabel, fatal, keyColumns); // names the first broken fatal rule and throws
         }
@@ -154,27 +183,10 @@ public final class Validation {
             }
         }
         if (total > 0) {
-            Column value = lit(null).cast(DataTypes.StringType);
-            Column description = lit(null).cast(DataTypes.StringType);
-            Column column = lit(null).cast(DataTypes.StringType);
-            for (int i = quarantined.size() - 1; i >= 0; i--) {
-                Rule r = quarantined.get(i);
-                Column shown = SUBJECT_COLUMNS.contains(r.column()) ? lit("(withheld: subject identifier)")
-                        : col(r.column()).cast(DataTypes.StringType);
-                value = when(violation.equalTo(i), shown).otherwise(value);
-                description = when(violation.equalTo(i), lit(r.description())).otherwise(description);
-                column = when(violation.equalTo(i), lit(r.column())).otherwise(column);
-            }
-            Column[] keyParts = keyColumns.stream()
-                    .map(k -> concat_ws("=", lit(k), coalesce(col(k).cast(DataTypes.StringType), lit(""))))
-                    .toArray(Column[]::new);
-            List<String> present = List.of(table.columns());
             // materialised now, once: left lazy, the rejects table re-ran the whole validation plan (joins and
             // windows over every row) for each format it is published in
-            rejects.add(table.filter(violation.isNotNull()).select(fileColumn.as("file"), ruleId.as("rule"),
-                    description.as("description"), column.as("column"), concat_ws(", ", keyParts).as("row_key"),
-                    value.as("value"), lit(rowsRead != null ? STAGE_READ : STAGE_RULE).as("__stage"),
-                    hidden(present, "registry_id"), hidden(present, "patient_id")).localCheckpoint());
+            rejects.add(ledger != null ? ledger.drop("__fatal")
+                    : table.filter(violation.isNotNull()).select(ledgerRow).localCheckpoint());
         }
         return table.filter(violation.isNull());
     }
