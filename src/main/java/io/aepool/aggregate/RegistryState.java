@@ -124,34 +124,25 @@ public final class RegistryState {
                 }
                 segments.add(t);
             }
-            Dataset<Row> exposures = current(segments, "exposures", "touched");
-            Dataset<Row> events = current(segments, "events", "touched");
+            Dataset<Row> exposures = current(segments, "exposures", i -> segments.get(i).get("exposures"), "touched",
+                    "registry_id", "patient_id");
+            Dataset<Row> events = current(segments, "events", i -> segments.get(i).get("events"), "touched",
+                    "registry_id", "patient_id");
             // rows dated after the state's date (an episode starting or an event falling later) may change a patient's
             // intervals or events as the date moves: recomputed. Time running up to the date is extended arithmetically.
             Dataset<Row> recheck = all(segments, "exposures").filter(col("start_date").gt(lit(through)))
                     .select("registry_id", "patient_id")
                     .union(all(segments, "events").filter(col("event_date").gt(lit(through))).select("registry_id", "patient_id"))
                     .distinct();
-            Dataset<Row> contributions = null;
-            for (int i = 0; i < chain.size(); i++) {
-                Dataset<Row> c = RegistryAggregator.extended(superseded(segments, i, "contributions", "affected"),
-                        chain.get(i).asOf(), asOf);
-                contributions = contributions == null ? c : contributions.unionByName(c);
-            }
-            Dataset<Row> rejects = null;
-            for (int i = 0; i < chain.size(); i++) {
-                // the rejects a touched patient's re-check states again go; the rest stay
-                Dataset<Row> r = segments.get(i).get("rejects");
-                Column rechecked = RegistryReader.recheckedRejects(extractDir);
-                Dataset<Row> rule = r.filter(rechecked);
-                Dataset<Row> later = laterLists(segments, i, "touched");
-                if (later != null) {
-                    rule = rule.join(later.select(col("registry_id").as("__registry_id"), col("patient_id").as("__patient_id")),
-                            new String[] {"__registry_id", "__patient_id"}, "left_anti");
-                }
-                Dataset<Row> kept = r.filter(rechecked.unary_$bang()).unionByName(rule);
-                rejects = rejects == null ? kept : rejects.unionByName(kept);
-            }
+            // contributions are extended from the date of the segment that computed them
+            Dataset<Row> contributions = current(segments, "contributions", i -> RegistryAggregator.extended(
+                    segments.get(i).get("contributions"), chain.get(i).asOf(), asOf), "affected", "registry_id", "patient_id");
+            // the rejects a touched patient's re-check states again go with a later segment's touched list; the rest stay
+            Column rechecked = RegistryReader.recheckedRejects(extractDir);
+            Dataset<Row> rejects = current(segments, "rejects", i -> segments.get(i).get("rejects").filter(rechecked),
+                    "touched", "__registry_id", "__patient_id")
+                    .unionByName(current(segments, "rejects", i -> segments.get(i).get("rejects")
+                            .filter(rechecked.unary_$bang()), null, null, null));
             return Optional.of(new Stored(new RegistryHistory(through, all(segments, "exposures_seen"),
                     all(segments, "events_seen"), all(segments, "patients"), exposures, events, recheck, rejects, rowsRead),
                     contributions, chain));
@@ -182,30 +173,35 @@ public final class RegistryState {
         return out;
     }
 
-    /** The current rows of a per-patient table: each segment's rows less those of patients a later one lists. */
-    private static Dataset<Row> current(List<Map<String, Dataset<Row>>> segments, String table, String list) {
-        Dataset<Row> out = null;
+    /**
+     * The current rows of a per-patient table: each segment's rows ({@code rowsOf} segment index) less those of the
+     * patients a later segment's {@code list} names (null: none are superseded). One join with each patient's last
+     * listing, not one anti join per pair of segments: a chain of n segments reads n lists, not n²/2.
+     */
+    private static Dataset<Row> current(List<Map<String, Dataset<Row>>> segments, String table,
+                                        java.util.function.IntFunction<Dataset<Row>> rowsOf, String list,
+                                        String registryColumn, String patientColumn) {
+        Dataset<Row> rows = null;
+        Dataset<Row> listed = null;
         for (int i = 0; i < segments.size(); i++) {
-            Dataset<Row> one = superseded(segments, i, table, list);
-            out = out == null ? one : out.unionByName(one);
+            Dataset<Row> r = rowsOf.apply(i).withColumn("__segment", org.apache.spark.sql.functions.lit(i));
+            rows = rows == null ? r : rows.unionByName(r);
+            Dataset<Row> l = list == null ? null : segments.get(i).get(list);
+            if (l != null && i > 0) {
+                l = l.select(col("registry_id").as(registryColumn), col("patient_id").as(patientColumn),
+                        org.apache.spark.sql.functions.lit(i).as("__listed"));
+                listed = listed == null ? l : listed.union(l);
+            }
         }
-        return out;
-    }
-
-    private static Dataset<Row> superseded(List<Map<String, Dataset<Row>>> segments, int i, String table, String list) {
-        Dataset<Row> later = laterLists(segments, i, list);
-        Dataset<Row> rows = segments.get(i).get(table);
-        return later == null ? rows : RegistryExtract.exceptPatients(rows, later);
-    }
-
-    /** The patients listed by the segments after {@code i} (registry_id, patient_id), or null after the last. */
-    private static Dataset<Row> laterLists(List<Map<String, Dataset<Row>>> segments, int i, String list) {
-        Dataset<Row> out = null;
-        for (int j = i + 1; j < segments.size(); j++) {
-            Dataset<Row> l = segments.get(j).get(list);
-            out = out == null ? l : out.union(l);
+        if (listed == null) {
+            return rows.drop("__segment");
         }
-        return out;
+        Dataset<Row> last = listed.groupBy(registryColumn, patientColumn)
+                .agg(org.apache.spark.sql.functions.max("__listed").as("__last"));
+        return rows.join(last, new String[] {registryColumn, patientColumn}, "left")
+                .filter(col("__last").isNull().or(col("__last").leq(col("__segment"))))
+                .select(java.util.Arrays.stream(segments.get(0).get(table).columns())
+                        .map(org.apache.spark.sql.functions::col).toArray(org.apache.spark.sql.Column[]::new));
     }
 
     private static org.apache.spark.sql.Column lit(LocalDate d) {
