@@ -187,6 +187,9 @@ public final class RegistryState {
             Dataset<Row> r = rowsOf.apply(i).withColumn("__segment", org.apache.spark.sql.functions.lit(i));
             rows = rows == null ? r : rows.unionByName(r);
             Dataset<Row> l = list == null ? null : segments.get(i).get(list);
+            if (list != null && i > 0 && l == null) {
+                throw new IllegalStateException("segment " + i + " lacks its " + list + " list"); // load: a full run
+            }
             if (l != null && i > 0) {
                 l = l.select(col("registry_id").as(registryColumn), col("patient_id").as(patientColumn),
                         org.apache.spark.sql.functions.lit(i).as("__listed"));

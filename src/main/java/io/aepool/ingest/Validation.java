@@ -185,7 +185,7 @@ public final class Validation {
         if (total > 0) {
             // materialised now, once: left lazy, the rejects table re-ran the whole validation plan (joins and
             // windows over every row) for each format it is published in
-            rejects.add(ledger != null ? ledger.drop("__fatal")
+            rejects.add(ledger != null ? ledger.filter(col("rule").isNotNull()).drop("__fatal")
                     : table.filter(violation.isNotNull()).select(ledgerRow).localCheckpoint());
         }
         return table.filter(violation.isNull());
