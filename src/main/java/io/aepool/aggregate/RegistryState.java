@@ -47,8 +47,8 @@ import static org.apache.spark.sql.functions.col;
  * as-of date arithmetically ({@link RegistryAggregator#extended}) when read. A version file names the segments of
  * the chain and becomes current by an atomic rename of the {@code CURRENT} pointer only after the run has published,
  * so a failed run leaves the previous state in place; unreferenced segments and versions are then deleted. A chain
- * of {@link #MAX_SEGMENTS} segments is not extended: the next run recomputes in full and starts a new one (reading
- * cost grows with the number of segments).
+ * that has reached its length (default {@link #MAX_SEGMENTS}: reading cost grows with the number of segments) is not
+ * extended: the next run resumes from it and writes the whole history as one segment, the start of a new chain.
  * <p>
  * A stored version is used only when the settings it was computed under (conf, code, study table: the caller's
  * {@code settingsKey}) are unchanged and the extract partitions it read are byte for byte where they were
@@ -56,7 +56,7 @@ import static org.apache.spark.sql.functions.col;
  */
 public final class RegistryState {
 
-    /** Segments of a chain before the next run recomputes in full. */
+    /** Segments of a chain before the next run compacts it into one. */
     public static final int MAX_SEGMENTS = 30;
 
     private static final String CURRENT = "CURRENT";
@@ -74,7 +74,7 @@ public final class RegistryState {
         this(root, MAX_SEGMENTS);
     }
 
-    /** @param maxSegments segments of a chain before the next run recomputes in full */
+    /** @param maxSegments segments of a chain before the next run compacts it into one */
     public RegistryState(Path root, int maxSegments) {
         this.root = root;
         this.maxSegments = maxSegments;
@@ -82,9 +82,10 @@ public final class RegistryState {
 
     /**
      * What the next run resumes from: the history of the extract, each patient's contribution as of the run's date
-     * (lazy views over the segments), and the chain it extends.
+     * (lazy views over the segments), and the chain it extends; {@code compact} when the chain has reached its
+     * length: the run writes the whole history as the first segment of a new chain instead of adding one.
      */
-    public record Stored(RegistryHistory history, Dataset<Row> contributions, List<Segment> chain) {
+    public record Stored(RegistryHistory history, Dataset<Row> contributions, List<Segment> chain, boolean compact) {
     }
 
     /** A segment of a chain: its directory name and the as-of date its contributions were computed for. */
@@ -106,7 +107,7 @@ public final class RegistryState {
             List<Segment> chain = chain(meta);
             if (!FORMAT.equals(meta.getProperty("format")) || !settingsKey.equals(meta.getProperty("settings"))
                     || !tables(extractDir).equals(meta.getProperty("tables"))
-                    || asOf == null || asOf.isBefore(through) || chain.size() >= maxSegments
+                    || asOf == null || asOf.isBefore(through)
                     || !partitionsFingerprint(Path.of(extractDir), through).equals(meta.getProperty("partitions"))) {
                 return Optional.empty();
             }
@@ -145,7 +146,7 @@ public final class RegistryState {
                             .filter(rechecked.unary_$bang()), null, null, null));
             return Optional.of(new Stored(new RegistryHistory(through, all(segments, "exposures_seen"),
                     all(segments, "events_seen"), all(segments, "patients"), exposures, events, recheck, rejects, rowsRead),
-                    contributions, chain));
+                    contributions, chain, chain.size() >= maxSegments));
         } catch (IOException | RuntimeException e) {
             // an unreadable state is not an input error: the run recomputes in full and writes a new one
             return Optional.empty();

@@ -52,9 +52,12 @@ public record JobConf(Inputs inputs, List<Treatment> treatments,
     /**
      * Nightly runs: how long to keep runs and what counts as a change worth an alert.
      *
-     * @param keepDays runs older than this are deleted (never the current one); default 30
+     * @param keepDays      runs older than this are deleted (never the current one); default 30
+     * @param stateSegments segments of a registry extract's incremental state before a run compacts them into one;
+     *                      default 30 (docs/nightly.md)
      */
-    public record NightlyConf(@JsonProperty("keep_days") Integer keepDays, ChangesConf changes) {
+    public record NightlyConf(@JsonProperty("keep_days") Integer keepDays, ChangesConf changes,
+                              @JsonProperty("state_segments") Integer stateSegments) {
     }
 
     public record ChangesConf(@JsonProperty("ratio_threshold") Double ratioThreshold,

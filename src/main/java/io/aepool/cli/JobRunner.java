@@ -155,7 +155,12 @@ public final class JobRunner {
         }
 
         if (mode.nightly()) {
-            state = new RegistryStage.StateMode(new io.aepool.aggregate.RegistryState(out.resolve(STATE_DIR)),
+            Integer segments = conf.nightly() == null ? null : conf.nightly().stateSegments();
+            if (segments != null && segments < 2) {
+                throw new ConfException("conf nightly.state_segments: must be >= 2, was " + segments);
+            }
+            state = new RegistryStage.StateMode(new io.aepool.aggregate.RegistryState(out.resolve(STATE_DIR),
+                    segments == null ? io.aepool.aggregate.RegistryState.MAX_SEGMENTS : segments),
                     settingsKey(fingerprints), mode.full());
         }
         spark.sparkContext().setJobGroup("aepool-ingest", "read and validate inputs", false);

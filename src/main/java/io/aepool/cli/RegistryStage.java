@@ -146,18 +146,24 @@ final class RegistryStage {
                 if (keep) {
                     // patient-level, read by the incidence table and the state: computed once
                     fresh = fresh.localCheckpoint();
+                }
+                contributions = stored.isEmpty() ? fresh : RegistryExtract.exceptPatients(stored.get().contributions(),
+                        read.affected()).unionByName(fresh);
+                if (keep) {
                     Map<String, Long> rows = new LinkedHashMap<>(validation.rowsRead());
                     rows.keySet().retainAll(read.files());
                     Map<String, Dataset<Row>> segment = new LinkedHashMap<>(read.segment());
                     segment.put("contributions", fresh);
-                    if (stored.isPresent()) {
+                    List<RegistryState.Segment> chain = stored.map(RegistryState.Stored::chain).orElse(List.of());
+                    if (stored.isPresent() && stored.get().compact()) {
+                        LOG.info("registry {}: the state's {} segments compacted into one", path, chain.size());
+                        segment = whole(stored.get(), segment, contributions, validation.privateRejects(spark, read.files()));
+                        chain = List.of();
+                    } else if (stored.isPresent()) {
                         segment.put("affected", read.affected());
                     }
-                    pending.add(state.store().pending(path, state.settingsKey(), asOf,
-                            stored.map(RegistryState.Stored::chain).orElse(List.of()), segment, rows));
+                    pending.add(state.store().pending(path, state.settingsKey(), asOf, chain, segment, rows));
                 }
-                contributions = stored.isEmpty() ? fresh : RegistryExtract.exceptPatients(stored.get().contributions(),
-                        read.affected()).unionByName(fresh);
             } else {
                 RegistryExtract extract = OmopReader.read(spark, path, input.registryId(), groups.conceptGroups(), studies,
                         validation);
@@ -170,6 +176,28 @@ final class RegistryStage {
             incidence = incidence == null ? one : incidence.unionByName(one);
         }
         return new Result(arms, incidence, groups, threshold, pending, stateUse);
+    }
+
+    /**
+     * The whole history after this run, as the first segment of a new chain: the stored views with this run's segment
+     * merged in (rows of the touched patients replaced), every contribution as of this run and the restated ledger.
+     */
+    private static Map<String, Dataset<Row>> whole(RegistryState.Stored stored, Map<String, Dataset<Row>> segment,
+                                                   Dataset<Row> contributions, Dataset<Row> ledger) {
+        io.aepool.ingest.RegistryHistory h = stored.history();
+        Dataset<Row> touched = segment.get("touched");
+        Map<String, Dataset<Row>> out = new LinkedHashMap<>();
+        out.put("exposures_seen", h.exposuresSeen().unionByName(segment.get("exposures_seen")));
+        out.put("events_seen", h.eventsSeen().unionByName(segment.get("events_seen")));
+        if (segment.get("patients") != null) {
+            out.put("patients", h.patients() == null ? segment.get("patients")
+                    : h.patients().unionByName(segment.get("patients"), true));
+        }
+        out.put("exposures", RegistryExtract.exceptPatients(h.exposures(), touched).unionByName(segment.get("exposures")));
+        out.put("events", RegistryExtract.exceptPatients(h.events(), touched).unionByName(segment.get("events")));
+        out.put("contributions", contributions);
+        out.put("rejects", ledger);
+        return out;
     }
 
     private static void checkStrata(RegistryExtract extract, List<String> strata, String path) {

@@ -24,12 +24,13 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The private state of incremental nightly runs is a chain of segments, one per run: a later segment supersedes the
  * contributions of the patients it recomputed, the others' running time is extended to the date of the run reading
- * the chain, and a chain that has reached its length limit is not extended (the next run recomputes in full).
+ * the chain, and a chain that has reached its length is flagged for the next run to compact.
  */
 @ExtendWith(SharedSpark.class)
 class RegistryStateTest {
@@ -78,7 +79,7 @@ class RegistryStateTest {
     }
 
     @Test
-    void aChainAtItsLengthLimitOrUnderOtherSettingsIsNotResumed(SparkSession spark) {
+    void aChainAtItsLengthIsCompactedByTheNextRunAndOneUnderOtherSettingsIsNotResumed(SparkSession spark) {
         String extract = extract();
         RegistryState limitTwo = new RegistryState(dir.resolve("state"), 2);
         limitTwo.pending(extract, "settings", D1, List.of(), segment(spark, contribution("P1", 10, null)), Map.of())
@@ -89,10 +90,11 @@ class RegistryStateTest {
         second.put("affected", patients(spark, "P1"));
         limitTwo.pending(extract, "settings", D2, first.chain(), second, Map.of()).commit();
 
-        assertTrue(limitTwo.load(spark, extract, "settings", D3).isEmpty(), "two segments: the next run is full");
+        RegistryState.Stored atLimit = limitTwo.load(spark, extract, "settings", D3).orElseThrow();
+        assertTrue(atLimit.compact(), "two segments: the next run compacts them");
+        assertEquals(List.of("P1 12 null"), rows(atLimit.contributions()));
         RegistryState limitThree = new RegistryState(dir.resolve("state"), 3);
-        assertEquals(List.of("P1 12 null"), rows(limitThree.load(spark, extract, "settings", D3).orElseThrow()
-                .contributions()));
+        assertFalse(limitThree.load(spark, extract, "settings", D3).orElseThrow().compact());
         assertTrue(limitThree.load(spark, extract, "other settings", D3).isEmpty(), "settings changed");
         assertTrue(limitThree.load(spark, extract, "settings", D1).isEmpty(), "an as-of date before the state's");
         // a patients table added after the state was written (its partitions all newer than the state): the stored

@@ -58,32 +58,43 @@ class IncrementalNightlyTest {
         Path incremental = dir.resolve("nightly");
         Path full = dir.resolve("full");
 
-        // the history root: a full run at E1 (no state yet), then one resumed run per extract
+        // the history root: a full run at E1 (no state yet), then one resumed run per extract; the conf keeps at
+        // most three segments, so the E4 run compacts the chain
         runNightly(conf, incremental, E1);
         assertEquals("full: every partition", aggregation(incremental));
         for (String[] step : new String[][] {{E2, E1}, {E3, E2}, {E4, E3}}) {
             runNightly(conf, incremental, step[0]);
             assertEquals("incremental: partitions after " + step[1], aggregation(incremental), "as of " + step[0]);
-        }
-        // each night added a segment to the private state holding what it read: the last one, E4's rows only
-        List<Path> segments;
-        try (Stream<Path> extracts = Files.list(incremental.resolve(JobRunner.STATE_DIR))) {
-            Path state = extracts.findFirst().orElseThrow();
-            try (Stream<Path> files = Files.list(state)) {
-                segments = files.filter(p -> p.getFileName().toString().startsWith("s-")).sorted().toList();
+            if (step[0].equals(E3)) {
+                // each night added a segment to the private state holding what it read: the third, E3's rows only
+                List<Path> segments = segments(incremental);
+                assertEquals(3, segments.size(), segments.toString());
+                Dataset<Row> e3 = spark.read().parquet(dir.resolve("extract").resolve("exposures").toString())
+                        .filter(col("extract_date").equalTo(Date.valueOf(E3)));
+                Dataset<Row> seen = spark.read().parquet(segments.get(2).resolve("exposures_seen").toString());
+                assertEquals(4, e3.count());
+                assertEquals(e3.count(), seen.count());
+                assertEquals(1, seen.select("extract_date").distinct().count());
             }
         }
-        assertEquals(4, segments.size(), segments.toString());
-        Dataset<Row> e4 = spark.read().parquet(dir.resolve("extract").resolve("exposures").toString())
-                .filter(col("extract_date").equalTo(Date.valueOf(E4)));
-        Dataset<Row> seen = spark.read().parquet(segments.get(3).resolve("exposures_seen").toString());
-        assertEquals(2, e4.count());
-        assertEquals(e4.count(), seen.count());
-        assertEquals(Date.valueOf(E4), seen.first().getDate(seen.first().fieldIndex("extract_date")));
 
         // a second root, recomputed from scratch as of E4
         runNightly(conf, full, E4, "--full");
         assertEquals("full: every partition", aggregation(full));
+
+        // the E4 run compacted the chain into one segment: the one a full run writes, table for table
+        Path compacted = segments(incremental).get(0);
+        assertEquals(1, segments(incremental).size());
+        Path recomputed = segments(full).get(0);
+        for (String table : List.of("exposures_seen", "events_seen", "exposures", "events", "contributions", "rejects")) {
+            Dataset<Row> x = spark.read().parquet(compacted.resolve(table).toString());
+            Dataset<Row> y = spark.read().parquet(recomputed.resolve(table).toString()).select(
+                    java.util.Arrays.stream(x.columns()).map(org.apache.spark.sql.functions::col)
+                            .toArray(org.apache.spark.sql.Column[]::new));
+            assertEquals(0, x.exceptAll(y).count(), table);
+            assertEquals(0, y.exceptAll(x).count(), table);
+            assertTrue(x.count() > 0, table);
+        }
 
         Path a = incremental.resolve("current");
         Path b = full.resolve("current");
@@ -128,6 +139,16 @@ class IncrementalNightlyTest {
         }
         runNightly(conf, root, E4);
         assertEquals("full: every partition", aggregation(root));
+    }
+
+    /** The segments of the (single) extract's private state under a history root, oldest first. */
+    private static List<Path> segments(Path root) throws IOException {
+        try (Stream<Path> extracts = Files.list(root.resolve(JobRunner.STATE_DIR))) {
+            Path state = extracts.findFirst().orElseThrow();
+            try (Stream<Path> files = Files.list(state)) {
+                return files.filter(p -> p.getFileName().toString().startsWith("s-")).sorted().toList();
+            }
+        }
     }
 
     private static void runNightly(Path conf, Path root, String asOf, String... more) {
@@ -229,6 +250,8 @@ class IncrementalNightlyTest {
                     serious: false
                     first_event: false
                     socs: [Infections and infestations]
+                nightly:
+                  state_segments: 3
                 pools:
                   - name: registries
                 analysis:
