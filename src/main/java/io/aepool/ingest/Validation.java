@@ -165,8 +165,9 @@ public final class Validation {
             // kept ran it a third time.
             List<Column> withFatal = new ArrayList<>(List.of(fatalBroken.as("__fatal")));
             withFatal.addAll(List.of(ledgerRow));
+            // checkpointed lazily: the tally's job computes the rows and keeps them (one job, not two)
             ledger = table.filter(fatalBroken.or(violation.isNotNull())).select(withFatal.toArray(Column[]::new))
-                    .localCheckpoint();
+                    .localCheckpoint(false);
             tally = ledger.groupBy("__fatal", "file", "rule").count().collectAsList();
         }
         if (tally.stream().anyMatch(r -> r.getBoolean(0))) {
