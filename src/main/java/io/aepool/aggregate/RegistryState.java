@@ -4,7 +4,6 @@ import io.aepool.ingest.RegistryExtract;
 import io.aepool.ingest.RegistryHistory;
 import io.aepool.ingest.RegistryReader;
 import org.apache.spark.sql.Column;
-import io.aepool.ingest.Validation;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
@@ -24,13 +23,14 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
-import java.util.Set;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
+import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -63,18 +63,16 @@ public final class RegistryState {
     private static final String FORMAT = "3"; // 3: a chain of segments
     private static final Pattern EXTRACT_DATE = Pattern.compile(RegistryExtract.EXTRACT_DATE + "=(\\d{4}-\\d{2}-\\d{2})");
     /** Tables of a segment (written when present). */
-    static final List<String> TABLES = List.of("exposures_seen", "events_seen", "patients", "exposures",
+    private static final List<String> TABLES = List.of("exposures_seen", "events_seen", "patients", "exposures",
             "events", "contributions", "rejects", "touched", "affected");
 
     private final Path root;
     private final int maxSegments;
 
-    /** @param root the state directory (e.g. {@code <history root>/.state}) */
-    public RegistryState(Path root) {
-        this(root, MAX_SEGMENTS);
-    }
-
-    /** @param maxSegments segments of a chain before the next run compacts it into one */
+    /**
+     * @param root        the state directory (e.g. {@code <history root>/.state})
+     * @param maxSegments segments of a chain before the next run compacts it into one
+     */
     public RegistryState(Path root, int maxSegments) {
         this.root = root;
         this.maxSegments = maxSegments;
@@ -125,9 +123,9 @@ public final class RegistryState {
                 }
                 segments.add(t);
             }
-            Dataset<Row> exposures = current(segments, "exposures", i -> segments.get(i).get("exposures"), "touched",
+            Dataset<Row> exposures = current(segments, i -> segments.get(i).get("exposures"), "touched",
                     "registry_id", "patient_id");
-            Dataset<Row> events = current(segments, "events", i -> segments.get(i).get("events"), "touched",
+            Dataset<Row> events = current(segments, i -> segments.get(i).get("events"), "touched",
                     "registry_id", "patient_id");
             // rows dated after the state's date (an episode starting or an event falling later) may change a patient's
             // intervals or events as the date moves: recomputed. Time running up to the date is extended arithmetically.
@@ -136,14 +134,13 @@ public final class RegistryState {
                     .union(all(segments, "events").filter(col("event_date").gt(lit(through))).select("registry_id", "patient_id"))
                     .distinct();
             // contributions are extended from the date of the segment that computed them
-            Dataset<Row> contributions = current(segments, "contributions", i -> RegistryAggregator.extended(
+            Dataset<Row> contributions = current(segments, i -> RegistryAggregator.extended(
                     segments.get(i).get("contributions"), chain.get(i).asOf(), asOf), "affected", "registry_id", "patient_id");
             // the rejects a touched patient's re-check states again go with a later segment's touched list; the rest stay
             Column rechecked = RegistryReader.recheckedRejects(extractDir);
-            Dataset<Row> rejects = current(segments, "rejects", i -> segments.get(i).get("rejects").filter(rechecked),
-                    "touched", "__registry_id", "__patient_id")
-                    .unionByName(current(segments, "rejects", i -> segments.get(i).get("rejects")
-                            .filter(rechecked.unary_$bang()), null, null, null));
+            Dataset<Row> rejects = current(segments, i -> segments.get(i).get("rejects").filter(rechecked), "touched",
+                    "__registry_id", "__patient_id")
+                    .unionByName(all(segments, "rejects").filter(rechecked.unary_$bang()));
             return Optional.of(new Stored(new RegistryHistory(through, all(segments, "exposures_seen"),
                     all(segments, "events_seen"), all(segments, "patients"), exposures, events, recheck, rejects, rowsRead),
                     contributions, chain, chain.size() >= maxSegments));
@@ -176,39 +173,40 @@ public final class RegistryState {
 
     /**
      * The current rows of a per-patient table: each segment's rows ({@code rowsOf} segment index) less those of the
-     * patients a later segment's {@code list} names (null: none are superseded). One join with each patient's last
-     * listing, not one anti join per pair of segments: a chain of n segments reads n lists, not n²/2.
+     * patients a later segment's {@code list} names. One join with each patient's last listing, not one anti join per
+     * pair of segments: a chain of n segments reads n lists, not n²/2.
      */
-    private static Dataset<Row> current(List<Map<String, Dataset<Row>>> segments, String table,
-                                        java.util.function.IntFunction<Dataset<Row>> rowsOf, String list,
-                                        String registryColumn, String patientColumn) {
+    private static Dataset<Row> current(List<Map<String, Dataset<Row>>> segments, IntFunction<Dataset<Row>> rowsOf,
+                                        String list, String registryColumn, String patientColumn) {
+        Column[] columns = java.util.Arrays.stream(rowsOf.apply(0).columns())
+                .map(org.apache.spark.sql.functions::col).toArray(Column[]::new);
         Dataset<Row> rows = null;
         Dataset<Row> listed = null;
         for (int i = 0; i < segments.size(); i++) {
             Dataset<Row> r = rowsOf.apply(i).withColumn("__segment", org.apache.spark.sql.functions.lit(i));
             rows = rows == null ? r : rows.unionByName(r);
-            Dataset<Row> l = list == null ? null : segments.get(i).get(list);
-            if (list != null && i > 0 && l == null) {
+            if (i == 0) {
+                continue; // the first segment's list supersedes nothing
+            }
+            Dataset<Row> l = segments.get(i).get(list);
+            if (l == null) {
                 throw new IllegalStateException("segment " + i + " lacks its " + list + " list"); // load: a full run
             }
-            if (l != null && i > 0) {
-                l = l.select(col("registry_id").as(registryColumn), col("patient_id").as(patientColumn),
-                        org.apache.spark.sql.functions.lit(i).as("__listed"));
-                listed = listed == null ? l : listed.union(l);
-            }
+            l = l.select(col("registry_id").as(registryColumn), col("patient_id").as(patientColumn),
+                    org.apache.spark.sql.functions.lit(i).as("__listed"));
+            listed = listed == null ? l : listed.union(l);
         }
         if (listed == null) {
-            return rows.drop("__segment");
+            return rows.select(columns);
         }
         Dataset<Row> last = listed.groupBy(registryColumn, patientColumn)
                 .agg(org.apache.spark.sql.functions.max("__listed").as("__last"));
         return rows.join(last, new String[] {registryColumn, patientColumn}, "left")
                 .filter(col("__last").isNull().or(col("__last").leq(col("__segment"))))
-                .select(java.util.Arrays.stream(segments.get(0).get(table).columns())
-                        .map(org.apache.spark.sql.functions::col).toArray(org.apache.spark.sql.Column[]::new));
+                .select(columns);
     }
 
-    private static org.apache.spark.sql.Column lit(LocalDate d) {
+    private static Column lit(LocalDate d) {
         return org.apache.spark.sql.functions.lit(java.sql.Date.valueOf(d));
     }
 
