@@ -241,7 +241,10 @@ public final class JobRunner {
         summary.put("pools", new ArrayList<>(pools.keySet()));
         summary.put("analyses", specs.size());
         summary.put("analyses_not_estimable", notEstimable);
-        summary.put("primary", primarySummary(analyses, tests, primary));
+        Map<String, Object> primaryRow = primarySummary(analyses, tests, primary);
+        // methods pooling raw counts say zero_rule none: the report takes their per-study-effect siblings at this rule
+        primaryRow.put("configured_zero_rule", axes.zeroRules().get(0).label());
+        summary.put("primary", primaryRow);
         summary.put("robustness", robustness.stream().map(r -> {
             Map<String, Object> m = new LinkedHashMap<>();
             Object[] v = r.values();
@@ -434,7 +437,8 @@ public final class JobRunner {
                 List.of("events_exp", "events_ctl"), List.of("irr", "ci_low", "ci_high"), lit(true), t));
         Column registryRow = col(AnalysisGrid.DESIGN).equalTo("registry");
         views.put("study_counts", SmallCells.suppress(studyCounts,
-                List.of("events_exp", "n_exp", "events_ctl", "n_ctl", "event_count_exp", "event_count_ctl"), List.of(),
+                List.of("events_exp", "n_exp", "events_ctl", "n_ctl", "event_count_exp", "event_count_ctl", "events_ctl_arm",
+                        "n_ctl_arm"), List.of(),
                 registryRow, t));
         Set<String> registryIds = new TreeSet<>(records.stream().filter(AnalysisGrid::isRegistry)
                 .map(StudyRecord::comparisonId).toList());

@@ -70,7 +70,7 @@ public final class AnalysisRunner {
         List<StudyCounts> counts = chosen.stream().map(StudyRecord::counts).toList();
         // Q-profile intervals of tau² and I² only where a reader looks for them: whole pools and subgroups
         boolean intervals = spec.subset().kind() == Subset.Kind.ALL || spec.subset().kind() == Subset.Kind.SUBGROUP;
-        return Poolers.create(spec.measure(), spec.method(), spec.ciMethod(), spec.zeroRule(), spec.predictionInterval(),
+        return Poolers.create(spec.measure(), spec.method(), spec.ciMethod(), spec.effectsZeroRule(), spec.predictionInterval(),
                 intervals).pool(counts);
     }
 }

@@ -74,7 +74,7 @@ public final class Robustness {
         double[] estimates = ok.stream().mapToDouble(Point::estimate).sorted().toArray();
         int excluding = (int) ok.stream().filter(p -> excludesNull(p, nullValue)).count();
         Point reference = ok.stream().filter(p -> p.subsetKind().equals("all") && p.method().equals(primary.method().name())
-                        && p.ciMethod().equals(primary.ciMethod().label()) && p.zeroRule().equals(primary.zeroRule().label())
+                        && p.ciMethod().equals(primary.ciMethod().label()) && sameZeroRule(p, primary)
                         && p.predictionInterval().equals(primary.predictionInterval().label()))
                 .findFirst().orElse(ok.stream().filter(p -> p.subsetKind().equals("all")).findFirst().orElse(ok.get(0)));
         boolean referenceExcludes = excludesNull(reference, nullValue);
@@ -106,6 +106,14 @@ public final class Robustness {
                 : "significance changes with " + flip.method() + "/" + flip.ciMethod() + "/" + flip.zeroRule()
                 + " (" + flip.subset() + ")";
         return "fragile: " + share + (referenceExcludes ? " exclude " : " include ") + nullText + "; " + what;
+    }
+
+    /** The row ran under the primary's zero rule (rows of raw-count methods under its uncorrected form). */
+    private static boolean sameZeroRule(Point p, AnalysisSpec primary) {
+        io.aepool.stats.ZeroCellRule rule = io.aepool.stats.ZeroCellRule.parse(p.zeroRule());
+        io.aepool.stats.ZeroCellRule wanted = io.aepool.stats.PoolingMethod.parse(p.method()).usesContinuityCorrection()
+                ? primary.effectsZeroRule() : primary.zeroRule().withoutCorrection();
+        return rule.equals(wanted) || rule.equals(primary.effectsZeroRule());
     }
 
     private static String dropped(Point p) {

@@ -26,11 +26,30 @@ final class Results {
     static final List<String> KEY = List.of("pool", "outcome", "measure", "method", "ci_method",
             "prediction_interval", "zero_rule");
     static final Set<String> FIXED_METHODS = Set.of("MH", "IV", "PETO", "CMEL");
+    /** Methods whose estimate takes no continuity correction (their zero_rule is none,drop00 or none,keep00). */
+    static final Set<String> RAW_COUNT_METHODS = Set.of("MH", "PETO", "CMEL");
     static final List<String> RANDOM_PREFERENCE = List.of("DL", "REML", "PM", "ML", "SJ", "HE");
 
     /** The primary analysis spec (pool, outcome, measure, method, interval, prediction interval, zero rule). */
     record Primary(String analysisId, String pool, String outcome, String measure, String method, String ciMethod,
                    String predictionInterval, String zeroRule) {
+
+        /**
+         * True when a row was run under the primary's zero rule: the rule itself, or, for methods that pool raw
+         * counts (their rows say {@code none} with the same double-zero choice), the rule's uncorrected form.
+         */
+        boolean zeroRuleOf(Row r) {
+            String z = r.text("zero_rule");
+            if (zeroRule == null || z == null) {
+                return zeroRule == null;
+            }
+            if (z.equals(zeroRule)) {
+                return true;
+            }
+            int comma = zeroRule.indexOf(',');
+            String uncorrected = "none" + (comma < 0 ? ",drop00" : zeroRule.substring(comma));
+            return RAW_COUNT_METHODS.contains(r.text("method")) && z.equals(uncorrected);
+        }
     }
 
     final Path dir;
@@ -76,10 +95,10 @@ final class Results {
         this.registryIncidence = Table.read(dir.resolve("registry_incidence.csv"), r -> true);
         this.rateRatios = Table.read(dir.resolve("registry_rate_ratios.csv"), r -> r.is("stratum_variable", "all"));
         this.rateAnalyses = Table.read(dir.resolve("analyses.csv"), r -> r.is("measure", "IRR") && r.is("ci_method", "wald-z")
-                && (r.is("method", "MH") || r.is("method", "DL")) && r.is("zero_rule", primary.zeroRule())
+                && (r.is("method", "MH") || r.is("method", "DL")) && primary.zeroRuleOf(r)
                 && (r.is("subset", "all") || r.text("subset").startsWith("subgroup:design=")));
         this.designTests = Table.read(dir.resolve("subgroup_tests.csv"), r -> r.is("measure", "IRR") && r.is("variable", "design")
-                && r.is("ci_method", "wald-z") && r.is("tau2_model", "separate") && r.is("zero_rule", primary.zeroRule())
+                && r.is("ci_method", "wald-z") && r.is("tau2_model", "separate") && primary.zeroRuleOf(r)
                 && (r.is("method", "MH") || r.is("method", "DL")));
     }
 
@@ -108,15 +127,15 @@ final class Results {
         }
         Primary p = fromSummary;
         List<Row> analyses = Table.read(analysesFile, r ->
-                (r.is("pool", p.pool()) && r.is("measure", p.measure()) && r.is("zero_rule", p.zeroRule()))
-                        || (r.is("subset", "all") && r.is("measure", p.measure()) && r.is("zero_rule", p.zeroRule()))
+                (r.is("pool", p.pool()) && r.is("measure", p.measure()) && p.zeroRuleOf(r))
+                        || (r.is("subset", "all") && r.is("measure", p.measure()) && p.zeroRuleOf(r))
                         || referenceIds.contains(r.text("analysis_id")));
         return new Results(dir, summary, analyses, p);
     }
 
     private boolean primaryFamily(Row r) {
         return r.is("pool", primary.pool()) && r.is("measure", primary.measure())
-                && r.is("zero_rule", primary.zeroRule());
+                && primary.zeroRuleOf(r);
     }
 
     // ---------------------------------------------------------------- look-ups
@@ -145,7 +164,7 @@ final class Results {
     List<Row> wholePool(String pool, String outcome) {
         return analyses.stream().filter(r -> r.is("pool", pool) && r.is("outcome", outcome)
                 && r.is("subset", "all") && r.is("measure", primary.measure())
-                && r.is("zero_rule", primary.zeroRule())).toList();
+                && primary.zeroRuleOf(r)).toList();
     }
 
     /** The fixed-effect analysis drawn as the common-effect diamond: MH, else the primary method, else any fixed method. */
@@ -237,7 +256,8 @@ final class Results {
         String method = firstNonNull(text(p, "method"), part(parts, 3));
         String ci = firstNonNull(text(p, "ci_method"), part(parts, 4));
         String pi = firstNonNull(text(p, "prediction_interval"), part(parts, 5));
-        String zero = firstNonNull(text(p, "zero_rule"), part(parts, 6));
+        // the rule the conf listed first: rows of methods on per-study effects beside an MH primary use it
+        String zero = firstNonNull(text(p, "configured_zero_rule"), firstNonNull(text(p, "zero_rule"), part(parts, 6)));
         if (pool == null || outcome == null || measure == null || method == null) {
             return null;
         }

@@ -51,6 +51,21 @@ class AnalysisGridTest {
     }
 
     @Test
+    void methodsPoolingRawCountsAreOneAnalysisPerDoubleZeroChoiceLabelledWithNoCorrection() {
+        List<ZeroCellRule> rules = List.of(ZeroCellRule.DEFAULT, ZeroCellRule.parse("all:0.5,drop00"), ZeroCellRule.TACC,
+                ZeroCellRule.parse("only0:0.5,keep00"));
+        GridAxes axes = GridAxes.of(List.of(Pool.everything()), List.of(EffectMeasure.OR),
+                List.of(PoolingMethod.MH, PoolingMethod.PETO, PoolingMethod.CMEL, PoolingMethod.DL),
+                List.of(CiMethod.WALD_Z), rules, false, List.of());
+        List<String> kept = AnalysisGrid.expand(axes, STUDIES).stream()
+                .map(s -> s.method() + "/" + s.zeroRule().label()).toList();
+        // the MH, Peto and exact estimates take no continuity correction: three rules that differ only there are one
+        assertEquals(List.of("MH/none,drop00", "MH/none,keep00", "PETO/none,drop00", "PETO/none,keep00",
+                "CMEL/none,drop00", "CMEL/none,keep00",
+                "DL/only0:0.5,drop00", "DL/all:0.5,drop00", "DL/tacc,drop00", "DL/only0:0.5,keep00"), kept);
+    }
+
+    @Test
     void cumulativeAndLeaveSubgroupOutSubsetsFollowTheAxes() {
         GridAxes axes = new GridAxes(List.of(Pool.everything()), List.of(EffectMeasure.RR), List.of(PoolingMethod.MH),
                 List.of(CiMethod.WALD_Z), List.of(PredictionInterval.DEFAULT), List.of(ZeroCellRule.DEFAULT),

@@ -36,6 +36,24 @@ class AnalysisRunnerTest {
     }
 
     @Test
+    void anMhAnalysisSaysItsEstimateTookNoCorrectionAndItsQUsesTheUsualHalf() {
+        AnalysisSpec mh = new AnalysisSpec("all", "si", EffectMeasure.RR, PoolingMethod.MH, CiMethod.WALD_Z,
+                PredictionInterval.DEFAULT, ZeroCellRule.parse("all:0.5,drop00"), Subset.ALL);
+        AnalysisResult r = AnalysisRunner.run(mh, POOLS, STUDIES);
+        assertEquals("none,drop00", r.values()[7], "zero_rule column");
+        assertTrue(mh.id().contains("|none,drop00|"), mh.id());
+        // metafor rma.mh(add = 1/2, to = "only0", drop00 = TRUE): the MH estimate on raw counts, Q on corrected effects
+        List<StudyCounts> counts = STUDIES.stream().filter(s -> s.outcome().equals("si")).map(StudyRecord::counts).toList();
+        PooledEstimate expected = Poolers.create(EffectMeasure.RR, PoolingMethod.MH, CiMethod.WALD_Z, ZeroCellRule.DEFAULT)
+                .pool(counts);
+        assertEquals(expected.theta(), r.pooled().theta(), 1e-15);
+        assertEquals(expected.q(), r.pooled().q(), 1e-15);
+        // the same MH under only0 and tacc is the same analysis: the same id
+        assertEquals(mh.id(), new AnalysisSpec("all", "si", EffectMeasure.RR, PoolingMethod.MH, CiMethod.WALD_Z,
+                PredictionInterval.DEFAULT, ZeroCellRule.TACC, Subset.ALL).id());
+    }
+
+    @Test
     void leaveOneOutPoolsTheOtherStudiesOfTheOutcome() {
         AnalysisResult r = AnalysisRunner.run(spec(EffectMeasure.RR, PoolingMethod.MH, Subset.leaveOut("A")), POOLS, STUDIES);
         PooledEstimate direct = Poolers.create(EffectMeasure.RR, PoolingMethod.MH, CiMethod.WALD_Z, ZeroCellRule.DEFAULT)
