@@ -1,6 +1,7 @@
 package io.aepool.cli;
 
 import io.aepool.plan.AnalysisSpec;
+import io.aepool.stats.CiMethod;
 import org.apache.spark.sql.Row;
 
 import java.util.List;
@@ -25,6 +26,8 @@ final class ConsoleSummary {
         List<Row> methods = run.analyses().filter(col("pool").equalTo(p.pool()).and(col("outcome").equalTo(p.outcome()))
                 .and(col("measure").equalTo(p.measure().name())).and(col("zero_rule").equalTo(p.zeroRule().label()))
                 .and(col("prediction_interval").equalTo(p.predictionInterval().label()))
+                // the untruncated Hartung-Knapp interval can be narrower than Wald's: the ad hoc one is shown
+                .and(col("ci_method").notEqual(CiMethod.HKSJ.label()))
                 .and(col("subset").equalTo("all"))).collectAsList();
         out.append(String.format(Locale.ROOT, "  %-6s %-10s %4s %13s %13s %9s %22s %9s %7s %8s %s%n",
                 "method", "ci", "k", "events exp", "events ctl", p.measure(), "95% CI", "p", "I2", "tau2", "status"));

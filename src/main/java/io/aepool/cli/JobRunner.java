@@ -604,8 +604,10 @@ public final class JobRunner {
         try {
             return new GridAxes(new ArrayList<>(pools.values()),
                     parseAll(a.measures(), List.of("RR"), EffectMeasure::parse),
-                    parseAll(a.methods(), List.of("MH"), PoolingMethod::parse),
-                    parseAll(a.ciMethods(), List.of("wald-z"), CiMethod::parse),
+                    // defaults: MH for the fixed effect; random effects as the Cochrane Handbook v6.5 (2024) §10.10.4
+                    // recommends: REML tau², Hartung-Knapp never narrower than Wald, a prediction interval
+                    parseAll(a.methods(), List.of("MH", "REML"), PoolingMethod::parse),
+                    parseAll(a.ciMethods(), List.of("wald-z", "hksj-adhoc"), CiMethod::parse),
                     parseAll(a.predictionIntervals(), List.of(PredictionInterval.DEFAULT.label()), PredictionInterval::parse),
                     parseAll(a.zeroRules(), List.of(ZeroCellRule.DEFAULT.label()), ZeroCellRule::parse),
                     !Boolean.FALSE.equals(a.leaveOneOut()),
@@ -665,10 +667,17 @@ public final class JobRunner {
                     + new TreeSet<>(records.stream().map(StudyRecord::outcome).toList()) + ")");
         }
         try {
+            CiMethod ci = p != null && p.ciMethod() != null ? CiMethod.parse(p.ciMethod()) : CiMethod.WALD_Z;
+            if (ci == CiMethod.HKSJ) {
+                // the headline never shows an interval narrower than Wald's (metafor test = "adhoc")
+                LOG.warn("conf primary.ci_method hksj: the primary analysis uses hksj-adhoc (Hartung-Knapp never "
+                        + "narrower than Wald); the untruncated interval stays in analyses.csv");
+                ci = CiMethod.HKSJ_ADHOC;
+            }
             return new AnalysisSpec(pool, outcome,
                     p != null && p.measure() != null ? EffectMeasure.parse(p.measure()) : axes.measures().get(0),
                     p != null && p.method() != null ? PoolingMethod.parse(p.method()) : axes.methods().get(0),
-                    p != null && p.ciMethod() != null ? CiMethod.parse(p.ciMethod()) : CiMethod.WALD_Z,
+                    ci,
                     axes.predictionIntervals().get(0), axes.zeroRules().get(0), Subset.ALL);
         } catch (IllegalArgumentException e) {
             throw new ConfException("conf primary: " + e.getMessage());

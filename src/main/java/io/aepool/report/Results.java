@@ -28,7 +28,14 @@ final class Results {
     static final Set<String> FIXED_METHODS = Set.of("MH", "IV", "PETO", "CMEL");
     /** Methods whose estimate takes no continuity correction (their zero_rule is none,drop00 or none,keep00). */
     static final Set<String> RAW_COUNT_METHODS = Set.of("MH", "PETO", "CMEL");
-    static final List<String> RANDOM_PREFERENCE = List.of("DL", "REML", "PM", "ML", "SJ", "HE");
+    /** The random-effects model drawn beside the fixed effect: REML first, as the Cochrane Handbook v6.5 recommends. */
+    static final List<String> RANDOM_PREFERENCE = List.of("REML", "DL", "PM", "ML", "SJ", "HE");
+    /**
+     * The untruncated Hartung-Knapp interval is never shown: narrower than Wald's when Q < k − 1 (Jackson et al. 2017);
+     * its ad hoc form takes its place (metafor test = "adhoc", R meta adhoc.hakn.ci = "se").
+     */
+    static final String UNTRUNCATED_HK = "hksj";
+    static final String ADHOC_HK = "hksj-adhoc";
 
     /** The primary analysis spec (pool, outcome, measure, method, interval, prediction interval, zero rule). */
     record Primary(String analysisId, String pool, String outcome, String measure, String method, String ciMethod,
@@ -125,16 +132,22 @@ final class Results {
                     first.text("measure"), first.text("method"), first.text("ci_method"),
                     first.text("prediction_interval"), first.text("zero_rule"));
         }
+        if (UNTRUNCATED_HK.equals(fromSummary.ciMethod())) {
+            // results of older runs: the report shows Hartung-Knapp intervals only in their ad hoc form
+            fromSummary = new Primary(fromSummary.analysisId(), fromSummary.pool(), fromSummary.outcome(),
+                    fromSummary.measure(), fromSummary.method(), ADHOC_HK, fromSummary.predictionInterval(),
+                    fromSummary.zeroRule());
+        }
         Primary p = fromSummary;
-        List<Row> analyses = Table.read(analysesFile, r ->
+        List<Row> analyses = Table.read(analysesFile, r -> !r.is("ci_method", UNTRUNCATED_HK) && (
                 (r.is("pool", p.pool()) && r.is("measure", p.measure()) && p.zeroRuleOf(r))
                         || (r.is("subset", "all") && r.is("measure", p.measure()) && p.zeroRuleOf(r))
-                        || referenceIds.contains(r.text("analysis_id")));
+                        || referenceIds.contains(r.text("analysis_id"))));
         return new Results(dir, summary, analyses, p);
     }
 
     private boolean primaryFamily(Row r) {
-        return r.is("pool", primary.pool()) && r.is("measure", primary.measure())
+        return r.is("pool", primary.pool()) && r.is("measure", primary.measure()) && !r.is("ci_method", UNTRUNCATED_HK)
                 && primary.zeroRuleOf(r);
     }
 
@@ -179,13 +192,16 @@ final class Results {
         return fixed.isPresent() ? fixed : whole.stream().filter(r -> r.is("method", primary.method())).findFirst();
     }
 
-    /** The random-effects analysis: DL, else REML, PM, ...; the primary interval method first, then Wald. */
+    /**
+     * The random-effects analysis: REML, else DL, PM, ...; the ad hoc Hartung-Knapp interval first (Cochrane Handbook
+     * v6.5 §10.10.4), then the primary interval method, then Wald.
+     */
     Optional<Row> randomAnalysis(String pool, String outcome) {
         return wholePool(pool, outcome).stream()
-                .filter(r -> RANDOM_PREFERENCE.contains(r.text("method")))
+                .filter(r -> RANDOM_PREFERENCE.contains(r.text("method")) && !r.is("ci_method", UNTRUNCATED_HK))
                 .min(Comparator.comparingInt((Row r) -> RANDOM_PREFERENCE.indexOf(r.text("method")))
-                        .thenComparingInt(r -> r.is("ci_method", primary.ciMethod()) ? 0
-                                : r.is("ci_method", "wald-z") ? 1 : 2)
+                        .thenComparingInt(r -> r.is("ci_method", ADHOC_HK) ? 0
+                                : r.is("ci_method", primary.ciMethod()) ? 1 : r.is("ci_method", "wald-z") ? 2 : 3)
                         .thenComparingInt(r -> r.is("prediction_interval", primary.predictionInterval()) ? 0 : 1));
     }
 

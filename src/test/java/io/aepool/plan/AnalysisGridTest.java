@@ -46,8 +46,9 @@ class AnalysisGridTest {
                 List.of(ZeroCellRule.DEFAULT), false, List.of());
         List<String> kept = AnalysisGrid.expand(axes, STUDIES).stream()
                 .map(s -> s.measure() + "/" + s.method() + "/" + s.ciMethod().label()).toList();
-        assertEquals(List.of("RR/MH/wald-z", "RR/DL/wald-z", "RR/DL/hksj",
-                "OR/PETO/wald-z", "OR/MH/wald-z", "OR/DL/wald-z", "OR/DL/hksj"), kept);
+        // the untruncated Hartung-Knapp interval always comes with its ad hoc form, which the headlines show
+        assertEquals(List.of("RR/MH/wald-z", "RR/DL/wald-z", "RR/DL/hksj", "RR/DL/hksj-adhoc",
+                "OR/PETO/wald-z", "OR/MH/wald-z", "OR/DL/wald-z", "OR/DL/hksj", "OR/DL/hksj-adhoc"), kept);
     }
 
     @Test
@@ -81,15 +82,15 @@ class AnalysisGridTest {
                 List.of(PoolingMethod.MH, PoolingMethod.DL), List.of(CiMethod.WALD_Z, CiMethod.HKSJ),
                 List.of(ZeroCellRule.DEFAULT), true, List.of("condition"));
         List<AnalysisSpec> grid = AnalysisGrid.expand(axes, STUDIES);
-        // whole-pool analyses: MH/wald-z, DL/wald-z, DL/hksj
-        assertEquals(3, new SubgroupTestsTable(List.of("condition")).bases(grid).size());
+        // whole-pool analyses: MH/wald-z, DL/wald-z, DL/hksj, DL/hksj-adhoc
+        assertEquals(4, new SubgroupTestsTable(List.of("condition")).bases(grid).size());
         assertEquals(0, new SubgroupTestsTable(List.of()).bases(grid).size());
         // regression tests read the inverse-variance input once per pool, outcome, measure and zero rule
         List<AnalysisSpec> fe = new SmallStudyTestsTable().bases(grid);
         assertEquals(1, fe.size());
         assertEquals(PoolingMethod.IV, fe.get(0).method());
-        // trim and fill needs an inverse-variance or random-effects model: DL with both intervals
-        assertEquals(2, new TrimAndFillTable().bases(grid).size());
+        // trim and fill needs an inverse-variance or random-effects model: DL with its three intervals
+        assertEquals(3, new TrimAndFillTable().bases(grid).size());
         assertEquals(1, new InfluenceTable().bases(grid).size());
     }
 }
