@@ -72,6 +72,13 @@ final class ConsoleSummary {
                 out.append(String.format(Locale.ROOT, "  robustness %-3s %s%n", r.measure(), r.verdict()));
             }
         }
+        List<Row> combined = run.analyses().filter(col("designs_combined").isNotNull().and(col("subset").equalTo("all")))
+                .select("pool").distinct().orderBy("pool").collectAsList();
+        if (!combined.isEmpty()) {
+            out.append(String.format(Locale.ROOT, "  warning: pools %s pool trials and registries into one estimate "
+                    + "(combine_designs: true); read it beside each design's estimate and the test between designs%n",
+                    combined.stream().map(r -> r.getString(0)).toList()));
+        }
         if (run.sharedRateRatios() != null) {
             // the shared (small-cell suppressed) view: the console is as public as the CSVs
             for (Row r : run.sharedRateRatios().filter(col("stratum_variable").equalTo("all").and(col("pooled")))

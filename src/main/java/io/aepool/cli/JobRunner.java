@@ -573,7 +573,7 @@ public final class JobRunner {
                 where.put(StudyCountsBuilder.DOSE_ARMS, Set.of(modes.get(0).label()));
             }
             try {
-                Pool pool = new Pool(p.name(), where);
+                Pool pool = new Pool(p.name(), where, Boolean.TRUE.equals(p.combineDesigns()));
                 put(pools, pool);
                 TreeSet<String> designs = new TreeSet<>(records.stream().filter(pool::contains)
                         .map(r -> String.valueOf(r.attribute(AnalysisGrid.DESIGN))).toList());

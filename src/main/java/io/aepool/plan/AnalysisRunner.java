@@ -31,8 +31,27 @@ public final class AnalysisRunner {
         return spec.subset().select(poolStudies(spec, pools, studies)).stream().map(StudyRecord::counts).toList();
     }
 
+    /**
+     * The designs of {@code chosen} when they are more than one (e.g. {@code "rct+registry"}), else null. Placebo-
+     * controlled trial rates and registry rates against another drug answer different questions: such a set is
+     * pooled only in a pool that says {@code combine_designs: true} (Cochrane Handbook ch. 24; CIOMS X).
+     */
+    public static String mixedDesigns(List<StudyRecord> chosen) {
+        java.util.TreeSet<String> designs = new java.util.TreeSet<>();
+        chosen.forEach(s -> designs.add(String.valueOf(s.attribute(AnalysisGrid.DESIGN))));
+        return designs.size() > 1 ? String.join("+", designs) : null;
+    }
+
+    /** True when the spec's studies mix designs in a pool that keeps designs apart: no estimate is pooled. */
+    public static boolean designsKeptApart(AnalysisSpec spec, Map<String, Pool> pools, List<StudyRecord> studies) {
+        Pool pool = pools.get(spec.pool());
+        return pool != null && !pool.combineDesigns()
+                && mixedDesigns(spec.subset().select(poolStudies(spec, pools, studies))) != null;
+    }
+
     public static AnalysisResult run(AnalysisSpec spec, Map<String, Pool> pools, List<StudyRecord> studies) {
         List<StudyRecord> chosen = spec.subset().select(poolStudies(spec, pools, studies));
+        String designs = mixedDesigns(chosen);
         long eventsExp = 0;
         long nExp = 0;
         long eventsCtl = 0;
@@ -51,8 +70,12 @@ public final class AnalysisRunner {
             pyExp = null;
             pyCtl = null;
         }
-        PooledEstimate pooled = pool(spec, chosen);
-        return new AnalysisResult(spec, chosen.size(), eventsExp, nExp, eventsCtl, nCtl, pyExp, pyCtl, pooled);
+        PooledEstimate pooled = designs != null && !pools.get(spec.pool()).combineDesigns()
+                ? PooledEstimate.withheld(spec.measure(), spec.method(), spec.ciMethod(), spec.zeroRule().label(),
+                "studies of more than one design (" + designs + ") answer different questions: see each design's "
+                        + "pool and the test between designs (combine_designs: true pools them)")
+                : pool(spec, chosen);
+        return new AnalysisResult(spec, chosen.size(), eventsExp, nExp, eventsCtl, nCtl, pyExp, pyCtl, pooled, designs);
     }
 
     private static PooledEstimate pool(AnalysisSpec spec, List<StudyRecord> chosen) {

@@ -28,6 +28,11 @@ public record ForestTable(List<String> subgroupVariables) implements FamilyTable
     }
 
     @Override
+    public boolean showsDesignsApart() {
+        return true;
+    }
+
+    @Override
     public String name() {
         return "forest";
     }

@@ -53,6 +53,52 @@ class AnalysisRunnerTest {
                 PredictionInterval.DEFAULT, ZeroCellRule.TACC, Subset.ALL).id());
     }
 
+    static StudyRecord designed(String id, String design, long a, long c) {
+        return new StudyRecord("si", id, a, 100, c, 100, 50.0, 50.0, 2020, Map.of("study_id", id, "design", design));
+    }
+
+    static final List<StudyRecord> MIXED = List.of(designed("T1", "rct", 3, 5), designed("T2", "rct", 2, 4),
+            designed("R1", "registry", 9, 6), designed("R2", "registry", 8, 5));
+
+    private static AnalysisSpec irr(String pool, Subset subset) {
+        return new AnalysisSpec(pool, "si", EffectMeasure.IRR, PoolingMethod.MH, CiMethod.WALD_Z,
+                PredictionInterval.DEFAULT, ZeroCellRule.DEFAULT, subset);
+    }
+
+    @Test
+    void studiesOfMoreThanOneDesignAreNotPooledUnlessThePoolSaysSo() {
+        Map<String, Pool> pools = Map.of("apart", new Pool("apart", Map.of()),
+                "together", new Pool("together", Map.of(), true));
+        AnalysisResult apart = AnalysisRunner.run(irr("apart", Subset.ALL), pools, MIXED);
+        assertTrue(apart.pooled().status().startsWith("not pooled: studies of more than one design (rct+registry)"),
+                apart.pooled().status());
+        int estimate = AnalysisResult.COLUMNS.stream().map(ResultColumn::name).toList().indexOf("estimate");
+        assertNull(apart.values()[estimate]);
+        assertEquals(4, apart.studiesInSubset(), "the totals still say what the pool holds");
+        // a leave-one-out step still mixes designs; each design alone is pooled
+        assertTrue(AnalysisRunner.run(irr("apart", Subset.leaveOut("T1")), pools, MIXED).pooled().status().startsWith("not pooled"));
+        AnalysisResult trials = AnalysisRunner.run(irr("apart", Subset.subgroup("design", "rct")), pools, MIXED);
+        assertTrue(trials.pooled().isOk());
+        assertNull(trials.values()[trials.values().length - 1], "one design: nothing to flag");
+        // combine_designs: true pools them and flags the row
+        AnalysisResult together = AnalysisRunner.run(irr("together", Subset.ALL), pools, MIXED);
+        assertTrue(together.pooled().isOk());
+        assertEquals("rct+registry", together.values()[together.values().length - 1]);
+        assertEquals("designs_combined", AnalysisResult.COLUMNS.get(AnalysisResult.COLUMNS.size() - 1).name());
+    }
+
+    @Test
+    void familyTablesThatWouldPoolAcrossDesignsAreLeftOutWhileTheTestBetweenDesignsIsKept() {
+        Map<String, Pool> pools = Map.of("apart", new Pool("apart", Map.of()));
+        AnalysisSpec base = irr("apart", Subset.ALL).withMethod(PoolingMethod.IV, CiMethod.WALD_Z);
+        assertTrue(new FunnelTable().keyedRows(base, pools, MIXED).isEmpty());
+        assertTrue(new SmallStudyTestsTable().keyedRows(base, pools, MIXED).isEmpty());
+        List<Object[]> tests = new SubgroupTestsTable(List.of("design"), false).keyedRows(base, pools, MIXED);
+        assertEquals(1, tests.size());
+        Object[] row = tests.get(0);
+        assertEquals("ok", row[row.length - 1], "the test between designs is computed from each design's estimate");
+    }
+
     @Test
     void leaveOneOutPoolsTheOtherStudiesOfTheOutcome() {
         AnalysisResult r = AnalysisRunner.run(spec(EffectMeasure.RR, PoolingMethod.MH, Subset.leaveOut("A")), POOLS, STUDIES);
