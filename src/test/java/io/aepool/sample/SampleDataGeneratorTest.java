@@ -5,6 +5,8 @@ import io.aepool.aggregate.SubjectAggregator;
 import io.aepool.aggregate.TreatmentArm;
 import io.aepool.stats.CiMethod;
 import io.aepool.stats.EffectMeasure;
+import io.aepool.stats.EffectSize;
+import io.aepool.stats.EffectSizes;
 import io.aepool.stats.PooledEstimate;
 import io.aepool.stats.Poolers;
 import io.aepool.stats.PoolingMethod;
@@ -43,6 +45,20 @@ class SampleDataGeneratorTest {
         assertEquals(32, plan.stream().map(SampleDataGenerator.PlannedArm::studyId).distinct().count());
         assertEquals(11_917, plan.stream().mapToInt(SampleDataGenerator.PlannedArm::n).sum());
         assertEquals(6, SampleTrials.all().stream().map(TrialDesign::condition).distinct().count());
+    }
+
+    @Test
+    void highRiskTrialsRandomiseFourToOneAndSomeShareOneControlAmongSeveralDoses() {
+        for (TrialDesign d : SampleTrials.all()) {
+            List<SampleDataGenerator.PlannedArm> arms = plan.stream().filter(a -> a.studyId().equals(d.studyId())).toList();
+            int control = arms.stream().filter(a -> a.role().equals("control")).mapToInt(SampleDataGenerator.PlannedArm::n).sum();
+            int jak = arms.stream().filter(a -> a.role().equals("experimental")).mapToInt(SampleDataGenerator.PlannedArm::n).sum();
+            assertEquals(d.dosesMg().size() + 1, arms.size(), d.studyId());
+            boolean highRisk = d.risk() == TrialDesign.RiskLevel.HIGH || d.risk() == TrialDesign.RiskLevel.VERY_HIGH;
+            int ratio = highRisk ? (d.dosesMg().size() <= 2 ? 4 : d.dosesMg().size()) : 1;
+            assertEquals(ratio * control, jak, ratio + 1, d.studyId() + ": " + jak + " on JAK, " + control + " on control");
+        }
+        assertEquals(19, SampleTrials.all().stream().filter(d -> d.dosesMg().size() > 1).count(), "multi-dose trials");
     }
 
     @Test
@@ -94,11 +110,10 @@ class SampleDataGeneratorTest {
         // apportioned counts sit within one event of their (scaled) expectation and give every trial an RR below 1;
         // drawn ones stray further, and a trial with a true RR of 0.7 can show an RR above 1
         assertTrue(plan.stream().anyMatch(a -> Math.abs(a.seriousInfections() - a.n() * trueRisk(a)) >= 2), "an arm 2+ events off");
-        List<String> above = studies().stream().filter(c -> c.eventsExp() + c.eventsCtl() > 0)
-                .filter(c -> (c.eventsExp() + 0.5) / (c.nExp() + 1.0) > (c.eventsCtl() + 0.5) / (c.nCtl() + 1.0))
-                .map(StudyCounts::studyId).sorted().toList();
-        assertEquals(List.of("SYN-AD-03", "SYN-AD-05", "SYN-AD-06", "SYN-AD-09", "SYN-HS-01", "SYN-PSO-01", "SYN-PSO-02"),
-                above, "trials whose own RR (0.5 added to a zero cell's row) is above 1");
+        List<String> above = EffectSizes.all(studies(), EffectMeasure.RR, ZeroCellRule.DEFAULT).stream()
+                .filter(e -> e.yi() > 0).map(EffectSize::studyId).sorted().toList();
+        assertEquals(List.of("SYN-AD-03", "SYN-AD-05", "SYN-AD-06", "SYN-AD-07", "SYN-AD-09", "SYN-HS-01", "SYN-PSO-01",
+                "SYN-PSO-02"), above, "trials whose own RR is above 1");
     }
 
     @Test
