@@ -449,7 +449,9 @@ public final class JobRunner {
         if (sharedChangeTable != null) {
             views.put("changes", sharedChangeTable);
         }
-        views.put("analyses", SmallCells.suppress(analyses, armCounts, List.of(), col("pool").isin(registryPools.toArray()), t));
+        // the median control rate of a pool with one registry is that registry's rate: withheld with its counts
+        views.put("analyses", SmallCells.suppress(analyses, armCounts, List.of("median_ctl_risk", "median_ctl_rate_per_100py"),
+                col("pool").isin(registryPools.toArray()), t));
         return views;
     }
 

@@ -75,7 +75,23 @@ public final class AnalysisRunner {
                 "studies of more than one design (" + designs + ") answer different questions: see each design's "
                         + "pool and the test between designs (combine_designs: true pools them)")
                 : pool(spec, chosen);
-        return new AnalysisResult(spec, chosen.size(), eventsExp, nExp, eventsCtl, nCtl, pyExp, pyCtl, pooled, designs);
+        return new AnalysisResult(spec, chosen.size(), eventsExp, nExp, eventsCtl, nCtl, pyExp, pyCtl, pooled, designs,
+                median(chosen.stream().filter(s -> s.nCtl() > 0).mapToDouble(s -> (double) s.eventsCtl() / s.nCtl())),
+                median(chosen.stream().filter(s -> s.personYearsCtl() != null && s.personYearsCtl() > 0)
+                        .mapToDouble(s -> 100.0 * s.eventsCtl() / s.personYearsCtl())));
+    }
+
+    /**
+     * The median of the studies' control risks (or rates): GRADE's assumed control risk for a summary of findings
+     * (GRADE handbook §5.2.1; Cochrane Handbook §14.1.6.3), not the crude pooled risk, which a Simpson's paradox
+     * across trials of different length and risk makes misleading. Null when no study has one.
+     */
+    static Double median(java.util.stream.DoubleStream values) {
+        double[] v = values.sorted().toArray();
+        if (v.length == 0) {
+            return null;
+        }
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
     private static PooledEstimate pool(AnalysisSpec spec, List<StudyRecord> chosen) {

@@ -79,12 +79,12 @@ class AnalysisRunnerTest {
         assertTrue(AnalysisRunner.run(irr("apart", Subset.leaveOut("T1")), pools, MIXED).pooled().status().startsWith("not pooled"));
         AnalysisResult trials = AnalysisRunner.run(irr("apart", Subset.subgroup("design", "rct")), pools, MIXED);
         assertTrue(trials.pooled().isOk());
-        assertNull(trials.values()[trials.values().length - 1], "one design: nothing to flag");
+        int flag = AnalysisResult.COLUMNS.stream().map(ResultColumn::name).toList().indexOf("designs_combined");
+        assertNull(trials.values()[flag], "one design: nothing to flag");
         // combine_designs: true pools them and flags the row
         AnalysisResult together = AnalysisRunner.run(irr("together", Subset.ALL), pools, MIXED);
         assertTrue(together.pooled().isOk());
-        assertEquals("rct+registry", together.values()[together.values().length - 1]);
-        assertEquals("designs_combined", AnalysisResult.COLUMNS.get(AnalysisResult.COLUMNS.size() - 1).name());
+        assertEquals("rct+registry", together.values()[flag]);
     }
 
     @Test
@@ -97,6 +97,18 @@ class AnalysisRunnerTest {
         assertEquals(1, tests.size());
         Object[] row = tests.get(0);
         assertEquals("ok", row[row.length - 1], "the test between designs is computed from each design's estimate");
+    }
+
+    @Test
+    void theAssumedControlRiskIsTheMedianOfTheStudiesNotTheCrudePooledRisk() {
+        AnalysisResult r = AnalysisRunner.run(spec(EffectMeasure.RR, PoolingMethod.MH, Subset.ALL), POOLS, STUDIES);
+        List<String> names = AnalysisResult.COLUMNS.stream().map(ResultColumn::name).toList();
+        // control risks 8/100, 5/40, 0/60: median 0.08 (crude pooled 13/200 = 0.065)
+        assertEquals(0.08, (Double) r.values()[names.indexOf("median_ctl_risk")], 1e-15);
+        // control rates per 100 person-years 8/52, 5/20, 0/30: median 100 x 8/52
+        assertEquals(100.0 * 8 / 52, (Double) r.values()[names.indexOf("median_ctl_rate_per_100py")], 1e-12);
+        AnalysisResult two = AnalysisRunner.run(spec(EffectMeasure.RR, PoolingMethod.MH, Subset.leaveOut("C")), POOLS, STUDIES);
+        assertEquals((0.08 + 0.125) / 2, (Double) two.values()[names.indexOf("median_ctl_risk")], 1e-15, "an even count averages the middle two");
     }
 
     @Test
