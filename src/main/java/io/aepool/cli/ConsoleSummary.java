@@ -2,6 +2,7 @@ package io.aepool.cli;
 
 import io.aepool.plan.AnalysisSpec;
 import io.aepool.stats.CiMethod;
+import io.aepool.stats.ZeroCellRule;
 import org.apache.spark.sql.Row;
 
 import java.util.List;
@@ -23,8 +24,13 @@ final class ConsoleSummary {
         out.append(String.format(Locale.ROOT, "Primary analysis  pool=%s  outcome=%s  measure=%s  zero rule=%s%n",
                 p.pool(), p.outcome(), p.measure(), p.zeroRule().label()));
 
+        // methods on per-study effects at the conf's first zero rule; methods on raw counts at its uncorrected form
+        String configured = run.configuredZeroRule() == null ? p.zeroRule().label() : run.configuredZeroRule();
+        String uncorrected = ZeroCellRule.parse(configured).withoutCorrection().label();
         List<Row> methods = run.analyses().filter(col("pool").equalTo(p.pool()).and(col("outcome").equalTo(p.outcome()))
-                .and(col("measure").equalTo(p.measure().name())).and(col("zero_rule").equalTo(p.zeroRule().label()))
+                .and(col("measure").equalTo(p.measure().name()))
+                .and(col("zero_rule").equalTo(configured).or(col("method").isin("MH", "PETO", "CMEL")
+                        .and(col("zero_rule").equalTo(uncorrected))))
                 .and(col("prediction_interval").equalTo(p.predictionInterval().label()))
                 // the untruncated Hartung-Knapp interval can be narrower than Wald's: the ad hoc one is shown
                 .and(col("ci_method").notEqual(CiMethod.HKSJ.label()))

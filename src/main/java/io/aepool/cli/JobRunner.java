@@ -72,10 +72,10 @@ public final class JobRunner {
     public record RunOutcome(Path out, Dataset<Row> analyses, Dataset<Row> subgroupTests,
                              List<Robustness.Summary> robustness, AnalysisSpec primary,
                              int comparisons, int specs, double wallSeconds, boolean upToDate, int flaggedChanges,
-                             int changes, Dataset<Row> sharedRateRatios) {
+                             int changes, Dataset<Row> sharedRateRatios, String configuredZeroRule) {
 
         static RunOutcome skipped(Path out) {
-            return new RunOutcome(out, null, null, List.of(), null, 0, 0, 0, true, 0, 0, null);
+            return new RunOutcome(out, null, null, List.of(), null, 0, 0, 0, true, 0, 0, null, null);
         }
     }
 
@@ -305,7 +305,7 @@ public final class JobRunner {
         LOG.info("published to {} by {} s", out, seconds(started));
         int flagged = (int) changes.stream().filter(ChangeReport.Change::flagged).count();
         return new RunOutcome(out, analyses, tests, robustness, primary, records.size(), specs.size(), seconds(started),
-                false, flagged, changes.size(), tables.sharedCsv().get("registry_rate_ratios"));
+                false, flagged, changes.size(), tables.sharedCsv().get("registry_rate_ratios"), axes.zeroRules().get(0).label());
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.aepool.plan;
 
+import io.aepool.stats.EffectSizes;
 import io.aepool.stats.PooledEstimate;
 import io.aepool.stats.Poolers;
 import io.aepool.stats.StudyCounts;
@@ -75,16 +76,21 @@ public final class AnalysisRunner {
                 "studies of more than one design (" + designs + ") answer different questions: see each design's "
                         + "pool and the test between designs (combine_designs: true pools them)")
                 : pool(spec, chosen);
+        // the studies the estimate is made of: a ratio measure drops double-zero studies, and so does the median
+        List<StudyRecord> contributing = chosen.stream().filter(s -> !spec.measure().isRate() || s.hasPersonTime())
+                .filter(s -> !EffectSizes.isDropped(s.counts(), spec.measure(), spec.effectsZeroRule())).toList();
         return new AnalysisResult(spec, chosen.size(), eventsExp, nExp, eventsCtl, nCtl, pyExp, pyCtl, pooled, designs,
-                median(chosen.stream().filter(s -> s.nCtl() > 0).mapToDouble(s -> (double) s.eventsCtl() / s.nCtl())),
-                median(chosen.stream().filter(s -> s.personYearsCtl() != null && s.personYearsCtl() > 0)
+                median(contributing.stream().filter(s -> s.nCtl() > 0).mapToDouble(s -> (double) s.eventsCtl() / s.nCtl())),
+                median(contributing.stream().filter(s -> s.personYearsCtl() != null && s.personYearsCtl() > 0)
                         .mapToDouble(s -> 100.0 * s.eventsCtl() / s.personYearsCtl())));
     }
 
     /**
-     * The median of the studies' control risks (or rates): GRADE's assumed control risk for a summary of findings
-     * (GRADE handbook §5.2.1; Cochrane Handbook §14.1.6.3), not the crude pooled risk, which a Simpson's paradox
-     * across trials of different length and risk makes misleading. Null when no study has one.
+     * The median of the control risks (or rates) of the studies that contribute to the estimate: GRADE's assumed
+     * control risk for a summary of findings (GRADE handbook §5.2.1; Cochrane Handbook §14.1.6.3), not the crude
+     * pooled risk, which a Simpson's paradox across trials of different length and risk makes misleading. Double-zero
+     * studies, which a ratio measure drops, are left out of it too: with rare events most trials can have no control
+     * event, and a median over them would assume no risk at all. Null when no study has one.
      */
     static Double median(java.util.stream.DoubleStream values) {
         double[] v = values.sorted().toArray();

@@ -103,12 +103,16 @@ class AnalysisRunnerTest {
     void theAssumedControlRiskIsTheMedianOfTheStudiesNotTheCrudePooledRisk() {
         AnalysisResult r = AnalysisRunner.run(spec(EffectMeasure.RR, PoolingMethod.MH, Subset.ALL), POOLS, STUDIES);
         List<String> names = AnalysisResult.COLUMNS.stream().map(ResultColumn::name).toList();
-        // control risks 8/100, 5/40, 0/60: median 0.08 (crude pooled 13/200 = 0.065)
-        assertEquals(0.08, (Double) r.values()[names.indexOf("median_ctl_risk")], 1e-15);
-        // control rates per 100 person-years 8/52, 5/20, 0/30: median 100 x 8/52
-        assertEquals(100.0 * 8 / 52, (Double) r.values()[names.indexOf("median_ctl_rate_per_100py")], 1e-12);
-        AnalysisResult two = AnalysisRunner.run(spec(EffectMeasure.RR, PoolingMethod.MH, Subset.leaveOut("C")), POOLS, STUDIES);
-        assertEquals((0.08 + 0.125) / 2, (Double) two.values()[names.indexOf("median_ctl_risk")], 1e-15, "an even count averages the middle two");
+        // contributing studies A and B (C is double-zero, dropped by RR): control risks 8/100 and 5/40, median of the
+        // two 0.1025 (the crude pooled risk is 13/200 = 0.065; with C the median would be 0.08)
+        assertEquals((0.08 + 0.125) / 2, (Double) r.values()[names.indexOf("median_ctl_risk")], 1e-15);
+        // control rates per 100 person-years 8/52 and 5/20
+        assertEquals((100.0 * 8 / 52 + 100.0 * 5 / 20) / 2, (Double) r.values()[names.indexOf("median_ctl_rate_per_100py")], 1e-12);
+        // a risk difference keeps the double-zero study: 0/60, 8/100, 5/40 has the median 0.08
+        AnalysisResult rd = AnalysisRunner.run(spec(EffectMeasure.RD, PoolingMethod.MH, Subset.ALL), POOLS, STUDIES);
+        assertEquals(0.08, (Double) rd.values()[names.indexOf("median_ctl_risk")], 1e-15);
+        AnalysisResult one = AnalysisRunner.run(spec(EffectMeasure.RR, PoolingMethod.MH, Subset.leaveOut("A")), POOLS, STUDIES);
+        assertEquals(0.125, (Double) one.values()[names.indexOf("median_ctl_risk")], 1e-15);
     }
 
     @Test
