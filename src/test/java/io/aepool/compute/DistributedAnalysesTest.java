@@ -60,8 +60,9 @@ class DistributedAnalysesTest {
     @Test
     void theGridIsTheProductOfItsAxesLessDocumentedExclusions() {
         // subsets: all + 5 loo + 2 subgroups + 2 lso + 5 cumulative = 15
-        // measure×method×ci: MH, IV, DL, REML × wald-z and DL, REML × hksj = 6 per measure, plus PETO for OR only
-        int modelCombinations = 3 * 6 + 1;
+        // measure×method×ci: MH, IV, DL, REML × wald-z and DL, REML × hksj and hksj-adhoc (added with hksj) = 8 per
+        // measure, plus PETO for OR only; MH and Peto keep both zero rules, which differ in their double-zero choice
+        int modelCombinations = 3 * 8 + 1;
         assertEquals(modelCombinations * 2 * 2 * 15, AnalysisGrid.expand(AXES, STUDIES).size());
     }
 
@@ -81,7 +82,7 @@ class DistributedAnalysesTest {
                     .flatMap(b -> table.keyedRows(b, POOLS, STUDIES).stream()).map(RowFactory::create).toList(), schema);
             DataFrameAssert.assertSameRows(driver, spark.createDataFrame(rows, schema), 0);
         }
-        // one subgroup test per whole-pool analysis: 19 model combinations × 2 prediction intervals × 2 zero rules
-        assertEquals(19 * 2 * 2, new SubgroupTestsTable(List.of("group")).bases(specs).size());
+        // one subgroup test per whole-pool analysis: 25 model combinations × 2 prediction intervals × 2 zero rules
+        assertEquals(25 * 2 * 2, new SubgroupTestsTable(List.of("group")).bases(specs).size());
     }
 }
