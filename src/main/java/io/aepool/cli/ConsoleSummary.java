@@ -69,6 +69,10 @@ final class ConsoleSummary {
                 out.append(String.format(Locale.ROOT, "  robustness %-3s %s%n", r.measure(), r.verdict()));
             }
         }
+        if (run.fragility() != null) {
+            out.append(String.format(Locale.ROOT, "  fragility index (primary, %s %s): %s%n", p.method(),
+                    p.ciMethod().label(), run.fragility().describe(p.measure())));
+        }
         if (run.sharedRateRatios() != null) {
             // the shared (small-cell suppressed) view: the console is as public as the CSVs
             for (Row r : run.sharedRateRatios().filter(col("stratum_variable").equalTo("all").and(col("pooled")))

@@ -46,6 +46,26 @@ public final class FragilityIndex {
     public record Result(Integer index, Boolean significant, String studyId, Arm arm, int change,
                          double estimate, double ciLow, double ciHigh, String status) {
 
+        /**
+         * One line for people: e.g. "3: adding 3 events to the control arm of S1 makes the 95% CI exclude RR = 1
+         * (0.52 to 0.97)".
+         */
+        public String describe(EffectMeasure measure) {
+            String nul = measure.name() + " = " + (measure.isRatio() ? "1" : "0");
+            if (index == null) {
+                return significant == null ? status : "not reachable: no change of events in one arm of one study makes the "
+                        + "95% CI " + (significant ? "include " : "exclude ") + nul;
+            }
+            return String.format(java.util.Locale.ROOT, "%d: %s %d event%s %s the %s arm of %s makes the 95%% CI %s %s (%s to %s)",
+                    index, change > 0 ? "adding" : "removing", index, index == 1 ? "" : "s", change > 0 ? "to" : "from",
+                    arm.label(), studyId, significant ? "include" : "exclude", nul, short3(ciLow), short3(ciHigh));
+        }
+
+        private static String short3(double v) {
+            return Math.abs(v) >= 0.01 || v == 0 ? String.format(java.util.Locale.ROOT, "%.3f", v)
+                    : String.format(java.util.Locale.ROOT, "%.3g", v);
+        }
+
         /** "add" or "remove", or null when nothing flips. */
         public String direction() {
             return index == null ? null : change > 0 ? "add" : "remove";

@@ -43,6 +43,9 @@ class FragilityIndexTest {
         assertEquals(expFlips ? "remove" : "add", r.direction());
         assertTrue(r.ciLow() <= 1 && r.ciHigh() >= 1, "after the change the interval includes RR = 1");
         assertEquals(FragilityIndex.OK, r.status());
+        assertTrue(r.describe(EffectMeasure.RR).startsWith(fewest + ": " + (expFlips ? "removing " + fewest
+                + " events from the experimental arm of A" : "adding " + fewest + " events to the control arm of A")
+                + " makes the 95% CI include RR = 1 ("), r.describe(EffectMeasure.RR));
     }
 
     @Test
@@ -85,6 +88,8 @@ class FragilityIndexTest {
         assertNull(r.index());
         assertNull(r.direction());
         assertEquals(FragilityIndex.NOT_REACHABLE, r.status());
+        assertEquals("not reachable: no change of events in one arm of one study makes the 95% CI exclude RR = 1",
+                r.describe(EffectMeasure.RR));
     }
 
     @Test
