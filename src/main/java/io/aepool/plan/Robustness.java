@@ -276,8 +276,8 @@ public final class Robustness {
     /**
      * The method choices that drive flips: the values other than the reference's that are over-represented among the
      * flipping distinct analyses, i.e. whose share of the flips exceeds their share of all distinct analyses,
-     * f_v / F &gt; n_v / N (a distinct analysis counts once for each value among its specs). Most flips first, then
-     * the larger ratio f_v / n_v, then choice and value order; at most three.
+     * f_v / F &gt; n_v / N (a distinct analysis counts once for each value among its specs). Named in order of the share
+     * of its analyses that flip (f_v / n_v), then most flips, then choice and value order; at most three.
      */
     static List<String> drivers(List<Distinct> all, List<Distinct> flips, List<Choice> choices, Point reference) {
         record Driver(Choice choice, String value, int flips, int analyses) {
@@ -296,11 +296,11 @@ public final class Robustness {
             }
         }
         return found.stream()
-                .sorted(Comparator.comparingInt(Driver::flips).reversed()
-                        .thenComparing(Comparator.comparingDouble((Driver d) -> (double) d.flips() / d.analyses()).reversed())
+                .sorted(Comparator.comparingDouble((Driver d) -> (double) d.flips() / d.analyses()).reversed()
+                        .thenComparing(Comparator.comparingInt(Driver::flips).reversed())
                         .thenComparing(d -> d.choice().ordinal()).thenComparing(Driver::value))
                 .limit(DRIVERS_SHOWN)
-                .map(d -> d.choice().column() + "=" + d.value() + " (" + d.flips() + ")")
+                .map(d -> d.choice().column() + "=" + d.value() + " (" + d.flips() + " of " + d.analyses() + " flip)")
                 .toList();
     }
 
@@ -325,7 +325,8 @@ public final class Robustness {
         String nullText = m.name() + " = " + (m.isRatio() ? "1" : "0");
         String side = refExcludes ? " exclude " : " include ";
         int agreeing = refExcludes ? excluding : all.size() - excluding;
-        String from = String.format(Locale.ROOT, " distinct analyses (from %,d specs)", specs);
+        String from = String.format(Locale.ROOT, " distinct %s (from %,d spec%s)",
+                all.size() == 1 ? "analysis" : "analyses", specs, specs == 1 ? "" : "s");
         // the two families counted in the headline's sense: agreeing when robust, flipping when fragile
         boolean robust = agreeing == all.size();
         String parts = String.format(Locale.ROOT, "method choices (all studies): %d of %d; data choices (primary method): %d of %d",

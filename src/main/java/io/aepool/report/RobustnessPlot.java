@@ -9,7 +9,7 @@ import java.util.Optional;
 
 /**
  * The robustness summary (robustness.csv) as a compact chart: per outcome and measure of a pool, the range
- * (min to max) of estimates over the sensitivity analyses, their median, the reference analysis estimate and the
+ * (min to max) of estimates over the distinct sensitivity analyses, their median, the reference analysis estimate and the
  * most influential subset's estimate, each on its own axis with the no-effect line, and the verdict text.
  */
 final class RobustnessPlot extends TitledFigure {
@@ -43,7 +43,9 @@ final class RobustnessPlot extends TitledFigure {
             items.add(new Item(x.text("outcome") + " \u00b7 " + x.text("measure"), x.text("measure"),
                     x.num("min_estimate"), x.num("median_estimate"), x.num("max_estimate"), ref,
                     x.num("most_influential_estimate"), x.text("most_influential_subset"),
-                    Fmt.integer(x.integer("estimable")) + " of " + Fmt.integer(x.integer("analyses")) + " estimable",
+                    x.integer("distinct_analyses") == null
+                            ? Fmt.integer(x.integer("estimable")) + " of " + Fmt.integer(x.integer("analyses")) + " estimable"
+                            : Fmt.integer(x.integer("distinct_analyses")) + " distinct of " + Fmt.integer(x.integer("estimable")) + " specs",
                     x.text("verdict")));
         }
         if (items.isEmpty()) {

@@ -105,11 +105,12 @@ class RobustnessTest {
                 point("DL", "hksj", Z, "loo", "loo:A", 0.71, 0.56, 0.9));
         assertEquals(9, r.distinct());
         assertEquals(3, r.distinctExcludingNull());
-        // hksj: 3 of 3 flips but 3 of 9 analyses; DL: 2 of 3 flips, 4 of 9 analyses; REML 1/3 vs 3/9 is not over-represented
-        assertEquals("ci_method=hksj (3); method=DL (2)", r.flipDrivers());
+        // hksj: 3 of 3 flips but 3 of 9 analyses; DL: 2 of 3 flips, 4 of 9 analyses; REML 1/3 vs 3/9 is not
+        // over-represented; hksj comes first as all its analyses flip (3 of 3), DL's only half (2 of 4)
+        assertEquals("ci_method=hksj (3 of 3 flip); method=DL (2 of 4 flip)", r.flipDrivers());
         assertEquals("fragile: 3 of 9 distinct analyses (from 9 specs) exclude RR = 1 while the reference includes it "
                 + "(method choices (all studies): 2 of 7; data choices (primary method): 0 of 2); "
-                + "the flips come from method choices: ci_method=hksj (3), method=DL (2)", r.verdict());
+                + "the flips come from method choices: ci_method=hksj (3 of 3 flip), method=DL (2 of 4 flip)", r.verdict());
     }
 
     @Test
