@@ -69,6 +69,9 @@ final class ConsoleSummary {
                 out.append(String.format(Locale.ROOT, "  robustness %-3s %s%n", r.measure(), r.verdict()));
             }
         }
+        if (run.poolChoice() != null) {
+            out.append(String.format(Locale.ROOT, "  pools (data choice, primary method) %s%n", run.poolChoice().text()));
+        }
         if (run.fragility() != null) {
             out.append(String.format(Locale.ROOT, "  fragility index (primary, %s %s): %s%n", p.method(),
                     p.ciMethod().label(), run.fragility().describe(p.measure())));

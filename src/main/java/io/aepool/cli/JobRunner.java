@@ -75,12 +75,12 @@ public final class JobRunner {
     /** What a finished run hands back to the console. */
     public record RunOutcome(Path out, Dataset<Row> analyses, Dataset<Row> subgroupTests,
                              List<Robustness.Summary> robustness, AnalysisSpec primary,
-                             FragilityIndex.Result fragility,
+                             FragilityIndex.Result fragility, Robustness.PoolChoice poolChoice,
                              int comparisons, int specs, double wallSeconds, boolean upToDate, int flaggedChanges,
                              int changes, Dataset<Row> sharedRateRatios) {
 
         static RunOutcome skipped(Path out) {
-            return new RunOutcome(out, null, null, List.of(), null, null, 0, 0, 0, true, 0, 0, null);
+            return new RunOutcome(out, null, null, List.of(), null, null, null, 0, 0, 0, true, 0, 0, null);
         }
     }
 
@@ -254,6 +254,13 @@ public final class JobRunner {
         Map<String, Object> primarySummary = primarySummary(analyses, tests, primary);
         primarySummary.put("fragility_index", fragility.index());
         primarySummary.put("fragility", fragilitySummary(fragility, primary.measure()));
+        Robustness.PoolChoice poolChoice = Robustness.pools(points, primary);
+        Map<String, Object> poolChoices = new LinkedHashMap<>();
+        poolChoices.put("pools", poolChoice.pools());
+        poolChoices.put("distinct_analyses", poolChoice.distinct());
+        poolChoices.put("flipping_pools", poolChoice.flipping());
+        poolChoices.put("text", poolChoice.text());
+        primarySummary.put("pool_choices", poolChoices);
         summary.put("primary", primarySummary);
         summary.put("robustness", robustness.stream().map(r -> {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -314,7 +321,7 @@ public final class JobRunner {
         }
         LOG.info("published to {} by {} s", out, seconds(started));
         int flagged = (int) changes.stream().filter(ChangeReport.Change::flagged).count();
-        return new RunOutcome(out, analyses, tests, robustness, primary, fragility, records.size(), specs.size(), seconds(started),
+        return new RunOutcome(out, analyses, tests, robustness, primary, fragility, poolChoice, records.size(), specs.size(), seconds(started),
                 false, flagged, changes.size(), tables.sharedCsv().get("registry_rate_ratios"));
     }
 

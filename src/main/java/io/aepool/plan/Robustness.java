@@ -150,6 +150,41 @@ public final class Robustness {
         }
     }
 
+    /**
+     * The pools as a data choice: each pool's whole-pool analysis of the primary outcome and measure under the primary
+     * method, interval, prediction interval and zero rule, against the primary pool's.
+     *
+     * @param pools    pools with an estimable analysis, in name order
+     * @param flipping those whose significance differs from the primary pool's
+     * @param text     e.g. "3 of 4 pools include RR = 1 as the primary pool does; synthetic-doses-split excludes it"
+     */
+    public record PoolChoice(List<String> pools, int distinct, List<String> flipping, String text) {
+    }
+
+    /** The pools as a data choice for the primary outcome and measure under the primary model (see {@link PoolChoice}). */
+    public static PoolChoice pools(List<Point> points, AnalysisSpec primary) {
+        List<Point> rows = points.stream().filter(p -> allStudies(p) && p.outcome().equals(primary.outcome())
+                        && p.measure() == primary.measure() && p.method().equals(primary.method().name())
+                        && p.ciMethod().equals(primary.ciMethod().label())
+                        && p.predictionInterval().equals(primary.predictionInterval().label())
+                        && p.zeroRule().equals(primary.zeroRule().label()))
+                .sorted(Comparator.comparing(Point::pool)).toList();
+        List<Point> ok = estimable(rows);
+        Point reference = ok.stream().filter(p -> p.pool().equals(primary.pool())).findFirst().orElse(null);
+        String nul = primary.measure().name() + " = " + (primary.measure().isRatio() ? "1" : "0");
+        if (reference == null) {
+            return new PoolChoice(ok.stream().map(Point::pool).toList(), distinct(ok).size(), List.of(),
+                    "not estimable: the primary pool has no estimable analysis under the primary method");
+        }
+        boolean refExcludes = excludesNull(reference);
+        List<String> flipping = ok.stream().filter(p -> excludesNull(p) != refExcludes).map(Point::pool).toList();
+        String text = String.format(Locale.ROOT, "%d of %d pools %s %s as the primary pool does", ok.size() - flipping.size(),
+                ok.size(), refExcludes ? "exclude" : "include", nul)
+                + (flipping.isEmpty() ? "" : "; " + String.join(", ", flipping) + (refExcludes ? " include" : " exclude")
+                + (flipping.size() == 1 ? "s" : "") + " it");
+        return new PoolChoice(ok.stream().map(Point::pool).toList(), distinct(ok).size(), flipping, text);
+    }
+
     private static final List<Choice> METHOD_CHOICES = List.of(Choice.METHOD, Choice.CI_METHOD,
             Choice.PREDICTION_INTERVAL, Choice.ZERO_RULE);
     private static final int DRIVERS_SHOWN = 3;

@@ -102,7 +102,7 @@ public final class ReportWriter {
             m.put("distinct", Fmt.integer(x.integer("distinct_analyses")));
             m.put("range", Fmt.est(x.num("median_estimate"), ratio) + " (" + Fmt.est(x.num("min_estimate"), ratio)
                     + " to " + Fmt.est(x.num("max_estimate"), ratio) + ")");
-            m.put("excluding", x.str("distinct_excluding_null") == null ? Fmt.DASH
+            m.put("excluding", x.str("distinct_share_excluding_null") == null ? Fmt.DASH
                     : x.text("distinct_excluding_null") + " (" + Fmt.pct(x.num("distinct_share_excluding_null")) + ")");
             m.put("methodExcluding", outOf(x, "method_excluding_null", "method_distinct"));
             m.put("dataExcluding", outOf(x, "data_excluding_null", "data_distinct"));
@@ -120,7 +120,8 @@ public final class ReportWriter {
     }
 
     private static String outOf(Row x, String count, String of) {
-        return x.str(count) == null || x.str(of) == null ? Fmt.DASH : x.text(count) + " of " + x.text(of);
+        return x.str(count) == null || x.integer(of) == null || x.integer(of) == 0 ? Fmt.DASH
+                : x.text(count) + " of " + x.text(of);
     }
 
     /**
@@ -156,6 +157,8 @@ public final class ReportWriter {
         s.put("specCurveCount", Fmt.integer(rows.size()));
         s.put("fragility", r.fragilityText);
         s.put("hasFragility", r.fragilityText != null);
+        s.put("poolChoice", r.poolChoiceText);
+        s.put("hasPoolChoice", r.poolChoiceText != null);
     }
 
     private static String py(Double v) {

@@ -51,6 +51,8 @@ final class Results {
     /** summary.json's primary.fragility.text and primary.fragility_index, or null (older runs, no summary). */
     final String fragilityText;
     final Integer fragilityIndex;
+    /** summary.json's primary.pool_choices.text, or null. */
+    final String poolChoiceText;
     private final List<Row> forestRows;
     /** registry_incidence.csv (small cells suppressed as written), registry_rate_ratios.csv of the whole registries. */
     final List<Row> registryIncidence;
@@ -78,6 +80,8 @@ final class Results {
                 r -> r.is("pool", primary.pool()) && r.is("measure", primary.measure()));
         JsonNode fragility = summary == null ? null : summary.path("primary").path("fragility");
         this.fragilityText = fragility == null || fragility.isMissingNode() ? null : text(fragility, "text");
+        JsonNode pools = summary == null ? null : summary.path("primary").path("pool_choices");
+        this.poolChoiceText = pools == null || pools.isMissingNode() ? null : text(pools, "text");
         JsonNode index = summary == null ? null : summary.path("primary").get("fragility_index");
         this.fragilityIndex = index == null || !index.canConvertToInt() ? null : index.asInt();
         Set<String> wholePoolIds = analyses.stream()

@@ -169,6 +169,26 @@ class RobustnessTest {
     }
 
     @Test
+    void poolsAreADataChoiceComparedUnderThePrimaryModel() {
+        List<Robustness.Point> points = new ArrayList<>();
+        points.add(point("MH", "all", "all", 0.7, 0.45, 1.09));
+        points.add(point("DL", "all", "all", 0.6, 0.45, 0.8)); // another model: not a pool choice
+        for (String[] pool : new String[][]{{"placebo", "0.72", "0.5", "1.04"}, {"doses", "0.65", "0.5", "0.85"},
+                {"doses-b", "0.65", "0.5", "0.85"}}) {
+            Robustness.Point p = point("MH", "all", "all", Double.parseDouble(pool[1]), Double.parseDouble(pool[2]),
+                    Double.parseDouble(pool[3]));
+            points.add(new Robustness.Point(pool[0] + "|" + p.analysisId(), pool[0], p.outcome(), p.measure(), p.method(),
+                    p.ciMethod(), p.predictionInterval(), p.zeroRule(), p.subsetKind(), p.subset(), p.estimate(), p.ciLow(),
+                    p.ciHigh(), p.status()));
+        }
+        Robustness.PoolChoice c = Robustness.pools(points, PRIMARY);
+        assertEquals(List.of("doses", "doses-b", "p", "placebo"), c.pools());
+        assertEquals(3, c.distinct(), "two pools with the same estimate and interval are one distinct analysis");
+        assertEquals(List.of("doses", "doses-b"), c.flipping());
+        assertEquals("2 of 4 pools include RR = 1 as the primary pool does; doses, doses-b exclude it", c.text());
+    }
+
+    @Test
     void anOutcomeWithNothingEstimableSaysSo() {
         Robustness.Summary r = Robustness.summarise(List.of(new Robustness.Point("x", "p", "si", EffectMeasure.RR, "MH",
                 "wald-z", "t(k-2)", Z, "all", "all", null, null, null, "not estimable: no studies")), PRIMARY).get(0);

@@ -241,6 +241,8 @@ class ReportWriterTest {
         String fragility = unescape(between(html, "<p id=\"fragility\">", "</p>"));
         assertTrue(fragility.contains("Fragility index of the primary analysis"), fragility);
         assertTrue(fragility.contains("makes the 95% CI exclude RR = 1"), fragility);
+        assertTrue(unescape(between(html, "<p id=\"pool-choice\">", "</p>"))
+                .contains("3 of 4 pools include RR = 1 as the primary pool does; synthetic-doses-split excludes it"));
     }
 
     @Test
