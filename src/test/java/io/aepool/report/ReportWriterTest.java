@@ -234,6 +234,17 @@ class ReportWriterTest {
     }
 
     @Test
+    void robustnessFigureShowsTheVerdictHeadlineAndWhatTheFlipsComeFrom() {
+        String[] lines = RobustnessPlot.verdictLines("fragile: 3 of 9 distinct analyses (from 9 specs) exclude RR = 1 while "
+                + "the reference includes it (method choices (all studies): 2 of 7; data choices (primary method): 0 of 2); "
+                + "the flips come from method choices: ci_method=hksj (3 of 3 flip)");
+        assertEquals("fragile: 3 of 9 distinct analyses (from 9 specs) exclude RR = 1 while the reference includes it", lines[0]);
+        assertEquals("the flips come from method choices: ci_method=hksj (3 of 3 flip)", lines[1]);
+        assertEquals(null, RobustnessPlot.verdictLines("robust: 100% of 4 distinct analyses (from 5 specs) include RR = 1 "
+                + "(method choices (all studies): 2 of 2; data choices (primary method): 3 of 3)")[1]);
+    }
+
+    @Test
     void robustnessTableShowsDistinctAnalysesAndTheFragilityIndexOfThePrimary() {
         String table = unescape(between(html, "<table id=\"robustness-table\"", "</table>"));
         assertTrue(table.contains("Distinct analyses"));
