@@ -205,6 +205,7 @@ public final class Robustness {
 
     /** The specification curve of every pool, outcome and measure: distinct analyses ranked by estimate. */
     public static List<CurveRow> curve(List<Point> points, AnalysisSpec primary) {
+        // specification curve: estimates sorted with the choices behind each (Simonsohn, Simmons & Nelson 2020)
         List<CurveRow> out = new ArrayList<>();
         for (List<Point> g : groups(points).values()) {
             List<Point> ok = estimable(g);

@@ -103,6 +103,7 @@ public final class FragilityIndex {
             maxSteps = Math.max(maxSteps, l);
         }
         List<StudyCounts> changed = new ArrayList<>(studies);
+        // one study's arm changed m events at a time (Atal et al. 2019, restricted to one arm of one study)
         for (int m = 1; m <= maxSteps; m++) {
             for (int c = 0; c < candidates.size(); c++) {
                 if (m > limits[c]) {
@@ -126,6 +127,7 @@ public final class FragilityIndex {
 
     /** The interval on the analysis scale excludes no effect (0: log ratio or difference). */
     static boolean significant(PooledEstimate p) {
+        // significance as the 95% CI excluding the null, the criterion Atal et al. (2019) flip (p < 0.05 for Wald)
         return p.ciLow() > 0 || p.ciHigh() < 0;
     }
 
