@@ -16,9 +16,11 @@ import static org.apache.spark.sql.functions.array_join;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_set;
 import static org.apache.spark.sql.functions.concat_ws;
+import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.sort_array;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
@@ -26,8 +28,10 @@ import static org.apache.spark.sql.functions.when;
 /**
  * Arm-level counts to one comparison per study and outcome (the 2×2 table the statistics read),
  * joined with the study attributes. Multi-arm trials either combine all experimental arms against the
- * control (events and n summed, the Cochrane handbook's first option) or keep each experimental arm
- * as its own comparison against the shared control.
+ * control (events and n summed, the Cochrane Handbook's first option, §23.3.4) or keep each experimental arm
+ * as its own comparison against a share of the control: the control's participants, events and person-time are
+ * split among the comparisons (the Handbook's option for splitting a shared group), so that no participant enters
+ * a pool twice. {@code control_shared_by}, {@code n_ctl_arm} and {@code events_ctl_arm} record the split.
  */
 public final class StudyCountsBuilder {
 
@@ -67,8 +71,8 @@ public final class StudyCountsBuilder {
 
         // control keys are renamed so the join below is not an ambiguous self-join of `arms`
         Dataset<Row> control = arms.filter(ctl).groupBy(col("study_id").as("ctl_study_id"), col("outcome").as("ctl_outcome")).agg(
-                sum("events").as("events_ctl"), sum("n").as("n_ctl"),
-                sum("event_count").as("event_count_ctl"), nullIfAnyNull("person_years").as("person_years_ctl"));
+                sum("events").as("__events_ctl"), sum("n").as("__n_ctl"),
+                sum("event_count").as("__event_count_ctl"), nullIfAnyNull("person_years").as("__person_years_ctl"));
         List<String> expKeys = new ArrayList<>(List.of("study_id", "outcome"));
         if (mode == MultiArm.BY_DOSE) {
             expKeys.add("arm_id");
@@ -76,18 +80,32 @@ public final class StudyCountsBuilder {
         Dataset<Row> experimental = arms.filter(exp).groupBy(expKeys.stream().map(org.apache.spark.sql.functions::col)
                 .toArray(Column[]::new)).agg(
                 array_join(sort_array(collect_set("arm_id")), "+").as("experimental_arms"),
+                min("dose_mg").as("__dose"),
                 sum("events").as("events_exp"), sum("n").as("n_exp"),
                 sum("event_count").as("event_count_exp"), nullIfAnyNull("person_years").as("person_years_exp"));
+        // the comparisons sharing one control arm, in dose order (lowest first; arms without a dose last, then by id)
+        WindowSpec sharing = Window.partitionBy("study_id", "outcome");
+        experimental = experimental
+                .withColumn("control_shared_by", count(lit(1)).over(sharing).cast(DataTypes.IntegerType))
+                .withColumn("__rank", row_number().over(sharing.orderBy(col("__dose").asc_nulls_last(),
+                        col("experimental_arms"))).minus(1));
         Column comparisonId = mode == MultiArm.BY_DOSE
-                ? concat_ws(":", experimental.col("study_id"), experimental.col("arm_id"))
+                ? concat_ws(":", experimental.col("study_id"), experimental.col("experimental_arms"))
                 : experimental.col("study_id");
+        Column k = col("control_shared_by");
+        Column rank = col("__rank");
         Dataset<Row> pairs = experimental.join(control, experimental.col("study_id").equalTo(control.col("ctl_study_id"))
                 .and(experimental.col("outcome").equalTo(control.col("ctl_outcome"))), "inner")
                 .select(experimental.col("outcome"), comparisonId.as("comparison_id"),
                         experimental.col("study_id"), lit(mode.label()).as(DOSE_ARMS), col("experimental_arms"),
-                        col("events_exp"), col("n_exp"), col("events_ctl"), col("n_ctl"),
-                        col("event_count_exp"), col("event_count_ctl"),
-                        col("person_years_exp"), col("person_years_ctl"));
+                        col("events_exp"), col("n_exp"),
+                        share(col("__events_ctl"), k, rank).as("events_ctl"), share(col("__n_ctl"), k, rank).as("n_ctl"),
+                        col("event_count_exp"), share(col("__event_count_ctl"), k, rank).as("event_count_ctl"),
+                        col("person_years_exp"),
+                        // person-time goes with participants: the share of the arm's time its share of participants had
+                        when(col("__n_ctl").gt(0), col("__person_years_ctl").multiply(share(col("__n_ctl"), k, rank))
+                                .divide(col("__n_ctl"))).otherwise(col("__person_years_ctl").divide(k)).as("person_years_ctl"),
+                        k, col("__events_ctl").as("events_ctl_arm"), col("__n_ctl").as("n_ctl_arm"));
 
         List<Column> out = new ArrayList<>();
         for (String c : pairs.columns()) {
@@ -102,6 +120,26 @@ public final class StudyCountsBuilder {
         return pairs.join(attributes, pairs.col("study_id").equalTo(attributes.col("attr_study_id")), "inner")
                 .select(out.toArray(Column[]::new))
                 .orderBy("outcome", "comparison_id");
+    }
+
+    /**
+     * One comparison's share of a control arm shared by {@code k} comparisons (Cochrane Handbook §23.3.4: split the
+     * shared group so that no participant is counted twice): the whole count divided as evenly as possible in
+     * integers, the remainder going one each to the first comparisons in dose order. {@code k} = 1 leaves it whole.
+     */
+    static Column share(Column total, Column k, Column rank) {
+        Column remainder = total.mod(k);
+        return total.minus(remainder).divide(k).cast(DataTypes.LongType)
+                .plus(when(rank.lt(remainder), 1L).otherwise(0L));
+    }
+
+    /** The same rule on the driver, for documentation and tests: shares of {@code total} over {@code k} comparisons. */
+    public static long[] shares(long total, int k) {
+        long[] out = new long[k];
+        for (int i = 0; i < k; i++) {
+            out[i] = total / k + (i < total % k ? 1 : 0);
+        }
+        return out;
     }
 
     /**

@@ -1,6 +1,8 @@
 package io.aepool.cli;
 
 import io.aepool.plan.AnalysisSpec;
+import io.aepool.stats.CiMethod;
+import io.aepool.stats.ZeroCellRule;
 import org.apache.spark.sql.Row;
 
 import java.util.List;
@@ -22,9 +24,16 @@ final class ConsoleSummary {
         out.append(String.format(Locale.ROOT, "Primary analysis  pool=%s  outcome=%s  measure=%s  zero rule=%s%n",
                 p.pool(), p.outcome(), p.measure(), p.zeroRule().label()));
 
+        // methods on per-study effects at the conf's first zero rule; methods on raw counts at its uncorrected form
+        String configured = run.configuredZeroRule() == null ? p.zeroRule().label() : run.configuredZeroRule();
+        String uncorrected = ZeroCellRule.parse(configured).withoutCorrection().label();
         List<Row> methods = run.analyses().filter(col("pool").equalTo(p.pool()).and(col("outcome").equalTo(p.outcome()))
-                .and(col("measure").equalTo(p.measure().name())).and(col("zero_rule").equalTo(p.zeroRule().label()))
+                .and(col("measure").equalTo(p.measure().name()))
+                .and(col("zero_rule").equalTo(configured).or(col("method").isin("MH", "PETO", "CMEL")
+                        .and(col("zero_rule").equalTo(uncorrected))))
                 .and(col("prediction_interval").equalTo(p.predictionInterval().label()))
+                // the untruncated Hartung-Knapp interval can be narrower than Wald's: the ad hoc one is shown
+                .and(col("ci_method").notEqual(CiMethod.HKSJ.label()))
                 .and(col("subset").equalTo("all"))).collectAsList();
         out.append(String.format(Locale.ROOT, "  %-6s %-10s %4s %13s %13s %9s %22s %9s %7s %8s %s%n",
                 "method", "ci", "k", "events exp", "events ctl", p.measure(), "95% CI", "p", "I2", "tau2", "status"));
@@ -75,6 +84,13 @@ final class ConsoleSummary {
         if (run.fragility() != null) {
             out.append(String.format(Locale.ROOT, "  fragility index (primary, %s %s): %s%n", p.method(),
                     p.ciMethod().label(), run.fragility().describe(p.measure())));
+        }
+        List<Row> combined = run.analyses().filter(col("designs_combined").isNotNull().and(col("subset").equalTo("all")))
+                .select("pool").distinct().orderBy("pool").collectAsList();
+        if (!combined.isEmpty()) {
+            out.append(String.format(Locale.ROOT, "  warning: pools %s pool trials and registries into one estimate "
+                    + "(combine_designs: true); read it beside each design's estimate and the test between designs%n",
+                    combined.stream().map(r -> r.getString(0)).toList()));
         }
         if (run.sharedRateRatios() != null) {
             // the shared (small-cell suppressed) view: the console is as public as the CSVs

@@ -90,7 +90,16 @@ public record JobConf(Inputs inputs, List<Treatment> treatments,
                           @JsonProperty("omop_concepts") List<Long> omopConcepts) {
     }
 
-    public record PoolConf(String name, Map<String, List<String>> where) {
+    /**
+     * @param combineDesigns pool trials and registries into one estimate when the pool holds both (default false:
+     *                       each design is reported alone with the test between designs, and no whole-pool estimate)
+     */
+    public record PoolConf(String name, Map<String, List<String>> where,
+                           @JsonProperty("combine_designs") Boolean combineDesigns) {
+
+        public PoolConf(String name, Map<String, List<String>> where) {
+            this(name, where, null);
+        }
     }
 
     public record Analysis(List<String> measures, List<String> methods, @JsonProperty("ci_methods") List<String> ciMethods,

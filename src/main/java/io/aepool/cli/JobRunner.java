@@ -77,10 +77,10 @@ public final class JobRunner {
                              List<Robustness.Summary> robustness, AnalysisSpec primary,
                              FragilityIndex.Result fragility, Robustness.PoolChoice poolChoice,
                              int comparisons, int specs, double wallSeconds, boolean upToDate, int flaggedChanges,
-                             int changes, Dataset<Row> sharedRateRatios) {
+                             int changes, Dataset<Row> sharedRateRatios, String configuredZeroRule) {
 
         static RunOutcome skipped(Path out) {
-            return new RunOutcome(out, null, null, List.of(), null, null, null, 0, 0, 0, true, 0, 0, null);
+            return new RunOutcome(out, null, null, List.of(), null, null, null, 0, 0, 0, true, 0, 0, null, null);
         }
     }
 
@@ -261,6 +261,8 @@ public final class JobRunner {
         poolChoices.put("flipping_pools", poolChoice.flipping());
         poolChoices.put("text", poolChoice.text());
         primarySummary.put("pool_choices", poolChoices);
+        // methods pooling raw counts say zero_rule none: the report takes their per-study-effect siblings at this rule
+        primarySummary.put("configured_zero_rule", axes.zeroRules().get(0).label());
         summary.put("primary", primarySummary);
         summary.put("robustness", robustness.stream().map(r -> {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -321,8 +323,9 @@ public final class JobRunner {
         }
         LOG.info("published to {} by {} s", out, seconds(started));
         int flagged = (int) changes.stream().filter(ChangeReport.Change::flagged).count();
-        return new RunOutcome(out, analyses, tests, robustness, primary, fragility, poolChoice, records.size(), specs.size(), seconds(started),
-                false, flagged, changes.size(), tables.sharedCsv().get("registry_rate_ratios"));
+        return new RunOutcome(out, analyses, tests, robustness, primary, fragility, poolChoice, records.size(), specs.size(),
+                seconds(started), false, flagged, changes.size(), tables.sharedCsv().get("registry_rate_ratios"),
+                axes.zeroRules().get(0).label());
     }
 
     /**
@@ -454,7 +457,8 @@ public final class JobRunner {
                 List.of("events_exp", "events_ctl"), List.of("irr", "ci_low", "ci_high"), lit(true), t));
         Column registryRow = col(AnalysisGrid.DESIGN).equalTo("registry");
         views.put("study_counts", SmallCells.suppress(studyCounts,
-                List.of("events_exp", "n_exp", "events_ctl", "n_ctl", "event_count_exp", "event_count_ctl"), List.of(),
+                List.of("events_exp", "n_exp", "events_ctl", "n_ctl", "event_count_exp", "event_count_ctl", "events_ctl_arm",
+                        "n_ctl_arm"), List.of(),
                 registryRow, t));
         Set<String> registryIds = new TreeSet<>(records.stream().filter(AnalysisGrid::isRegistry)
                 .map(StudyRecord::comparisonId).toList());
@@ -465,7 +469,9 @@ public final class JobRunner {
         if (sharedChangeTable != null) {
             views.put("changes", sharedChangeTable);
         }
-        views.put("analyses", SmallCells.suppress(analyses, armCounts, List.of(), col("pool").isin(registryPools.toArray()), t));
+        // the median control rate of a pool with one registry is that registry's rate: withheld with its counts
+        views.put("analyses", SmallCells.suppress(analyses, armCounts, List.of("median_ctl_risk", "median_ctl_rate_per_100py"),
+                col("pool").isin(registryPools.toArray()), t));
         return views;
     }
 
@@ -494,7 +500,7 @@ public final class JobRunner {
         List<StudyCounts> studies = AnalysisRunner.counts(primary, pools, records);
         try {
             return FragilityIndex.of(Poolers.create(primary.measure(), primary.method(), primary.ciMethod(),
-                    primary.zeroRule(), primary.predictionInterval(), false), studies);
+                    primary.effectsZeroRule(), primary.predictionInterval(), false), studies);
         } catch (IllegalArgumentException e) {
             // a primary the engine does not define (e.g. Peto for RR) is not in the grid either
             return new FragilityIndex.Result(null, null, null, null, 0, Double.NaN, Double.NaN, Double.NaN,
@@ -623,7 +629,7 @@ public final class JobRunner {
                 where.put(StudyCountsBuilder.DOSE_ARMS, Set.of(modes.get(0).label()));
             }
             try {
-                Pool pool = new Pool(p.name(), where);
+                Pool pool = new Pool(p.name(), where, Boolean.TRUE.equals(p.combineDesigns()));
                 put(pools, pool);
                 TreeSet<String> designs = new TreeSet<>(records.stream().filter(pool::contains)
                         .map(r -> String.valueOf(r.attribute(AnalysisGrid.DESIGN))).toList());
@@ -654,8 +660,10 @@ public final class JobRunner {
         try {
             return new GridAxes(new ArrayList<>(pools.values()),
                     parseAll(a.measures(), List.of("RR"), EffectMeasure::parse),
-                    parseAll(a.methods(), List.of("MH"), PoolingMethod::parse),
-                    parseAll(a.ciMethods(), List.of("wald-z"), CiMethod::parse),
+                    // defaults: MH for the fixed effect; random effects as the Cochrane Handbook v6.5 (2024) §10.10.4
+                    // recommends: REML tau², Hartung-Knapp never narrower than Wald, a prediction interval
+                    parseAll(a.methods(), List.of("MH", "REML"), PoolingMethod::parse),
+                    parseAll(a.ciMethods(), List.of("wald-z", "hksj-adhoc"), CiMethod::parse),
                     parseAll(a.predictionIntervals(), List.of(PredictionInterval.DEFAULT.label()), PredictionInterval::parse),
                     parseAll(a.zeroRules(), List.of(ZeroCellRule.DEFAULT.label()), ZeroCellRule::parse),
                     !Boolean.FALSE.equals(a.leaveOneOut()),
@@ -715,10 +723,17 @@ public final class JobRunner {
                     + new TreeSet<>(records.stream().map(StudyRecord::outcome).toList()) + ")");
         }
         try {
+            CiMethod ci = p != null && p.ciMethod() != null ? CiMethod.parse(p.ciMethod()) : CiMethod.WALD_Z;
+            if (ci == CiMethod.HKSJ) {
+                // the headline never shows an interval narrower than Wald's (metafor test = "adhoc")
+                LOG.warn("conf primary.ci_method hksj: the primary analysis uses hksj-adhoc (Hartung-Knapp never "
+                        + "narrower than Wald); the untruncated interval stays in analyses.csv");
+                ci = CiMethod.HKSJ_ADHOC;
+            }
             return new AnalysisSpec(pool, outcome,
                     p != null && p.measure() != null ? EffectMeasure.parse(p.measure()) : axes.measures().get(0),
                     p != null && p.method() != null ? PoolingMethod.parse(p.method()) : axes.methods().get(0),
-                    p != null && p.ciMethod() != null ? CiMethod.parse(p.ciMethod()) : CiMethod.WALD_Z,
+                    ci,
                     axes.predictionIntervals().get(0), axes.zeroRules().get(0), Subset.ALL);
         } catch (IllegalArgumentException e) {
             throw new ConfException("conf primary: " + e.getMessage());

@@ -18,7 +18,7 @@ public final class StudyRecords {
 
     private static final Set<String> COUNT_COLUMNS = Set.of("outcome", "comparison_id", "experimental_arms",
             "events_exp", "n_exp", "events_ctl", "n_ctl", "event_count_exp", "event_count_ctl",
-            "person_years_exp", "person_years_ctl");
+            "person_years_exp", "person_years_ctl", "control_shared_by", "events_ctl_arm", "n_ctl_arm");
 
     private StudyRecords() {
     }

@@ -49,7 +49,7 @@ public final class AnalysisGrid {
                                 continue;
                             }
                             for (PredictionInterval pi : axes.predictionIntervals()) {
-                                for (ZeroCellRule zero : axes.zeroRules()) {
+                                for (ZeroCellRule zero : zeroRules(axes, method)) {
                                     for (Subset subset : subsets) {
                                         specs.add(new AnalysisSpec(pool.name(), outcome, measure, method, ci, pi, zero, subset));
                                     }
@@ -61,6 +61,18 @@ public final class AnalysisGrid {
             }
         }
         return specs;
+    }
+
+    /**
+     * The zero rules a method's analyses differ by: all of them for methods on per-study effects; for methods that
+     * pool raw counts only the distinct double-zero choices (their estimate takes no correction), so MH is not run
+     * and reported three times under three rules that change nothing in it.
+     */
+    static List<ZeroCellRule> zeroRules(GridAxes axes, PoolingMethod method) {
+        if (method.usesContinuityCorrection()) {
+            return axes.zeroRules();
+        }
+        return new ArrayList<>(new java.util.LinkedHashSet<>(axes.zeroRules().stream().map(ZeroCellRule::withoutCorrection).toList()));
     }
 
     /** Name of the study attribute that says whether a comparison is a randomised trial or a registry. */

@@ -9,10 +9,14 @@ import static io.aepool.plan.FamilyTable.num;
 /**
  * One row of the results table: the spec that produced it, the totals of the studies it used and the
  * pooled estimate. Ratios are reported on the natural scale ({@code estimate}, {@code ci_*}, {@code pi_*});
- * {@code log_estimate} and {@code se} are on the analysis scale.
+ * {@code log_estimate} and {@code se} are on the analysis scale. {@code designs_combined} names the designs an
+ * estimate pooled when they were more than one (only in a pool with {@code combine_designs: true}; such rows are
+ * flagged in the report). {@code median_ctl_risk} and {@code median_ctl_rate_per_100py} are the medians over the
+ * analysis's studies of the control risk and rate: the assumed control risk of a GRADE summary of findings.
  */
 public record AnalysisResult(AnalysisSpec spec, int studiesInSubset, long eventsExp, long nExp, long eventsCtl,
-                             long nCtl, Double personYearsExp, Double personYearsCtl, PooledEstimate pooled) {
+                             long nCtl, Double personYearsExp, Double personYearsCtl, PooledEstimate pooled,
+                             String mixedDesigns, Double medianControlRisk, Double medianControlRatePer100py) {
 
     /** Output columns, in order. Renaming one is a breaking change (see README). */
     public static final List<ResultColumn> COLUMNS = List.of(
@@ -32,7 +36,8 @@ public record AnalysisResult(AnalysisSpec spec, int studiesInSubset, long events
             ResultColumn.number("tau2_ci_low"), ResultColumn.number("tau2_ci_high"),
             ResultColumn.number("i2_ci_low"), ResultColumn.number("i2_ci_high"),
             ResultColumn.number("pi_low"), ResultColumn.number("pi_high"), ResultColumn.text("pi_dist"),
-            ResultColumn.text("status"));
+            ResultColumn.text("status"), ResultColumn.text("designs_combined"),
+            ResultColumn.number("median_ctl_risk"), ResultColumn.number("median_ctl_rate_per_100py"));
 
     /** Values in {@link #COLUMNS} order; NaN becomes null so no results file ever holds NaN. */
     public Object[] values() {
@@ -47,7 +52,8 @@ public record AnalysisResult(AnalysisSpec spec, int studiesInSubset, long events
                 num(p.estimate()), num(p.ciLowNatural()), num(p.ciHighNatural()), num(p.theta()), num(p.se()),
                 num(p.pValue()), num(p.q()), p.qDf(), num(p.qP()), num(p.i2()), num(p.h2()), num(p.tau2()),
                 num(p.tau2CiLow()), num(p.tau2CiHigh()), num(p.i2CiLow()), num(p.i2CiHigh()),
-                num(p.piLowNatural()), num(p.piHighNatural()), piDist(p.piDf()), p.status()};
+                num(p.piLowNatural()), num(p.piHighNatural()), piDist(p.piDf()), p.status(),
+                p.isOk() ? mixedDesigns : null, medianControlRisk, medianControlRatePer100py};
     }
 
     // crude incidence rate, shown beside rate measures (events per 100 person-years)

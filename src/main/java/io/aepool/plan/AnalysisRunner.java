@@ -1,5 +1,6 @@
 package io.aepool.plan;
 
+import io.aepool.stats.EffectSizes;
 import io.aepool.stats.PooledEstimate;
 import io.aepool.stats.Poolers;
 import io.aepool.stats.StudyCounts;
@@ -31,8 +32,27 @@ public final class AnalysisRunner {
         return spec.subset().select(poolStudies(spec, pools, studies)).stream().map(StudyRecord::counts).toList();
     }
 
+    /**
+     * The designs of {@code chosen} when they are more than one (e.g. {@code "rct+registry"}), else null. Placebo-
+     * controlled trial rates and registry rates against another drug answer different questions: such a set is
+     * pooled only in a pool that says {@code combine_designs: true} (Cochrane Handbook ch. 24; CIOMS X).
+     */
+    public static String mixedDesigns(List<StudyRecord> chosen) {
+        java.util.TreeSet<String> designs = new java.util.TreeSet<>();
+        chosen.forEach(s -> designs.add(String.valueOf(s.attribute(AnalysisGrid.DESIGN))));
+        return designs.size() > 1 ? String.join("+", designs) : null;
+    }
+
+    /** True when the spec's studies mix designs in a pool that keeps designs apart: no estimate is pooled. */
+    public static boolean designsKeptApart(AnalysisSpec spec, Map<String, Pool> pools, List<StudyRecord> studies) {
+        Pool pool = pools.get(spec.pool());
+        return pool != null && !pool.combineDesigns()
+                && mixedDesigns(spec.subset().select(poolStudies(spec, pools, studies))) != null;
+    }
+
     public static AnalysisResult run(AnalysisSpec spec, Map<String, Pool> pools, List<StudyRecord> studies) {
         List<StudyRecord> chosen = spec.subset().select(poolStudies(spec, pools, studies));
+        String designs = mixedDesigns(chosen);
         long eventsExp = 0;
         long nExp = 0;
         long eventsCtl = 0;
@@ -51,8 +71,33 @@ public final class AnalysisRunner {
             pyExp = null;
             pyCtl = null;
         }
-        PooledEstimate pooled = pool(spec, chosen);
-        return new AnalysisResult(spec, chosen.size(), eventsExp, nExp, eventsCtl, nCtl, pyExp, pyCtl, pooled);
+        PooledEstimate pooled = designs != null && !pools.get(spec.pool()).combineDesigns()
+                ? PooledEstimate.withheld(spec.measure(), spec.method(), spec.ciMethod(), spec.zeroRule().label(),
+                "studies of more than one design (" + designs + ") answer different questions: see each design's "
+                        + "pool and the test between designs (combine_designs: true pools them)")
+                : pool(spec, chosen);
+        // the studies the estimate is made of: a ratio measure drops double-zero studies, and so does the median
+        List<StudyRecord> contributing = chosen.stream().filter(s -> !spec.measure().isRate() || s.hasPersonTime())
+                .filter(s -> !EffectSizes.isDropped(s.counts(), spec.measure(), spec.effectsZeroRule())).toList();
+        return new AnalysisResult(spec, chosen.size(), eventsExp, nExp, eventsCtl, nCtl, pyExp, pyCtl, pooled, designs,
+                median(contributing.stream().filter(s -> s.nCtl() > 0).mapToDouble(s -> (double) s.eventsCtl() / s.nCtl())),
+                median(contributing.stream().filter(s -> s.personYearsCtl() != null && s.personYearsCtl() > 0)
+                        .mapToDouble(s -> 100.0 * s.eventsCtl() / s.personYearsCtl())));
+    }
+
+    /**
+     * The median of the control risks (or rates) of the studies that contribute to the estimate: GRADE's assumed
+     * control risk for a summary of findings (GRADE handbook §5.2.1; Cochrane Handbook §14.1.6.3), not the crude
+     * pooled risk, which a Simpson's paradox across trials of different length and risk makes misleading. Double-zero
+     * studies, which a ratio measure drops, are left out of it too: with rare events most trials can have no control
+     * event, and a median over them would assume no risk at all. Null when no study has one.
+     */
+    static Double median(java.util.stream.DoubleStream values) {
+        double[] v = values.sorted().toArray();
+        if (v.length == 0) {
+            return null;
+        }
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
     private static PooledEstimate pool(AnalysisSpec spec, List<StudyRecord> chosen) {
@@ -70,7 +115,7 @@ public final class AnalysisRunner {
         List<StudyCounts> counts = chosen.stream().map(StudyRecord::counts).toList();
         // Q-profile intervals of tau² and I² only where a reader looks for them: whole pools and subgroups
         boolean intervals = spec.subset().kind() == Subset.Kind.ALL || spec.subset().kind() == Subset.Kind.SUBGROUP;
-        return Poolers.create(spec.measure(), spec.method(), spec.ciMethod(), spec.zeroRule(), spec.predictionInterval(),
+        return Poolers.create(spec.measure(), spec.method(), spec.ciMethod(), spec.effectsZeroRule(), spec.predictionInterval(),
                 intervals).pool(counts);
     }
 }

@@ -11,12 +11,34 @@ import java.io.Serializable;
 /**
  * One analysis: a value. Equal specs have equal ids in every run (the id is the canonical text),
  * which is what lets nightly runs be compared row by row.
+ * <p>
+ * The zero rule of a spec is what its pooled estimate used: methods that pool raw counts (MH, Peto, exact) take no
+ * continuity correction, so their rule is always {@code none} with the double-zero choice kept, and one such analysis
+ * is never presented as several. Their per-study effects (forest plot, Cochran's Q) use {@link #effectsZeroRule()}.
  */
 public record AnalysisSpec(String pool, String outcome, EffectMeasure measure, PoolingMethod method,
                            CiMethod ciMethod, PredictionInterval predictionInterval, ZeroCellRule zeroRule,
                            Subset subset) implements Serializable {
 
     private static final int PARTS = 8;
+
+    public AnalysisSpec {
+        if (method != null && zeroRule != null && !method.usesContinuityCorrection()) {
+            zeroRule = zeroRule.withoutCorrection();
+        }
+    }
+
+    /**
+     * The rule for this analysis's per-study effects: the spec's own, except for methods that pool raw counts, whose
+     * per-study effects and Q take 0.5 added to the cells of studies with a zero cell (metafor {@code rma.mh} and
+     * {@code rma.peto} defaults {@code add = 1/2, to = "only0"}; RevMan's per-study display).
+     */
+    public ZeroCellRule effectsZeroRule() {
+        if (method.usesContinuityCorrection() || !zeroRule.isUncorrected()) {
+            return zeroRule;
+        }
+        return new ZeroCellRule(ZeroCellRule.DEFAULT.increment(), ZeroCellRule.DEFAULT.scope(), zeroRule.dropDoubleZero());
+    }
 
     private static final String SEP = "|";
 
@@ -51,6 +73,6 @@ public record AnalysisSpec(String pool, String outcome, EffectMeasure measure, P
 
     /** The same analysis with another pooling method and interval (e.g. the fixed-effect input of a bias test). */
     public AnalysisSpec withMethod(PoolingMethod otherMethod, CiMethod otherCi) {
-        return new AnalysisSpec(pool, outcome, measure, otherMethod, otherCi, predictionInterval, zeroRule, subset);
+        return new AnalysisSpec(pool, outcome, measure, otherMethod, otherCi, predictionInterval, effectsZeroRule(), subset);
     }
 }

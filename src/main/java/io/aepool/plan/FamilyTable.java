@@ -36,8 +36,19 @@ public interface FamilyTable extends Serializable {
         return all;
     }
 
+    /**
+     * Whether the table is computed for a base whose studies mix designs in a pool that keeps designs apart: only
+     * tables that show the designs apart (subgroup tests, forest plots) are; the others would pool across designs.
+     */
+    default boolean showsDesignsApart() {
+        return false;
+    }
+
     /** Full rows: the base's key, then each value row. */
     default List<Object[]> keyedRows(AnalysisSpec base, Map<String, Pool> pools, List<StudyRecord> studies) {
+        if (!showsDesignsApart() && AnalysisRunner.designsKeptApart(base, pools, studies)) {
+            return List.of();
+        }
         Object[] key = {base.id(), base.pool(), base.outcome(), base.measure().name(), base.method().name(),
                 base.ciMethod().label(), base.predictionInterval().label(), base.zeroRule().label()};
         List<Object[]> out = new ArrayList<>();

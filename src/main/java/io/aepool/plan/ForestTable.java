@@ -28,6 +28,11 @@ public record ForestTable(List<String> subgroupVariables) implements FamilyTable
     }
 
     @Override
+    public boolean showsDesignsApart() {
+        return true;
+    }
+
+    @Override
     public String name() {
         return "forest";
     }
@@ -67,13 +72,13 @@ public record ForestTable(List<String> subgroupVariables) implements FamilyTable
         // the block's own tau² (each subgroup with its own, as the subgroup rows of analyses.csv)
         PooledEstimate pooled = AnalysisRunner.run(spec, pools, all).pooled();
         List<StudyCounts> counts = chosen.stream().map(StudyRecord::counts).toList();
-        Map<String, Double> weights = StudyWeights.percent(counts, spec.measure(), spec.method(), spec.zeroRule(),
+        Map<String, Double> weights = StudyWeights.percent(counts, spec.measure(), spec.method(), spec.effectsZeroRule(),
                 pooled.tau2());
         List<Object[]> rows = new ArrayList<>();
         for (StudyRecord s : chosen) {
             StudyCounts c = s.counts();
             Optional<EffectSize> e = spec.measure().isRate() && !c.hasPersonTime() ? Optional.empty()
-                    : EffectSizes.of(c, spec.measure(), spec.zeroRule()).filter(EffectSize::isUsable);
+                    : EffectSizes.of(c, spec.measure(), spec.effectsZeroRule()).filter(EffectSize::isUsable);
             Double weight = weights.get(s.comparisonId());
             String label = s.attribute("acronym") != null ? s.attribute("acronym") : s.comparisonId();
             rows.add(new Object[]{block, s.comparisonId(), label, s.year(), s.eventsExp(), s.nExp(), s.eventsCtl(),

@@ -40,7 +40,7 @@ public record FunnelTable() implements FamilyTable {
         List<Object[]> rows = new ArrayList<>();
         for (StudyCounts s : AnalysisRunner.counts(base, pools, studies)) {
             Optional<EffectSize> e = s.hasPersonTime() || !base.measure().isRate()
-                    ? EffectSizes.of(s, base.measure(), base.zeroRule()) : Optional.empty();
+                    ? EffectSizes.of(s, base.measure(), base.effectsZeroRule()) : Optional.empty();
             if (e.isPresent() && e.get().isUsable()) {
                 EffectSize es = e.get();
                 rows.add(new Object[]{s.studyId(), num(base.measure().toNatural(es.yi())), num(es.yi()),

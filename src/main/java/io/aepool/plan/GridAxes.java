@@ -23,13 +23,27 @@ public record GridAxes(List<Pool> pools, List<EffectMeasure> measures, List<Pool
                 leaveOneOut, false, false, subgroupVariables, false, List.of());
     }
 
+    /**
+     * The interval methods to run: as given, plus the ad hoc Hartung–Knapp interval wherever the untruncated one is
+     * asked for. The untruncated interval is kept for parity with metafor's {@code test = "knha"}, but it is narrower
+     * than Wald's when Q < k − 1, so every headline (console, report, summary of findings) shows the ad hoc one
+     * (metafor {@code test = "adhoc"}, R meta {@code adhoc.hakn.ci = "se"}; Cochrane Handbook v6.5 §10.10.4.3).
+     */
+    static List<CiMethod> withAdHocHartungKnapp(List<CiMethod> ciMethods) {
+        List<CiMethod> out = new java.util.ArrayList<>(ciMethods);
+        if (out.contains(CiMethod.HKSJ) && !out.contains(CiMethod.HKSJ_ADHOC)) {
+            out.add(out.indexOf(CiMethod.HKSJ) + 1, CiMethod.HKSJ_ADHOC);
+        }
+        return List.copyOf(out);
+    }
+
     public GridAxes {
         predictionIntervals = List.copyOf(predictionIntervals);
         metaRegressionCovariates = List.copyOf(metaRegressionCovariates);
         pools = List.copyOf(pools);
         measures = List.copyOf(measures);
         methods = List.copyOf(methods);
-        ciMethods = List.copyOf(ciMethods);
+        ciMethods = withAdHocHartungKnapp(ciMethods);
         zeroRules = List.copyOf(zeroRules);
         subgroupVariables = List.copyOf(subgroupVariables);
         if (pools.isEmpty() || measures.isEmpty() || methods.isEmpty() || ciMethods.isEmpty() || zeroRules.isEmpty()

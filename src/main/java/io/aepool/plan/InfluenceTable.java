@@ -40,7 +40,7 @@ public record InfluenceTable() implements FamilyTable {
     @Override
     public List<Object[]> rows(AnalysisSpec base, Map<String, Pool> pools, List<StudyRecord> studies) {
         InfluenceDiagnostics d = Influence.of(AnalysisRunner.counts(base, pools, studies), base.measure(), base.method(),
-                base.zeroRule());
+                base.effectsZeroRule());
         if (d.studies().isEmpty()) {
             return List.<Object[]>of(new Object[]{null, null, null, null, null, null, null, null, null, null, null, null,
                     null, d.status()});

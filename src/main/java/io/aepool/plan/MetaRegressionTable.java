@@ -54,8 +54,8 @@ public record MetaRegressionTable(List<String> covariates) implements FamilyTabl
             boolean numeric = value.values().stream().allMatch(v -> v != null && isNumber(v));
             MetaRegressionResult r = numeric
                     ? MetaRegression.numeric(counts, id -> Double.valueOf(value.get(id)), covariate, base.measure(),
-                    base.method(), base.zeroRule())
-                    : MetaRegression.categorical(counts, value::get, covariate, base.measure(), base.method(), base.zeroRule());
+                    base.method(), base.effectsZeroRule())
+                    : MetaRegression.categorical(counts, value::get, covariate, base.measure(), base.method(), base.effectsZeroRule());
             String kind = numeric ? "numeric" : "categorical";
             if (r.coefficients().isEmpty()) {
                 rows.add(new Object[]{covariate, kind, r.k(), null, null, null, null, null, null, null, null, null, null,

@@ -7,8 +7,15 @@ import java.util.Set;
 /**
  * A named set of studies pooled together, chosen by study attributes: a study is in the pool when,
  * for every attribute named in {@code where}, its value is one of the listed values.
+ *
+ * @param combineDesigns whether analyses whose studies are of more than one design (trials and registries) are
+ *                       pooled into one estimate; by default they are not (Cochrane Handbook ch. 24; CIOMS X)
  */
-public record Pool(String name, Map<String, Set<String>> where) implements Serializable {
+public record Pool(String name, Map<String, Set<String>> where, boolean combineDesigns) implements Serializable {
+
+    public Pool(String name, Map<String, Set<String>> where) {
+        this(name, where, false);
+    }
 
     public Pool {
         if (name == null || name.isBlank() || name.contains("|")) {

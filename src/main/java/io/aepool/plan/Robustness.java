@@ -167,7 +167,7 @@ public final class Robustness {
                         && p.measure() == primary.measure() && p.method().equals(primary.method().name())
                         && p.ciMethod().equals(primary.ciMethod().label())
                         && p.predictionInterval().equals(primary.predictionInterval().label())
-                        && p.zeroRule().equals(primary.zeroRule().label()))
+                        && sameZeroRule(p, primary))
                 .sorted(Comparator.comparing(Point::pool)).toList();
         List<Point> ok = estimable(rows);
         Point reference = ok.stream().filter(p -> p.pool().equals(primary.pool())).findFirst().orElse(null);
@@ -272,7 +272,7 @@ public final class Robustness {
 
     private static Point reference(List<Point> ok, AnalysisSpec primary) {
         return ok.stream().filter(p -> allStudies(p) && p.method().equals(primary.method().name())
-                        && p.ciMethod().equals(primary.ciMethod().label()) && p.zeroRule().equals(primary.zeroRule().label())
+                        && p.ciMethod().equals(primary.ciMethod().label()) && sameZeroRule(p, primary)
                         && p.predictionInterval().equals(primary.predictionInterval().label()))
                 .findFirst().orElse(ok.stream().filter(Robustness::allStudies).findFirst().orElse(ok.get(0)));
     }
@@ -407,6 +407,14 @@ public final class Robustness {
 
     private static boolean allStudies(Point p) {
         return p.subsetKind().equals("all");
+    }
+
+    /** The row ran under the primary's zero rule (rows of raw-count methods under its uncorrected form). */
+    private static boolean sameZeroRule(Point p, AnalysisSpec primary) {
+        io.aepool.stats.ZeroCellRule rule = io.aepool.stats.ZeroCellRule.parse(p.zeroRule());
+        io.aepool.stats.ZeroCellRule wanted = io.aepool.stats.PoolingMethod.parse(p.method()).usesContinuityCorrection()
+                ? primary.effectsZeroRule() : primary.zeroRule().withoutCorrection();
+        return rule.equals(wanted) || rule.equals(primary.effectsZeroRule());
     }
 
     private static boolean sameModel(Point p, Point reference) {

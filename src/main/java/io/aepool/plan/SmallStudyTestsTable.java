@@ -44,8 +44,8 @@ public record SmallStudyTestsTable() implements FamilyTable {
     @Override
     public List<Object[]> rows(AnalysisSpec base, Map<String, Pool> pools, List<StudyRecord> studies) {
         List<StudyCounts> counts = AnalysisRunner.counts(base, pools, studies);
-        EggerTest egger = SmallStudyTests.egger(counts, base.measure(), base.zeroRule());
-        BeggTest begg = SmallStudyTests.begg(counts, base.measure(), base.zeroRule());
+        EggerTest egger = SmallStudyTests.egger(counts, base.measure(), base.effectsZeroRule());
+        BeggTest begg = SmallStudyTests.begg(counts, base.measure(), base.effectsZeroRule());
         List<Object[]> rows = new ArrayList<>(List.of(
                 new Object[]{"egger", egger.k(), "t", num(egger.t()), egger.isOk() ? egger.df() : null, num(egger.pValue()),
                         num(base.measure().toNatural(egger.limitEstimate())), num(egger.slope()),
@@ -53,7 +53,7 @@ public record SmallStudyTestsTable() implements FamilyTable {
                 new Object[]{"begg", begg.k(), "kendall_tau", num(begg.kendallTau()), null, num(begg.pValue()), null, null,
                         String.valueOf(begg.fewerThanTenStudies()), begg.status()}));
         if (!base.measure().isRate()) {
-            PetersTest peters = SmallStudyTests.peters(counts, base.measure(), base.zeroRule());
+            PetersTest peters = SmallStudyTests.peters(counts, base.measure(), base.effectsZeroRule());
             rows.add(new Object[]{"peters", peters.k(), "t", num(peters.t()), peters.isOk() ? peters.df() : null,
                     num(peters.pValue()), num(base.measure().toNatural(peters.limitEstimate())), null,
                     String.valueOf(peters.fewerThanTenStudies()), peters.status()});

@@ -49,7 +49,7 @@ public record SubgroupCommonTau2Table(List<String> variables, boolean enabled) i
     static MetaRegressionResult commonTau2Model(AnalysisSpec base, List<StudyRecord> chosen, Map<String, String> level,
                                                 String variable) {
         return MetaRegression.categorical(chosen.stream().map(StudyRecord::counts).toList(), level::get, variable,
-                base.measure(), base.method(), base.zeroRule());
+                base.measure(), base.method(), base.effectsZeroRule());
     }
 
     @Override
@@ -67,7 +67,7 @@ public record SubgroupCommonTau2Table(List<String> variables, boolean enabled) i
                             "not estimable: common tau² model: " + model.status()});
                     continue;
                 }
-                PooledEstimate p = Poolers.givenTau2(base.measure(), base.method(), model.tau2(), base.zeroRule()).pool(group);
+                PooledEstimate p = Poolers.givenTau2(base.measure(), base.method(), model.tau2(), base.effectsZeroRule()).pool(group);
                 rows.add(new Object[]{variable, value, p.k(), num(p.estimate()), num(p.ciLowNatural()),
                         num(p.ciHighNatural()), num(p.theta()), num(p.se()), num(p.pValue()), num(model.tau2()), p.status()});
             }

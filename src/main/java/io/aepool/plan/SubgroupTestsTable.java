@@ -30,6 +30,11 @@ public record SubgroupTestsTable(List<String> variables, boolean commonTau2) imp
     }
 
     @Override
+    public boolean showsDesignsApart() {
+        return true;
+    }
+
+    @Override
     public String name() {
         return "subgroup_tests";
     }

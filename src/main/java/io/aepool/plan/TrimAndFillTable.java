@@ -42,7 +42,7 @@ public record TrimAndFillTable() implements FamilyTable {
         List<Object[]> rows = new ArrayList<>();
         for (TrimAndFill.Estimator estimator : TrimAndFill.Estimator.values()) {
             TrimAndFillResult r = TrimAndFill.of(AnalysisRunner.counts(base, pools, studies), base.measure(), base.method(),
-                    base.ciMethod(), base.zeroRule(), null, estimator);
+                    base.ciMethod(), base.effectsZeroRule(), null, estimator);
             PooledEstimate a = r.adjusted();
             String side = r.side() == null ? null : r.side().label();
             String few = String.valueOf(r.fewerThanTenStudies());

@@ -195,6 +195,7 @@ public final class ReportWriter {
             m.put("estimate", Fmt.estCi(x.num("estimate"), x.num("ci_low"), x.num("ci_high"), true));
             m.put("i2", Fmt.i2(x.num("i2")));
             m.put("status", x.text("status"));
+            m.put("combined", x.text("designs_combined") != null && !x.text("designs_combined").isEmpty());
             pools.add(m);
         }
         List<Map<String, Object>> tests = new ArrayList<>();
@@ -212,6 +213,9 @@ public final class ReportWriter {
         s.put("incidenceFigures", figures);
         s.put("rateRatios", ratios);
         s.put("ratePools", pools);
+        // estimates pooled across designs exist only where a pool said combine_designs: true, and are flagged
+        s.put("designsCombined", r.analyses.stream().anyMatch(x -> x.text("designs_combined") != null
+                && !x.text("designs_combined").isEmpty()) || pools.stream().anyMatch(m -> Boolean.TRUE.equals(m.get("combined"))));
         s.put("designTests", tests);
         s.put("hasRegistries", !figures.isEmpty() || !pools.isEmpty());
     }

@@ -26,11 +26,37 @@ final class Results {
     static final List<String> KEY = List.of("pool", "outcome", "measure", "method", "ci_method",
             "prediction_interval", "zero_rule");
     static final Set<String> FIXED_METHODS = Set.of("MH", "IV", "PETO", "CMEL");
-    static final List<String> RANDOM_PREFERENCE = List.of("DL", "REML", "PM", "ML", "SJ", "HE");
+    /** Methods whose estimate takes no continuity correction (their zero_rule is none,drop00 or none,keep00). */
+    static final Set<String> RAW_COUNT_METHODS = Set.of("MH", "PETO", "CMEL");
+    /** The random-effects model drawn beside the fixed effect: REML first, as the Cochrane Handbook v6.5 recommends. */
+    static final List<String> RANDOM_PREFERENCE = List.of("REML", "DL", "PM", "ML", "SJ", "HE");
+    /**
+     * The untruncated Hartung-Knapp interval is never shown: narrower than Wald's when Q < k − 1 (Jackson et al. 2017);
+     * its ad hoc form takes its place (metafor test = "adhoc", R meta adhoc.hakn.ci = "se").
+     */
+    static final String UNTRUNCATED_HK = "hksj";
+    static final String ADHOC_HK = "hksj-adhoc";
 
     /** The primary analysis spec (pool, outcome, measure, method, interval, prediction interval, zero rule). */
     record Primary(String analysisId, String pool, String outcome, String measure, String method, String ciMethod,
                    String predictionInterval, String zeroRule) {
+
+        /**
+         * True when a row was run under the primary's zero rule: the rule itself, or, for methods that pool raw
+         * counts (their rows say {@code none} with the same double-zero choice), the rule's uncorrected form.
+         */
+        boolean zeroRuleOf(Row r) {
+            String z = r.text("zero_rule");
+            if (zeroRule == null || z == null) {
+                return zeroRule == null;
+            }
+            if (z.equals(zeroRule)) {
+                return true;
+            }
+            int comma = zeroRule.indexOf(',');
+            String uncorrected = "none" + (comma < 0 ? ",drop00" : zeroRule.substring(comma));
+            return RAW_COUNT_METHODS.contains(r.text("method")) && z.equals(uncorrected);
+        }
     }
 
     final Path dir;
@@ -91,10 +117,10 @@ final class Results {
         this.registryIncidence = Table.read(dir.resolve("registry_incidence.csv"), r -> true);
         this.rateRatios = Table.read(dir.resolve("registry_rate_ratios.csv"), r -> r.is("stratum_variable", "all"));
         this.rateAnalyses = Table.read(dir.resolve("analyses.csv"), r -> r.is("measure", "IRR") && r.is("ci_method", "wald-z")
-                && (r.is("method", "MH") || r.is("method", "DL")) && r.is("zero_rule", primary.zeroRule())
+                && (r.is("method", "MH") || r.is("method", "DL")) && primary.zeroRuleOf(r)
                 && (r.is("subset", "all") || r.text("subset").startsWith("subgroup:design=")));
         this.designTests = Table.read(dir.resolve("subgroup_tests.csv"), r -> r.is("measure", "IRR") && r.is("variable", "design")
-                && r.is("ci_method", "wald-z") && r.is("tau2_model", "separate") && r.is("zero_rule", primary.zeroRule())
+                && r.is("ci_method", "wald-z") && r.is("tau2_model", "separate") && primary.zeroRuleOf(r)
                 && (r.is("method", "MH") || r.is("method", "DL")));
     }
 
@@ -121,17 +147,23 @@ final class Results {
                     first.text("measure"), first.text("method"), first.text("ci_method"),
                     first.text("prediction_interval"), first.text("zero_rule"));
         }
+        if (UNTRUNCATED_HK.equals(fromSummary.ciMethod())) {
+            // results of older runs: the report shows Hartung-Knapp intervals only in their ad hoc form
+            fromSummary = new Primary(fromSummary.analysisId(), fromSummary.pool(), fromSummary.outcome(),
+                    fromSummary.measure(), fromSummary.method(), ADHOC_HK, fromSummary.predictionInterval(),
+                    fromSummary.zeroRule());
+        }
         Primary p = fromSummary;
-        List<Row> analyses = Table.read(analysesFile, r ->
-                (r.is("pool", p.pool()) && r.is("measure", p.measure()) && r.is("zero_rule", p.zeroRule()))
-                        || (r.is("subset", "all") && r.is("measure", p.measure()) && r.is("zero_rule", p.zeroRule()))
-                        || referenceIds.contains(r.text("analysis_id")));
+        List<Row> analyses = Table.read(analysesFile, r -> !r.is("ci_method", UNTRUNCATED_HK) && (
+                (r.is("pool", p.pool()) && r.is("measure", p.measure()) && p.zeroRuleOf(r))
+                        || (r.is("subset", "all") && r.is("measure", p.measure()) && p.zeroRuleOf(r))
+                        || referenceIds.contains(r.text("analysis_id"))));
         return new Results(dir, summary, analyses, p);
     }
 
     private boolean primaryFamily(Row r) {
-        return r.is("pool", primary.pool()) && r.is("measure", primary.measure())
-                && r.is("zero_rule", primary.zeroRule());
+        return r.is("pool", primary.pool()) && r.is("measure", primary.measure()) && !r.is("ci_method", UNTRUNCATED_HK)
+                && primary.zeroRuleOf(r);
     }
 
     // ---------------------------------------------------------------- look-ups
@@ -160,7 +192,7 @@ final class Results {
     List<Row> wholePool(String pool, String outcome) {
         return analyses.stream().filter(r -> r.is("pool", pool) && r.is("outcome", outcome)
                 && r.is("subset", "all") && r.is("measure", primary.measure())
-                && r.is("zero_rule", primary.zeroRule())).toList();
+                && primary.zeroRuleOf(r)).toList();
     }
 
     /** The fixed-effect analysis drawn as the common-effect diamond: MH, else the primary method, else any fixed method. */
@@ -175,13 +207,16 @@ final class Results {
         return fixed.isPresent() ? fixed : whole.stream().filter(r -> r.is("method", primary.method())).findFirst();
     }
 
-    /** The random-effects analysis: DL, else REML, PM, ...; the primary interval method first, then Wald. */
+    /**
+     * The random-effects analysis: REML, else DL, PM, ...; the ad hoc Hartung-Knapp interval first (Cochrane Handbook
+     * v6.5 §10.10.4), then the primary interval method, then Wald.
+     */
     Optional<Row> randomAnalysis(String pool, String outcome) {
         return wholePool(pool, outcome).stream()
-                .filter(r -> RANDOM_PREFERENCE.contains(r.text("method")))
+                .filter(r -> RANDOM_PREFERENCE.contains(r.text("method")) && !r.is("ci_method", UNTRUNCATED_HK))
                 .min(Comparator.comparingInt((Row r) -> RANDOM_PREFERENCE.indexOf(r.text("method")))
-                        .thenComparingInt(r -> r.is("ci_method", primary.ciMethod()) ? 0
-                                : r.is("ci_method", "wald-z") ? 1 : 2)
+                        .thenComparingInt(r -> r.is("ci_method", ADHOC_HK) ? 0
+                                : r.is("ci_method", primary.ciMethod()) ? 1 : r.is("ci_method", "wald-z") ? 2 : 3)
                         .thenComparingInt(r -> r.is("prediction_interval", primary.predictionInterval()) ? 0 : 1));
     }
 
@@ -252,7 +287,8 @@ final class Results {
         String method = firstNonNull(text(p, "method"), part(parts, 3));
         String ci = firstNonNull(text(p, "ci_method"), part(parts, 4));
         String pi = firstNonNull(text(p, "prediction_interval"), part(parts, 5));
-        String zero = firstNonNull(text(p, "zero_rule"), part(parts, 6));
+        // the rule the conf listed first: rows of methods on per-study effects beside an MH primary use it
+        String zero = firstNonNull(text(p, "configured_zero_rule"), firstNonNull(text(p, "zero_rule"), part(parts, 6)));
         if (pool == null || outcome == null || measure == null || method == null) {
             return null;
         }

@@ -28,6 +28,8 @@ import java.util.SplittableRandom;
  */
 public final class RegistrySampleGenerator {
 
+    /** The registry sample's own seed (the trials' one, {@link SampleDataGenerator#DEFAULT_SEED}, is chosen for them). */
+    public static final long DEFAULT_SEED = 20251125L;
     public static final LocalDate FIRST_EXTRACT = LocalDate.of(2026, 8, 31);
     public static final LocalDate SECOND_EXTRACT = LocalDate.of(2026, 11, 24);
 
@@ -69,7 +71,7 @@ public final class RegistrySampleGenerator {
 
     public static void main(String[] args) {
         Path out = Path.of(args.length > 0 ? args[0] : "sample-data/registry");
-        long seed = args.length > 1 ? Long.parseLong(args[1]) : SampleDataGenerator.DEFAULT_SEED;
+        long seed = args.length > 1 ? Long.parseLong(args[1]) : DEFAULT_SEED;
         SparkSession spark = SparkSession.builder().master("local[2]").appName("registry-sample")
                 .config("spark.ui.enabled", "false").getOrCreate();
         try {

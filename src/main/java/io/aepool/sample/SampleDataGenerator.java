@@ -22,14 +22,21 @@ import java.util.stream.Stream;
 
 /**
  * Writes the synthetic subject-level sample (ADaM-shaped ADSL and ADAE Parquet plus its study table).
- * Seeded and deterministic. Per-arm serious-infection counts are planned first (so the crude proportions
- * are 0.62% on JAK and 0.51% on control while every trial's own risk ratio is below 1), then subjects and
- * adverse events are drawn around them, with many non-serious, non-infection and pre-treatment events that
- * the outcome definition must leave out.
+ * Seeded and deterministic. Per-arm serious-infection counts are drawn first, each from the binomial with the
+ * arm's true risk (so trials vary by chance, as real ones do, and a risk ratio below 1 in truth can show as above
+ * 1 in a small trial), then subjects and adverse events are drawn around them, with many non-serious,
+ * non-infection and pre-treatment events that the outcome definition must leave out. {@link #DEFAULT_SEED} is
+ * one for which the draws show what the sample is for: crude proportions of 0.62% on JAK and 0.51% on control
+ * (the published ones) while the trial-stratified risk ratio is below 1, with heterogeneity of chance size.
  */
 public final class SampleDataGenerator {
 
-    public static final long DEFAULT_SEED = 20251125L;
+    /**
+     * Chosen by a search over seeds (each plan checked with {@code stats.Poolers}) for one whose draws give 47/7,640
+     * on JAK and 22/4,277 on control (0.62% vs 0.51%), a Mantel-Haenszel RR below 1 (0.68) and Q of chance size
+     * (16.9 on 18 df, P(chi-square <= Q) = 0.47). Other seeds give other, equally valid, samples.
+     */
+    public static final long DEFAULT_SEED = 20296939L;
 
     /** Planned arm: treatment name, role, dose, subjects treated and subjects with a serious infection. */
     record PlannedArm(String studyId, String treatment, String role, Double doseMg, int n, int seriousInfections) {
@@ -64,14 +71,14 @@ public final class SampleDataGenerator {
         }
     }
 
-    /** Plans every arm: sizes from the allocation, serious infections from risk level and targets. */
-    static List<PlannedArm> plan(List<TrialDesign> trials) {
+    /**
+     * Plans every arm: sizes from the allocation, and each arm's subjects with a serious infection drawn from the
+     * binomial with the arm's true risk (the trial's control risk, times {@link SampleTrials#TRUE_RR} on JAK), so
+     * trials differ from each other by chance as real trials do. The draws come first from {@code random}.
+     */
+    static List<PlannedArm> plan(List<TrialDesign> trials, SplittableRandom random) {
         int[] sizes = rescale(trials.stream().mapToInt(TrialDesign::plannedN).toArray(), SampleTrials.TOTAL_SUBJECTS);
-        List<int[]> armSizes = new ArrayList<>();
-        long jakTotal = 0;
-        long controlTotal = 0;
-        double[] expectedJak = new double[trials.size()];
-        double[] expectedControl = new double[trials.size()];
+        List<PlannedArm> planned = new ArrayList<>();
         for (int t = 0; t < trials.size(); t++) {
             TrialDesign d = trials.get(t);
             int[] weights = new int[d.allocation().size() + 1];
@@ -80,33 +87,33 @@ public final class SampleDataGenerator {
             }
             weights[weights.length - 1] = d.controlAllocation();
             int[] arms = split(sizes[t], weights);
-            armSizes.add(arms);
-            int jak = sizes[t] - arms[arms.length - 1];
-            jakTotal += jak;
-            controlTotal += arms[arms.length - 1];
-            expectedJak[t] = jak * d.risk().controlRisk * SampleTrials.WITHIN_TRIAL_RR;
-            expectedControl[t] = arms[arms.length - 1] * d.risk().controlRisk;
-        }
-        int[] jakEvents = largestRemainder(expectedJak, (int) Math.round(SampleTrials.JAK_PROPORTION * jakTotal));
-        int[] controlEvents = largestRemainder(expectedControl, (int) Math.round(SampleTrials.CONTROL_PROPORTION * controlTotal));
-
-        List<PlannedArm> planned = new ArrayList<>();
-        for (int t = 0; t < trials.size(); t++) {
-            TrialDesign d = trials.get(t);
-            int[] arms = armSizes.get(t);
-            double[] jakShare = new double[d.dosesMg().size()];
-            for (int a = 0; a < jakShare.length; a++) {
-                jakShare[a] = arms[a];
-            }
-            int[] perDose = largestRemainder(jakShare, jakEvents[t]);
-            for (int a = 0; a < jakShare.length; a++) {
+            double controlRisk = d.risk().controlRisk;
+            for (int a = 0; a < d.dosesMg().size(); a++) {
                 double dose = d.dosesMg().get(a);
-                planned.add(new PlannedArm(d.studyId(), treatmentName(d.drug(), dose), "experimental", dose, arms[a], perDose[a]));
+                planned.add(new PlannedArm(d.studyId(), treatmentName(d.drug(), dose), "experimental", dose, arms[a],
+                        binomial(random, arms[a], controlRisk * SampleTrials.TRUE_RR)));
             }
             String control = d.controlType().equals("active") ? "Dupilumab 300 mg" : "Placebo";
-            planned.add(new PlannedArm(d.studyId(), control, "control", null, arms[arms.length - 1], controlEvents[t]));
+            int nControl = arms[arms.length - 1];
+            planned.add(new PlannedArm(d.studyId(), control, "control", null, nControl, binomial(random, nControl, controlRisk)));
         }
         return planned;
+    }
+
+    /** {@link #plan(List, SplittableRandom)} from a fresh generator with this seed (what {@link #write} draws first). */
+    static List<PlannedArm> plan(List<TrialDesign> trials, long seed) {
+        return plan(trials, new SplittableRandom(seed));
+    }
+
+    /** An exact Binomial(n, p) draw: the number of n independent uniforms below p. */
+    static int binomial(SplittableRandom random, int n, double p) {
+        int k = 0;
+        for (int i = 0; i < n; i++) {
+            if (random.nextDouble() < p) {
+                k++;
+            }
+        }
+        return k;
     }
 
     static String treatmentName(String drug, double dose) {
@@ -116,8 +123,8 @@ public final class SampleDataGenerator {
 
     static void write(SparkSession spark, Path out, long seed) {
         List<TrialDesign> trials = SampleTrials.all();
-        List<PlannedArm> arms = plan(trials);
         SplittableRandom random = new SplittableRandom(seed);
+        List<PlannedArm> arms = plan(trials, random);
         List<Row> subjects = new ArrayList<>();
         List<Row> events = new ArrayList<>();
         for (TrialDesign trial : trials) {
@@ -282,35 +289,6 @@ public final class SampleDataGenerator {
         }
         for (int i = 0; used < n; i++, used++) {
             out[i]++;
-        }
-        return out;
-    }
-
-    /** Hamilton's largest-remainder apportionment of an integer total in proportion to {@code weights}. */
-    static int[] largestRemainder(double[] weights, int total) {
-        double sum = 0;
-        for (double w : weights) {
-            sum += w;
-        }
-        int[] out = new int[weights.length];
-        if (sum == 0 || total == 0) {
-            return out;
-        }
-        double[] remainders = new double[weights.length];
-        int used = 0;
-        for (int i = 0; i < weights.length; i++) {
-            double share = weights[i] * total / sum;
-            out[i] = (int) Math.floor(share);
-            remainders[i] = share - out[i];
-            used += out[i];
-        }
-        Integer[] order = new Integer[weights.length];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        java.util.Arrays.sort(order, (a, b) -> Double.compare(remainders[b], remainders[a]));
-        for (int i = 0; used < total; i++, used++) {
-            out[order[i]]++;
         }
         return out;
     }

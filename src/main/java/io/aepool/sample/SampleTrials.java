@@ -10,11 +10,9 @@ import static io.aepool.sample.TrialDesign.multiDose;
 final class SampleTrials {
 
     static final int TOTAL_SUBJECTS = 11_917;
-    // Crude serious-infection proportions of the published meta-analysis (Su et al. 2025)
-    static final double JAK_PROPORTION = 0.0062;
-    static final double CONTROL_PROPORTION = 0.0051;
-    // True within-trial risk ratio of the synthetic world
-    static final double WITHIN_TRIAL_RR = 0.7;
+    // True risk ratio of JAK vs control in every trial of the synthetic world: each arm's events are binomial
+    // draws with its trial's control risk (RiskLevel), times this on JAK
+    static final double TRUE_RR = 0.7;
 
     private static final String AD = "atopic dermatitis";
     private static final String PSO = "psoriasis";

@@ -28,6 +28,15 @@ public record PooledEstimate(EffectMeasure measure, PoolingMethod method, CiMeth
                 n, n, n, n, n, n, n, -1, "not estimable: " + reason);
     }
 
+    /** A result deliberately not computed (e.g. designs kept apart), every number NaN and the reason in status. */
+    public static PooledEstimate withheld(EffectMeasure measure, PoolingMethod method, CiMethod ciMethod,
+                                          String zeroRule, String reason) {
+        PooledEstimate n = notEstimable(measure, method, ciMethod, zeroRule, 0, reason);
+        return new PooledEstimate(measure, method, ciMethod, zeroRule, 0, n.theta(), n.se(), n.ciLow(), n.ciHigh(),
+                n.pValue(), n.q(), 0, n.qP(), n.i2(), n.h2(), n.tau2(), n.tau2CiLow(), n.tau2CiHigh(), n.i2CiLow(),
+                n.i2CiHigh(), n.piLow(), n.piHigh(), -1, "not pooled: " + reason);
+    }
+
     public boolean isOk() {
         return OK.equals(status);
     }

@@ -33,6 +33,15 @@ public enum PoolingMethod {
         return randomEffects;
     }
 
+    /**
+     * False for the methods whose pooled estimate is computed from the raw counts (Mantel–Haenszel, Peto, exact
+     * conditional logistic): a continuity correction never enters it, only the choice of dropping double-zero
+     * studies does (metafor {@code rma.mh}, {@code rma.peto}, {@code rma.glmm}; RevMan).
+     */
+    public boolean usesContinuityCorrection() {
+        return this != MH && this != PETO && this != CMEL;
+    }
+
     public static PoolingMethod parse(String name) {
         for (PoolingMethod m : values()) {
             if (m.name().equalsIgnoreCase(name.trim().replace("-", "").replace(".", ""))) {

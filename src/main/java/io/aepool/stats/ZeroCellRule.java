@@ -51,6 +51,16 @@ public record ZeroCellRule(double increment, Scope scope, boolean dropDoubleZero
         };
     }
 
+    /** The same rule without any continuity correction: only its choice about double-zero studies is kept. */
+    public ZeroCellRule withoutCorrection() {
+        return new ZeroCellRule(0, Scope.NONE, dropDoubleZero);
+    }
+
+    /** True when the rule adds nothing to any cell. */
+    public boolean isUncorrected() {
+        return scope == Scope.NONE;
+    }
+
     /** Stable label used in spec ids and results rows, e.g. {@code only0:0.5,drop00}, {@code tacc,drop00}. */
     public String label() {
         String base = switch (scope) {

@@ -99,8 +99,8 @@ class MainTest {
         // S1 lost its control arm: its experimental arm is rejected too, and only S2 is pooled
         assertTrue(rejects.contains(dir.resolve("arms.csv") + ",role.study_has_no_control_arm_for_this_outcome,"), rejects);
         String analyses = Files.readString(out.resolve("analyses.csv"));
-        assertTrue(analyses.contains("\"all|si|RR|MH|wald-z|t(k-2)|only0:0.5,drop00|all\",all,si,RR,MH,wald-z,t(k-2),"
-                + "\"only0:0.5,drop00\",all,all,,,1,1,2,80,1,40,"), analyses);
+        assertTrue(analyses.contains("\"all|si|RR|MH|wald-z|t(k-2)|none,drop00|all\",all,si,RR,MH,wald-z,t(k-2),"
+                + "\"none,drop00\",all,all,,,1,1,2,80,1,40,"), analyses);
         com.fasterxml.jackson.databind.JsonNode summary = new com.fasterxml.jackson.databind.ObjectMapper()
                 .readTree(out.resolve("summary.json").toFile());
         com.fasterxml.jackson.databind.JsonNode arms = summary.get("input_rows").get(dir.resolve("arms.csv").toString());

@@ -46,8 +46,24 @@ class AnalysisGridTest {
                 List.of(ZeroCellRule.DEFAULT), false, List.of());
         List<String> kept = AnalysisGrid.expand(axes, STUDIES).stream()
                 .map(s -> s.measure() + "/" + s.method() + "/" + s.ciMethod().label()).toList();
-        assertEquals(List.of("RR/MH/wald-z", "RR/DL/wald-z", "RR/DL/hksj",
-                "OR/PETO/wald-z", "OR/MH/wald-z", "OR/DL/wald-z", "OR/DL/hksj"), kept);
+        // the untruncated Hartung-Knapp interval always comes with its ad hoc form, which the headlines show
+        assertEquals(List.of("RR/MH/wald-z", "RR/DL/wald-z", "RR/DL/hksj", "RR/DL/hksj-adhoc",
+                "OR/PETO/wald-z", "OR/MH/wald-z", "OR/DL/wald-z", "OR/DL/hksj", "OR/DL/hksj-adhoc"), kept);
+    }
+
+    @Test
+    void methodsPoolingRawCountsAreOneAnalysisPerDoubleZeroChoiceLabelledWithNoCorrection() {
+        List<ZeroCellRule> rules = List.of(ZeroCellRule.DEFAULT, ZeroCellRule.parse("all:0.5,drop00"), ZeroCellRule.TACC,
+                ZeroCellRule.parse("only0:0.5,keep00"));
+        GridAxes axes = GridAxes.of(List.of(Pool.everything()), List.of(EffectMeasure.OR),
+                List.of(PoolingMethod.MH, PoolingMethod.PETO, PoolingMethod.CMEL, PoolingMethod.DL),
+                List.of(CiMethod.WALD_Z), rules, false, List.of());
+        List<String> kept = AnalysisGrid.expand(axes, STUDIES).stream()
+                .map(s -> s.method() + "/" + s.zeroRule().label()).toList();
+        // the MH, Peto and exact estimates take no continuity correction: three rules that differ only there are one
+        assertEquals(List.of("MH/none,drop00", "MH/none,keep00", "PETO/none,drop00", "PETO/none,keep00",
+                "CMEL/none,drop00", "CMEL/none,keep00",
+                "DL/only0:0.5,drop00", "DL/all:0.5,drop00", "DL/tacc,drop00", "DL/only0:0.5,keep00"), kept);
     }
 
     @Test
@@ -66,15 +82,15 @@ class AnalysisGridTest {
                 List.of(PoolingMethod.MH, PoolingMethod.DL), List.of(CiMethod.WALD_Z, CiMethod.HKSJ),
                 List.of(ZeroCellRule.DEFAULT), true, List.of("condition"));
         List<AnalysisSpec> grid = AnalysisGrid.expand(axes, STUDIES);
-        // whole-pool analyses: MH/wald-z, DL/wald-z, DL/hksj
-        assertEquals(3, new SubgroupTestsTable(List.of("condition")).bases(grid).size());
+        // whole-pool analyses: MH/wald-z, DL/wald-z, DL/hksj, DL/hksj-adhoc
+        assertEquals(4, new SubgroupTestsTable(List.of("condition")).bases(grid).size());
         assertEquals(0, new SubgroupTestsTable(List.of()).bases(grid).size());
         // regression tests read the inverse-variance input once per pool, outcome, measure and zero rule
         List<AnalysisSpec> fe = new SmallStudyTestsTable().bases(grid);
         assertEquals(1, fe.size());
         assertEquals(PoolingMethod.IV, fe.get(0).method());
-        // trim and fill needs an inverse-variance or random-effects model: DL with both intervals
-        assertEquals(2, new TrimAndFillTable().bases(grid).size());
+        // trim and fill needs an inverse-variance or random-effects model: DL with its three intervals
+        assertEquals(3, new TrimAndFillTable().bases(grid).size());
         assertEquals(1, new InfluenceTable().bases(grid).size());
     }
 }

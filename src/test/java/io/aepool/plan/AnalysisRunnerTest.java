@@ -36,6 +36,86 @@ class AnalysisRunnerTest {
     }
 
     @Test
+    void anMhAnalysisSaysItsEstimateTookNoCorrectionAndItsQUsesTheUsualHalf() {
+        AnalysisSpec mh = new AnalysisSpec("all", "si", EffectMeasure.RR, PoolingMethod.MH, CiMethod.WALD_Z,
+                PredictionInterval.DEFAULT, ZeroCellRule.parse("all:0.5,drop00"), Subset.ALL);
+        AnalysisResult r = AnalysisRunner.run(mh, POOLS, STUDIES);
+        assertEquals("none,drop00", r.values()[7], "zero_rule column");
+        assertTrue(mh.id().contains("|none,drop00|"), mh.id());
+        // metafor rma.mh(add = 1/2, to = "only0", drop00 = TRUE): the MH estimate on raw counts, Q on corrected effects
+        List<StudyCounts> counts = STUDIES.stream().filter(s -> s.outcome().equals("si")).map(StudyRecord::counts).toList();
+        PooledEstimate expected = Poolers.create(EffectMeasure.RR, PoolingMethod.MH, CiMethod.WALD_Z, ZeroCellRule.DEFAULT)
+                .pool(counts);
+        assertEquals(expected.theta(), r.pooled().theta(), 1e-15);
+        assertEquals(expected.q(), r.pooled().q(), 1e-15);
+        // the same MH under only0 and tacc is the same analysis: the same id
+        assertEquals(mh.id(), new AnalysisSpec("all", "si", EffectMeasure.RR, PoolingMethod.MH, CiMethod.WALD_Z,
+                PredictionInterval.DEFAULT, ZeroCellRule.TACC, Subset.ALL).id());
+    }
+
+    static StudyRecord designed(String id, String design, long a, long c) {
+        return new StudyRecord("si", id, a, 100, c, 100, 50.0, 50.0, 2020, Map.of("study_id", id, "design", design));
+    }
+
+    static final List<StudyRecord> MIXED = List.of(designed("T1", "rct", 3, 5), designed("T2", "rct", 2, 4),
+            designed("R1", "registry", 9, 6), designed("R2", "registry", 8, 5));
+
+    private static AnalysisSpec irr(String pool, Subset subset) {
+        return new AnalysisSpec(pool, "si", EffectMeasure.IRR, PoolingMethod.MH, CiMethod.WALD_Z,
+                PredictionInterval.DEFAULT, ZeroCellRule.DEFAULT, subset);
+    }
+
+    @Test
+    void studiesOfMoreThanOneDesignAreNotPooledUnlessThePoolSaysSo() {
+        Map<String, Pool> pools = Map.of("apart", new Pool("apart", Map.of()),
+                "together", new Pool("together", Map.of(), true));
+        AnalysisResult apart = AnalysisRunner.run(irr("apart", Subset.ALL), pools, MIXED);
+        assertTrue(apart.pooled().status().startsWith("not pooled: studies of more than one design (rct+registry)"),
+                apart.pooled().status());
+        int estimate = AnalysisResult.COLUMNS.stream().map(ResultColumn::name).toList().indexOf("estimate");
+        assertNull(apart.values()[estimate]);
+        assertEquals(4, apart.studiesInSubset(), "the totals still say what the pool holds");
+        // a leave-one-out step still mixes designs; each design alone is pooled
+        assertTrue(AnalysisRunner.run(irr("apart", Subset.leaveOut("T1")), pools, MIXED).pooled().status().startsWith("not pooled"));
+        AnalysisResult trials = AnalysisRunner.run(irr("apart", Subset.subgroup("design", "rct")), pools, MIXED);
+        assertTrue(trials.pooled().isOk());
+        int flag = AnalysisResult.COLUMNS.stream().map(ResultColumn::name).toList().indexOf("designs_combined");
+        assertNull(trials.values()[flag], "one design: nothing to flag");
+        // combine_designs: true pools them and flags the row
+        AnalysisResult together = AnalysisRunner.run(irr("together", Subset.ALL), pools, MIXED);
+        assertTrue(together.pooled().isOk());
+        assertEquals("rct+registry", together.values()[flag]);
+    }
+
+    @Test
+    void familyTablesThatWouldPoolAcrossDesignsAreLeftOutWhileTheTestBetweenDesignsIsKept() {
+        Map<String, Pool> pools = Map.of("apart", new Pool("apart", Map.of()));
+        AnalysisSpec base = irr("apart", Subset.ALL).withMethod(PoolingMethod.IV, CiMethod.WALD_Z);
+        assertTrue(new FunnelTable().keyedRows(base, pools, MIXED).isEmpty());
+        assertTrue(new SmallStudyTestsTable().keyedRows(base, pools, MIXED).isEmpty());
+        List<Object[]> tests = new SubgroupTestsTable(List.of("design"), false).keyedRows(base, pools, MIXED);
+        assertEquals(1, tests.size());
+        Object[] row = tests.get(0);
+        assertEquals("ok", row[row.length - 1], "the test between designs is computed from each design's estimate");
+    }
+
+    @Test
+    void theAssumedControlRiskIsTheMedianOfTheStudiesNotTheCrudePooledRisk() {
+        AnalysisResult r = AnalysisRunner.run(spec(EffectMeasure.RR, PoolingMethod.MH, Subset.ALL), POOLS, STUDIES);
+        List<String> names = AnalysisResult.COLUMNS.stream().map(ResultColumn::name).toList();
+        // contributing studies A and B (C is double-zero, dropped by RR): control risks 8/100 and 5/40, median of the
+        // two 0.1025 (the crude pooled risk is 13/200 = 0.065; with C the median would be 0.08)
+        assertEquals((0.08 + 0.125) / 2, (Double) r.values()[names.indexOf("median_ctl_risk")], 1e-15);
+        // control rates per 100 person-years 8/52 and 5/20
+        assertEquals((100.0 * 8 / 52 + 100.0 * 5 / 20) / 2, (Double) r.values()[names.indexOf("median_ctl_rate_per_100py")], 1e-12);
+        // a risk difference keeps the double-zero study: 0/60, 8/100, 5/40 has the median 0.08
+        AnalysisResult rd = AnalysisRunner.run(spec(EffectMeasure.RD, PoolingMethod.MH, Subset.ALL), POOLS, STUDIES);
+        assertEquals(0.08, (Double) rd.values()[names.indexOf("median_ctl_risk")], 1e-15);
+        AnalysisResult one = AnalysisRunner.run(spec(EffectMeasure.RR, PoolingMethod.MH, Subset.leaveOut("A")), POOLS, STUDIES);
+        assertEquals(0.125, (Double) one.values()[names.indexOf("median_ctl_risk")], 1e-15);
+    }
+
+    @Test
     void leaveOneOutPoolsTheOtherStudiesOfTheOutcome() {
         AnalysisResult r = AnalysisRunner.run(spec(EffectMeasure.RR, PoolingMethod.MH, Subset.leaveOut("A")), POOLS, STUDIES);
         PooledEstimate direct = Poolers.create(EffectMeasure.RR, PoolingMethod.MH, CiMethod.WALD_Z, ZeroCellRule.DEFAULT)

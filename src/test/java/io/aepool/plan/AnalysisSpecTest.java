@@ -15,11 +15,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class AnalysisSpecTest {
 
     private static final AnalysisSpec SPEC = new AnalysisSpec("synthetic-32", "serious_infection", EffectMeasure.RR,
-            PoolingMethod.MH, CiMethod.WALD_Z, PredictionInterval.DEFAULT, ZeroCellRule.DEFAULT, Subset.subgroup("condition", "atopic dermatitis"));
+            PoolingMethod.DL, CiMethod.WALD_Z, PredictionInterval.DEFAULT, ZeroCellRule.DEFAULT, Subset.subgroup("condition", "atopic dermatitis"));
 
     @Test
     void canonicalTextNamesEveryAxis() {
-        assertEquals("synthetic-32|serious_infection|RR|MH|wald-z|t(k-2)|only0:0.5,drop00|subgroup:condition=atopic dermatitis",
+        assertEquals("synthetic-32|serious_infection|RR|DL|wald-z|t(k-2)|only0:0.5,drop00|subgroup:condition=atopic dermatitis",
                 SPEC.canonical());
     }
 
@@ -32,10 +32,20 @@ class AnalysisSpecTest {
 
     @Test
     void theIdIsTheReadableCanonicalTextAndDiffersWhenAnyAxisDiffers() {
-        assertEquals("synthetic-32|serious_infection|RR|MH|wald-z|t(k-2)|only0:0.5,drop00|all", SPEC.withSubset(Subset.ALL).id());
+        assertEquals("synthetic-32|serious_infection|RR|DL|wald-z|t(k-2)|only0:0.5,drop00|all", SPEC.withSubset(Subset.ALL).id());
         assertEquals(SPEC.id(), AnalysisSpec.parse(SPEC.canonical()).id());
         assertNotEquals(SPEC.id(), SPEC.withSubset(Subset.ALL).id());
         assertNotEquals(SPEC.id(), SPEC.withMethod(PoolingMethod.IV, CiMethod.WALD_Z).id());
+    }
+
+    @Test
+    void aRawCountMethodsSpecCarriesNoCorrectionAndGivesItsSiblingsTheUsualOne() {
+        AnalysisSpec mh = SPEC.withMethod(PoolingMethod.MH, CiMethod.WALD_Z);
+        assertEquals("none,drop00", mh.zeroRule().label());
+        assertEquals("only0:0.5,drop00", mh.effectsZeroRule().label(), "per-study effects and Q");
+        assertEquals(mh, AnalysisSpec.parse(mh.canonical()));
+        // back to a method on per-study effects, the correction returns
+        assertEquals("only0:0.5,drop00", mh.withMethod(PoolingMethod.IV, CiMethod.WALD_Z).zeroRule().label());
     }
 
     @Test

@@ -86,4 +86,24 @@ final class Fixture {
             }
         }
     }
+
+    /** Appends rows to {@code csv} (columns absent from a row are left empty). */
+    static void append(Path csv, List<Map<String, String>> extra) throws IOException {
+        List<Map<String, String>> rows = new ArrayList<>(rows(csv, r -> true));
+        rows.addAll(extra);
+        List<String> header;
+        try (Reader in = Files.newBufferedReader(csv, StandardCharsets.UTF_8);
+             CSVParser p = CSVParser.parse(in, CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get())) {
+            header = p.getHeaderNames();
+        }
+        try (Writer w = Files.newBufferedWriter(csv, StandardCharsets.UTF_8);
+             CSVPrinter out = new CSVPrinter(w, CSVFormat.DEFAULT.builder().setHeader(header.toArray(String[]::new))
+                     .setRecordSeparator("\n").get())) {
+            for (Map<String, String> m : rows) {
+                List<String> values = new ArrayList<>();
+                header.forEach(h -> values.add(m.get(h)));
+                out.printRecord(values);
+            }
+        }
+    }
 }

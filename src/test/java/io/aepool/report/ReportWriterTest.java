@@ -178,6 +178,25 @@ class ReportWriterTest {
     }
 
     @Test
+    void anEstimateAcrossDesignsIsFlaggedAndWarnedAbout() throws IOException {
+        assertFalse(html.contains("designs-combined-warning"), "no pool of the fixture combined designs");
+        Path dir = Fixture.copy("writer-designs-combined");
+        Path analyses = dir.resolve("analyses.csv");
+        List<String> lines = Files.readAllLines(analyses, StandardCharsets.UTF_8);
+        List<String> out = new ArrayList<>();
+        out.add(lines.get(0) + ",designs_combined");
+        for (String line : lines.subList(1, lines.size())) {
+            boolean whole = line.startsWith("\"rct-and-registry|serious_infection|IRR|MH|wald-z|") && line.contains("|all\",");
+            out.add(line + (whole ? ",rct+registry" : ","));
+        }
+        Files.write(analyses, out, StandardCharsets.UTF_8);
+        String page = unescape(Files.readString(ReportWriter.write(dir)));
+        assertTrue(page.contains("designs-combined-warning"));
+        String pools = between(page, "<table id=\"rate-pool-table\">", "</table>");
+        assertEquals(1, count(pools, "class=\"designs-combined\""), "the one whole-pool MH row across designs");
+    }
+
+    @Test
     void funnelMarksStudiesFilledStudiesAndEggerLimit() {
         String funnel = svg(html, "funnel-synthetic-32-serious_infection");
         assertEquals(19, countClass(funnel, "funnel-study"), "19 studies with a usable effect in funnel.csv");
