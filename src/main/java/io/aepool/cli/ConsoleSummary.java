@@ -78,6 +78,13 @@ final class ConsoleSummary {
                 out.append(String.format(Locale.ROOT, "  robustness %-3s %s%n", r.measure(), r.verdict()));
             }
         }
+        if (run.poolChoice() != null) {
+            out.append(String.format(Locale.ROOT, "  pools (data choice, primary method) %s%n", run.poolChoice().text()));
+        }
+        if (run.fragility() != null) {
+            out.append(String.format(Locale.ROOT, "  fragility index (primary, %s %s): %s%n", p.method(),
+                    p.ciMethod().label(), run.fragility().describe(p.measure())));
+        }
         List<Row> combined = run.analyses().filter(col("designs_combined").isNotNull().and(col("subset").equalTo("all")))
                 .select("pool").distinct().orderBy("pool").collectAsList();
         if (!combined.isEmpty()) {

@@ -14,10 +14,14 @@ import io.aepool.ingest.ArmCountsReader;
 import io.aepool.ingest.StudiesReader;
 import io.aepool.ingest.Validation;
 import io.aepool.plan.AnalysisGrid;
+import io.aepool.plan.AnalysisRunner;
 import io.aepool.plan.AnalysisSpec;
 import io.aepool.plan.GridAxes;
 import io.aepool.plan.Pool;
 import io.aepool.plan.Robustness;
+import io.aepool.stats.FragilityIndex;
+import io.aepool.stats.Poolers;
+import io.aepool.stats.StudyCounts;
 import io.aepool.plan.StudyRecord;
 import io.aepool.plan.Subset;
 import io.aepool.plan.FamilyTable;
@@ -71,11 +75,12 @@ public final class JobRunner {
     /** What a finished run hands back to the console. */
     public record RunOutcome(Path out, Dataset<Row> analyses, Dataset<Row> subgroupTests,
                              List<Robustness.Summary> robustness, AnalysisSpec primary,
+                             FragilityIndex.Result fragility, Robustness.PoolChoice poolChoice,
                              int comparisons, int specs, double wallSeconds, boolean upToDate, int flaggedChanges,
                              int changes, Dataset<Row> sharedRateRatios, String configuredZeroRule) {
 
         static RunOutcome skipped(Path out) {
-            return new RunOutcome(out, null, null, List.of(), null, 0, 0, 0, true, 0, 0, null, null);
+            return new RunOutcome(out, null, null, List.of(), null, null, null, 0, 0, 0, true, 0, 0, null, null);
         }
     }
 
@@ -215,6 +220,8 @@ public final class JobRunner {
         Dataset<Row> tests = families.get("subgroup_tests");
         List<Robustness.Point> points = points(analyses);
         List<Robustness.Summary> robustness = Robustness.summarise(points, primary);
+        List<Robustness.CurveRow> curve = Robustness.curve(points, primary);
+        FragilityIndex.Result fragility = fragility(primary, pools, records);
         if (registries != null) {
             RegistryRates.Tables rates = RegistryRates.compute(spark, registries.incidence(),
                     registries.groups().experimental(), registries.groups().comparators(), registries.groups().pooled());
@@ -225,6 +232,9 @@ public final class JobRunner {
         families.put("robustness", spark.createDataFrame(
                 robustness.stream().map(r -> RowFactory.create(r.values())).toList(),
                 DistributedAnalyses.schema(Robustness.Summary.COLUMNS)));
+        families.put("specification_curve", spark.createDataFrame(
+                curve.stream().map(r -> RowFactory.create(r.values())).toList(),
+                DistributedAnalyses.schema(Robustness.CurveRow.COLUMNS)));
         long notEstimable = points.stream().filter(p -> !"ok".equals(p.status())).count();
         LOG.info("{} analyses and {} family tables computed by {} s", specs.size(), families.size(), seconds(started));
 
@@ -241,10 +251,19 @@ public final class JobRunner {
         summary.put("pools", new ArrayList<>(pools.keySet()));
         summary.put("analyses", specs.size());
         summary.put("analyses_not_estimable", notEstimable);
-        Map<String, Object> primaryRow = primarySummary(analyses, tests, primary);
+        Map<String, Object> primarySummary = primarySummary(analyses, tests, primary);
+        primarySummary.put("fragility_index", fragility.index());
+        primarySummary.put("fragility", fragilitySummary(fragility, primary.measure()));
+        Robustness.PoolChoice poolChoice = Robustness.pools(points, primary);
+        Map<String, Object> poolChoices = new LinkedHashMap<>();
+        poolChoices.put("pools", poolChoice.pools());
+        poolChoices.put("distinct_analyses", poolChoice.distinct());
+        poolChoices.put("flipping_pools", poolChoice.flipping());
+        poolChoices.put("text", poolChoice.text());
+        primarySummary.put("pool_choices", poolChoices);
         // methods pooling raw counts say zero_rule none: the report takes their per-study-effect siblings at this rule
-        primaryRow.put("configured_zero_rule", axes.zeroRules().get(0).label());
-        summary.put("primary", primaryRow);
+        primarySummary.put("configured_zero_rule", axes.zeroRules().get(0).label());
+        summary.put("primary", primarySummary);
         summary.put("robustness", robustness.stream().map(r -> {
             Map<String, Object> m = new LinkedHashMap<>();
             Object[] v = r.values();
@@ -304,8 +323,9 @@ public final class JobRunner {
         }
         LOG.info("published to {} by {} s", out, seconds(started));
         int flagged = (int) changes.stream().filter(ChangeReport.Change::flagged).count();
-        return new RunOutcome(out, analyses, tests, robustness, primary, records.size(), specs.size(), seconds(started),
-                false, flagged, changes.size(), tables.sharedCsv().get("registry_rate_ratios"), axes.zeroRules().get(0).label());
+        return new RunOutcome(out, analyses, tests, robustness, primary, fragility, poolChoice, records.size(), specs.size(),
+                seconds(started), false, flagged, changes.size(), tables.sharedCsv().get("registry_rate_ratios"),
+                axes.zeroRules().get(0).label());
     }
 
     /**
@@ -473,6 +493,40 @@ public final class JobRunner {
                         r.getString(4), r.getString(5), r.getString(6), r.getString(7), r.getString(8), r.getString(9),
                         (Double) r.get(10), (Double) r.get(11), (Double) r.get(12), r.getString(13)))
                 .toList();
+    }
+
+    /** The fragility index of the primary analysis over its studies (Atal et al. 2019; one arm of one study). */
+    private static FragilityIndex.Result fragility(AnalysisSpec primary, Map<String, Pool> pools, List<StudyRecord> records) {
+        List<StudyCounts> studies = AnalysisRunner.counts(primary, pools, records);
+        try {
+            return FragilityIndex.of(Poolers.create(primary.measure(), primary.method(), primary.ciMethod(),
+                    primary.effectsZeroRule(), primary.predictionInterval(), false), studies);
+        } catch (IllegalArgumentException e) {
+            // a primary the engine does not define (e.g. Peto for RR) is not in the grid either
+            return new FragilityIndex.Result(null, null, null, null, 0, Double.NaN, Double.NaN, Double.NaN,
+                    "not estimable: " + e.getMessage());
+        }
+    }
+
+    /** summary.json's primary.fragility: the index, the change that attains it and the interval after it. */
+    private static Map<String, Object> fragilitySummary(FragilityIndex.Result f, EffectMeasure measure) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("index", f.index());
+        m.put("significant", f.significant());
+        m.put("study_id", f.studyId());
+        m.put("arm", f.arm() == null ? null : f.arm().label());
+        m.put("direction", f.direction());
+        m.put("events_changed", f.index() == null ? null : f.change());
+        m.put("estimate_after", finite(f.estimate()));
+        m.put("ci_low_after", finite(f.ciLow()));
+        m.put("ci_high_after", finite(f.ciHigh()));
+        m.put("status", f.status());
+        m.put("text", f.describe(measure));
+        return m;
+    }
+
+    private static Double finite(double v) {
+        return Double.isFinite(v) ? v : null;
     }
 
     /**

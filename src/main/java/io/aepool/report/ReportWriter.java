@@ -98,10 +98,14 @@ public final class ReportWriter {
             m.put("pool", x.text("pool"));
             m.put("outcome", x.text("outcome"));
             m.put("measure", x.text("measure"));
-            m.put("analyses", Fmt.integer(x.integer("analyses")));
+            m.put("analyses", Fmt.integer(x.integer("estimable")) + " / " + Fmt.integer(x.integer("analyses")));
+            m.put("distinct", Fmt.integer(x.integer("distinct_analyses")));
             m.put("range", Fmt.est(x.num("median_estimate"), ratio) + " (" + Fmt.est(x.num("min_estimate"), ratio)
                     + " to " + Fmt.est(x.num("max_estimate"), ratio) + ")");
-            m.put("excluding", Fmt.pct(x.num("share_excluding_null")));
+            m.put("excluding", x.str("distinct_share_excluding_null") == null ? Fmt.DASH
+                    : x.text("distinct_excluding_null") + " (" + Fmt.pct(x.num("distinct_share_excluding_null")) + ")");
+            m.put("methodExcluding", outOf(x, "method_excluding_null", "method_distinct"));
+            m.put("dataExcluding", outOf(x, "data_excluding_null", "data_distinct"));
             m.put("influential", x.text("most_influential_subset"));
             m.put("verdict", x.text("verdict"));
             m.put("primaryPool", x.is("pool", p.pool()));
@@ -109,9 +113,52 @@ public final class ReportWriter {
         }
         s.put("robustness", robRows);
         s.put("hasRobustness", !robRows.isEmpty());
+        specificationCurve(r, s, figuresDir);
         s.put("pools", otherPools(r));
         registries(r, s, figuresDir);
         return s;
+    }
+
+    private static String outOf(Row x, String count, String of) {
+        return x.str(count) == null || x.integer(of) == null || x.integer(of) == 0 ? Fmt.DASH
+                : x.text(count) + " of " + x.text(of);
+    }
+
+    /**
+     * The specification curve of the primary pool, outcome and measure (figure and table, from
+     * specification_curve.csv as written) and the primary analysis's fragility index (from summary.json).
+     */
+    private static void specificationCurve(Results r, Map<String, Object> s, Path figuresDir) {
+        Results.Primary p = r.primary;
+        s.put("specCurveFigure", SpecificationCurvePlot.of(r.specificationCurve, p.pool(), p.outcome(), p.measure())
+                .map(f -> List.of(figure(f, figuresDir))).orElse(List.of()));
+        boolean ratio = Results.isRatio(p.measure());
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (Row x : r.specificationCurve) {
+            if (!x.is("outcome", p.outcome())) {
+                continue;
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("rank", x.text("rank"));
+            m.put("estimate", Fmt.estCi(x.num("estimate"), x.num("ci_low"), x.num("ci_high"), ratio));
+            m.put("excludes", x.bool("excludes_null") ? "yes" : "no");
+            m.put("flips", x.bool("flips"));
+            m.put("reference", x.bool("reference"));
+            for (String c : List.of("method", "ci_method", "prediction_interval", "zero_rule", "subset_kind")) {
+                m.put(c, x.text(c).replace(";", ", "));
+            }
+            String subset = x.text("subset").replace(";", ", ");
+            m.put("subset", subset.length() > 120 ? subset.substring(0, 117) + "\u2026" : subset);
+            m.put("specs", x.text("n_specs"));
+            rows.add(m);
+        }
+        s.put("specCurve", rows);
+        s.put("hasSpecCurve", !rows.isEmpty());
+        s.put("specCurveCount", Fmt.integer(rows.size()));
+        s.put("fragility", r.fragilityText);
+        s.put("hasFragility", r.fragilityText != null);
+        s.put("poolChoice", r.poolChoiceText);
+        s.put("hasPoolChoice", r.poolChoiceText != null);
     }
 
     private static String py(Double v) {

@@ -72,6 +72,13 @@ final class Results {
     final List<Row> smallStudyTests;
     final List<Row> subgroupTests;
     final List<Row> robustness;
+    /** specification_curve.csv rows of the primary pool and measure (absent in runs before it existed: empty). */
+    final List<Row> specificationCurve;
+    /** summary.json's primary.fragility.text and primary.fragility_index, or null (older runs, no summary). */
+    final String fragilityText;
+    final Integer fragilityIndex;
+    /** summary.json's primary.pool_choices.text, or null. */
+    final String poolChoiceText;
     private final List<Row> forestRows;
     /** registry_incidence.csv (small cells suppressed as written), registry_rate_ratios.csv of the whole registries. */
     final List<Row> registryIncidence;
@@ -95,6 +102,14 @@ final class Results {
         this.smallStudyTests = Table.read(dir.resolve("small_study_tests.csv"), this::primaryFamily);
         this.subgroupTests = Table.read(dir.resolve("subgroup_tests.csv"), this::primaryFamily);
         this.robustness = Table.read(dir.resolve("robustness.csv"), r -> true);
+        this.specificationCurve = Table.read(dir.resolve("specification_curve.csv"),
+                r -> r.is("pool", primary.pool()) && r.is("measure", primary.measure()));
+        JsonNode fragility = summary == null ? null : summary.path("primary").path("fragility");
+        this.fragilityText = fragility == null || fragility.isMissingNode() ? null : text(fragility, "text");
+        JsonNode pools = summary == null ? null : summary.path("primary").path("pool_choices");
+        this.poolChoiceText = pools == null || pools.isMissingNode() ? null : text(pools, "text");
+        JsonNode index = summary == null ? null : summary.path("primary").get("fragility_index");
+        this.fragilityIndex = index == null || !index.canConvertToInt() ? null : index.asInt();
         Set<String> wholePoolIds = analyses.stream()
                 .filter(r -> r.is("pool", primary.pool()) && r.is("subset", "all"))
                 .map(r -> r.text("analysis_id")).collect(Collectors.toSet());

@@ -9,7 +9,7 @@ import java.util.Optional;
 
 /**
  * The robustness summary (robustness.csv) as a compact chart: per outcome and measure of a pool, the range
- * (min to max) of estimates over the sensitivity analyses, their median, the reference analysis estimate and the
+ * (min to max) of estimates over the distinct sensitivity analyses, their median, the reference analysis estimate and the
  * most influential subset's estimate, each on its own axis with the no-effect line, and the verdict text.
  */
 final class RobustnessPlot extends TitledFigure {
@@ -19,7 +19,7 @@ final class RobustnessPlot extends TitledFigure {
     }
 
     private static final int W = 960;
-    private static final int ROW = 62;
+    private static final int ROW = 76;
     private static final int TOP = 40;
     private static final double X_LABEL = 12;
     private static final double X_PLOT0 = 200;
@@ -43,7 +43,9 @@ final class RobustnessPlot extends TitledFigure {
             items.add(new Item(x.text("outcome") + " \u00b7 " + x.text("measure"), x.text("measure"),
                     x.num("min_estimate"), x.num("median_estimate"), x.num("max_estimate"), ref,
                     x.num("most_influential_estimate"), x.text("most_influential_subset"),
-                    Fmt.integer(x.integer("estimable")) + " of " + Fmt.integer(x.integer("analyses")) + " estimable",
+                    x.integer("distinct_analyses") == null
+                            ? Fmt.integer(x.integer("estimable")) + " of " + Fmt.integer(x.integer("analyses")) + " estimable"
+                            : Fmt.integer(x.integer("distinct_analyses")) + " distinct of " + Fmt.integer(x.integer("estimable")) + " specs",
                     x.text("verdict")));
         }
         if (items.isEmpty()) {
@@ -84,6 +86,21 @@ final class RobustnessPlot extends TitledFigure {
         c.line(X_LABEL + 400, y - 9, X_LABEL + 400, y + 1);
         c.color(Canvas.INK);
         c.text("most influential subset", X_LABEL + 406, y, Align.LEFT);
+    }
+
+    /**
+     * The verdict in two lines as written in robustness.csv: the headline without its parenthesis of method and data
+     * choice counts (the table has them), and what the flips come from (null when nothing flips).
+     */
+    static String[] verdictLines(String verdict) {
+        if (verdict == null) {
+            return new String[]{"", null};
+        }
+        int counts = verdict.indexOf(" (method choices");
+        int from = verdict.indexOf("; the flips come from ");
+        String head = counts < 0 ? (from < 0 ? verdict : verdict.substring(0, from)) : verdict.substring(0, counts);
+        String flips = from < 0 ? null : verdict.substring(from + 2);
+        return new String[]{head, flips};
     }
 
     private void drawItem(Canvas c, Item it, double y, int index) {
@@ -150,7 +167,11 @@ final class RobustnessPlot extends TitledFigure {
                 + Fmt.est(it.max(), ratio) + ")", X_TEXT, y - 8, Align.LEFT);
         c.text("most influential: " + it.influentialSubset(), X_TEXT, y + 7, Align.LEFT);
         c.italic(10.5f);
-        c.textFit(it.verdict(), X_PLOT0, y + 35, W - X_PLOT0 - 8);
+        String[] lines = verdictLines(it.verdict());
+        c.textFit(lines[0], X_PLOT0, y + 35, W - X_PLOT0 - 8);
+        if (lines[1] != null) {
+            c.textFit(lines[1], X_PLOT0, y + 49, W - X_PLOT0 - 8);
+        }
         c.end();
     }
 }

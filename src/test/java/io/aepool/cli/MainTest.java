@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Supplier;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -59,9 +60,13 @@ class MainTest {
         assertEquals(Main.DONE, Main.run("--conf", dir.resolve("job.yaml").toString(), "--out", out.toString()));
         for (String f : new String[]{"analyses.csv", "study_counts.csv", "subgroup_tests.csv", "small_study_tests.csv",
                 "trim_and_fill.csv", "influence.csv", "funnel.csv", "meta_regression.csv", "summary.json", "results",
-                "study_counts", "subgroup_tests", "small_study_tests", "trim_and_fill", "influence", "funnel", "meta_regression"}) {
+                "study_counts", "subgroup_tests", "small_study_tests", "trim_and_fill", "influence", "funnel", "meta_regression",
+                "robustness.csv", "specification_curve.csv", "specification_curve"}) {
             assertTrue(Files.exists(out.resolve(f)), f + " is missing");
         }
+        String summary = assertDoesNotThrow(() -> Files.readString(out.resolve("summary.json")));
+        assertTrue(summary.contains("\"fragility_index\"") && summary.contains("\"distinct_analyses\""),
+                "summary.json has the primary's fragility index and the distinct-analysis robustness rows");
     }
 
     @Test

@@ -52,7 +52,8 @@ class ReportInBrowserTest {
         // 9 drugs; estimable in MH and DL: abrocitinib, baricitinib, deucravacitinib, povorcitinib, tofacitinib,
         // upadacitinib (analyses.csv status ok); + the overall pair
         assertEquals(6 * 2 + 2, countClass(byDrug, "diamond"));
-        assertEquals(8, ReportWriterTest.inlineSvgIds(dom).size(), "every figure is inline (with the registry incidence)");
+        assertEquals(9, ReportWriterTest.inlineSvgIds(dom).size(),
+                "every figure is inline (with the registry incidence and the specification curve)");
         assertEquals(9, countClass(svg(dom, "incidence-serious_infection"), "incidence-row"));
     }
 

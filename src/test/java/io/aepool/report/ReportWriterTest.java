@@ -52,7 +52,8 @@ class ReportWriterTest {
                 "loo-synthetic-32-serious_infection",
                 "cumulative-synthetic-32-serious_infection",
                 "incidence-serious_infection",
-                "robustness-synthetic-32"), ids);
+                "robustness-synthetic-32",
+                "specification-curve-synthetic-32-serious_infection-RR"), ids);
         Path figures = results.resolve("report").resolve("figures");
         for (String id : ids) {
             String svg = Files.readString(figures.resolve(id + ".svg"));
@@ -220,7 +221,8 @@ class ReportWriterTest {
     void toleratesAbsentOptionalFilesAndSubsets() throws IOException {
         Path dir = Fixture.copy("writer-minimal");
         for (String f : List.of("funnel.csv", "trim_and_fill.csv", "small_study_tests.csv", "subgroup_tests.csv",
-                "robustness.csv", "study_counts.csv", "registry_incidence.csv", "registry_rate_ratios.csv")) {
+                "robustness.csv", "specification_curve.csv", "study_counts.csv", "registry_incidence.csv",
+                "registry_rate_ratios.csv")) {
             Files.delete(dir.resolve(f));
         }
         Fixture.rewrite(dir.resolve("analyses.csv"),
@@ -232,6 +234,45 @@ class ReportWriterTest {
         assertTrue(page.contains("No cumulative analyses in this run"));
         assertTrue(page.contains("No funnel data"));
         assertTrue(page.contains("No robustness summary"));
+        assertTrue(page.contains("No specification curve"));
+    }
+
+    @Test
+    void specificationCurveDrawsEveryDistinctAnalysisOfThePrimaryAboveItsChoices() throws IOException {
+        List<Map<String, String>> curve = Fixture.rows(results.resolve("specification_curve.csv"), r -> true).stream()
+                .filter(r -> r.get("pool").equals("synthetic-32") && r.get("measure").equals("RR")).toList();
+        String fig = svg(html, "specification-curve-synthetic-32-serious_infection-RR").replace('\'', '"');
+        assertEquals(curve.size(), countClass(fig, "spec-point"), "one mark per distinct analysis");
+        assertEquals(1, count(fig, "data-reference=\"true\""), "the primary analysis is marked once");
+        // choice rows: only choices with more than one value (method MH, DL, IV; studies all, loo)
+        assertEquals(5, countClass(fig, "spec-choice"));
+        assertTrue(fig.contains("data-choice=\"subset_kind\" data-value=\"loo\""));
+        String table = between(html, "<table id=\"spec-curve-table\"", "</table>");
+        assertEquals(curve.size(), countClass(table, "spec-row"));
+        assertTrue(html.contains("distinct analyses of serious_infection (RR), pool synthetic-32"));
+    }
+
+    @Test
+    void robustnessFigureShowsTheVerdictHeadlineAndWhatTheFlipsComeFrom() {
+        String[] lines = RobustnessPlot.verdictLines("fragile: 3 of 9 distinct analyses (from 9 specs) exclude RR = 1 while "
+                + "the reference includes it (method choices (all studies): 2 of 7; data choices (primary method): 0 of 2); "
+                + "the flips come from method choices: ci_method=hksj (3 of 3 flip)");
+        assertEquals("fragile: 3 of 9 distinct analyses (from 9 specs) exclude RR = 1 while the reference includes it", lines[0]);
+        assertEquals("the flips come from method choices: ci_method=hksj (3 of 3 flip)", lines[1]);
+        assertEquals(null, RobustnessPlot.verdictLines("robust: 100% of 4 distinct analyses (from 5 specs) include RR = 1 "
+                + "(method choices (all studies): 2 of 2; data choices (primary method): 3 of 3)")[1]);
+    }
+
+    @Test
+    void robustnessTableShowsDistinctAnalysesAndTheFragilityIndexOfThePrimary() {
+        String table = unescape(between(html, "<table id=\"robustness-table\"", "</table>"));
+        assertTrue(table.contains("Distinct analyses"));
+        assertTrue(table.contains("robust: 100% of 40 distinct analyses (from 67 specs) include RR = 1"), table);
+        String fragility = unescape(between(html, "<p id=\"fragility\">", "</p>"));
+        assertTrue(fragility.contains("Fragility index of the primary analysis"), fragility);
+        assertTrue(fragility.contains("makes the 95% CI exclude RR = 1"), fragility);
+        assertTrue(unescape(between(html, "<p id=\"pool-choice\">", "</p>"))
+                .contains("3 of 4 pools include RR = 1 as the primary pool does; synthetic-doses-split excludes it"));
     }
 
     @Test
