@@ -84,7 +84,9 @@ class CdiscPilotWindowTest {
         assertFalse(Arrays.asList(spark.read().parquet(ADSL).columns()).contains("DTHDT"));
         assertFalse(Arrays.asList(spark.read().parquet(ADSL).columns()).contains("EOSDT"));
 
-        for (int lag : new int[]{0, 14, 30}) {
+        // a lag that ends among the pilot's post-treatment cardiac events: the earliest of them is inside it, the later out
+        int splitting = (int) daysAfterLastDose(subjects, events, "CARDIAC DISORDERS").stream().mapToLong(x -> x).min().orElseThrow();
+        for (int lag : new int[]{0, splitting, 30}) {
             Dataset<Row> adsl = AdamReader.readSubjects(spark, ADSL, studies, ARMS, validation, OptionalInt.empty(), lag > 0);
             Dataset<Row> adae = AdamReader.readEvents(spark, ADAE, adsl, validation);
             Map<String, List<Long>> actual = arms(SubjectAggregator.aggregate(spark, adsl, adae, TREATMENTS,
@@ -97,12 +99,13 @@ class CdiscPilotWindowTest {
         }
 
         // the window bites on the pilot: before it, all 15 treatment-emergent cardiac events after the last dose were
-        // counted while time stopped at TRTEDT; without a lag they are out, with 14 days some, with 30 none
+        // counted while time stopped at TRTEDT; without a lag they are out, with the splitting lag some, with 30 none
         long teCardiac = events.stream().filter(e -> "Y".equals(e.trtemfl()) && e.soc().equals("CARDIAC DISORDERS")).count();
         long inLag0 = cardiacEventsIn(subjects, events, 0);
-        long inLag14 = cardiacEventsIn(subjects, events, 14);
+        long inSplitting = cardiacEventsIn(subjects, events, splitting);
         assertEquals(teCardiac - 15, inLag0);
-        assertTrue(inLag0 < inLag14 && inLag14 < teCardiac, inLag0 + " < " + inLag14 + " < " + teCardiac);
+        assertTrue(inLag0 < inSplitting && inSplitting < teCardiac, inLag0 + " < " + inSplitting + " < " + teCardiac
+                + " (lag " + splitting + ")");
         assertEquals(teCardiac, cardiacEventsIn(subjects, events, 30));
     }
 
@@ -186,6 +189,14 @@ class CdiscPilotWindowTest {
         Map<String, List<Long>> out = new TreeMap<>();
         perArm.forEach((k, a) -> out.put(k, List.of(a[0], a[1], a[2], a[3])));
         return out;
+    }
+
+    /** Days from the last dose to each treatment-emergent event of the SOC dated after it. */
+    private static List<Long> daysAfterLastDose(List<Subject> subjects, List<Event> events, String soc) {
+        Map<String, LocalDate> lastDose = new HashMap<>();
+        subjects.forEach(s -> lastDose.put(s.id(), s.trtedt()));
+        return events.stream().filter(e -> "Y".equals(e.trtemfl()) && soc.equals(e.soc()))
+                .map(e -> ChronoUnit.DAYS.between(lastDose.get(e.id()), e.astdt())).filter(d -> d > 0).toList();
     }
 
     private static long cardiacEventsIn(List<Subject> subjects, List<Event> events, int lag) {
