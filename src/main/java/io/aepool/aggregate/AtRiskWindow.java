@@ -1,6 +1,7 @@
 package io.aepool.aggregate;
 
 import org.apache.spark.sql.Column;
+import org.apache.spark.sql.types.DataTypes;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -138,7 +139,8 @@ public record AtRiskWindow(Period period, int periodNumber, int lagDays) {
         // least/greatest skip nulls: no cap given leaves the whole lag
         Column cap = least(caps.toArray(Column[]::new));
         Column lagged = date_add(lastDose, lagDays);
-        return when(cap.isNull(), lagged).otherwise(least(lagged, greatest(lastDose, cap)));
+        return when(lastDose.isNull(), lit(null).cast(DataTypes.DateType)).when(cap.isNull(), lagged)
+                .otherwise(least(lagged, greatest(lastDose, cap)));
     }
 
     /** For messages and logs, e.g. {@code randomised period 1 (TR01SDT..TR01EDT + 0 days, under TRT01A)}. */

@@ -110,8 +110,13 @@ class AtRiskWindowAggregationTest {
                 RowFactory.create("T1", "T1-003", "Drug 10 mg", "Y", d("2020-01-01"), d("2020-01-31"),
                         null, null, null, null, null, null, d("2020-01-15")));
         List<Row> adae = List.of(infection("T1-002", "2020-02-04")); // after the end of study: not counted
-        Map<String, long[]> lag30 = arms(spark, adsl, adae, AtRiskWindow.treatment(30), INFECTION_EPISODES);
+        List<Row> withUnknownEnd = new java.util.ArrayList<>(adsl);
+        // no last dose: the window's end is unknown, not the end of study, so the arm's person-time is unknown
+        withUnknownEnd.add(RowFactory.create("T1", "T1-004", "Placebo", "Y", d("2020-01-01"), null,
+                null, null, null, null, null, null, d("2020-03-01")));
+        Map<String, long[]> lag30 = arms(spark, withUnknownEnd, adae, AtRiskWindow.treatment(30), INFECTION_EPISODES);
         assertArm(lag30.get("Drug 10 mg/infection_episodes"), 3, 0, 0, 36 + 34 + 31);
+        assertArm(lag30.get("Placebo/infection_episodes"), 1, 0, 0, -1);
     }
 
     /**
