@@ -10,11 +10,13 @@ import org.apache.spark.sql.types.StructType;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.IntStream;
 
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.array_position;
 import static org.apache.spark.sql.functions.broadcast;
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.explode;
@@ -31,16 +33,21 @@ import static org.apache.spark.sql.functions.when;
 /**
  * Subject-level ADaM to arm-level counts, entirely as DataFrame operations (no subject row reaches the
  * driver): per study × actual treatment × outcome, the safety population at risk, subjects with at least
- * one qualifying event, the number of qualifying events, and person-years on treatment (TRTSDT to TRTEDT,
- * inclusive; for first-event outcomes censored at the first qualifying event's ASTDT, so trials give
- * exposure-adjusted incidence rates comparable with registries).
+ * one qualifying event, the number of qualifying events, and person-years at risk, all counted over one
+ * {@link AtRiskWindow} (default: TRTSDT to TRTEDT, both ends included). An event counts only when its ASTDT lies in
+ * the subject's window, and time runs over exactly the window's days; for first-event outcomes it stops at the first
+ * qualifying event inside the window, so trials give exposure-adjusted incidence rates comparable with registries.
+ * An undated qualifying event (no ASTDT) cannot be placed inside or outside the window: it counts (as before the
+ * window), and for a first-event outcome leaves its arm's person-time unknown (null, never understated: the censoring
+ * date is unknown); a recurrent-events outcome keeps the subject's whole window.
  * <p>
- * The plan is two hash aggregations: the safety population and the qualifying events (each outcome's filter
- * pushed to the scan) are unioned as rows of one shape and grouped per subject in one shuffle (TRT01A travels as
- * its index in the conf's treatment list, so every buffer is fixed-width: hash, not sort, aggregation), then per
- * arm (a small second shuffle), and joined with the broadcast treatment list. No join of subject rows, no
- * {@code countDistinct}: the validated subject table has one row per subject. docs/benchmarks.md has the plan
- * and its cost at 1e6-1e8 events.
+ * The plan: the safety population at risk (its window's start and end computed per row, its treatment as its index
+ * in the conf's treatment list, so every aggregation buffer is fixed-width: hash, not sort, aggregation) and the
+ * qualifying events (each outcome's filter pushed to the scan) meet in one shuffled hash join on (STUDYID, USUBJID),
+ * the subjects the hash table (one row each, bounded by the trials' size): each event must see its subject's window.
+ * The per-subject hash aggregation runs on the join's partitioning (no further exchange), then per arm (a small
+ * second shuffle), then a broadcast join with the treatment list. No sort, no {@code countDistinct}: the validated
+ * subject table has one row per subject. docs/benchmarks.md has the plan and its cost at 1e6-1e8 events.
  */
 public final class SubjectAggregator {
 
@@ -50,48 +57,82 @@ public final class SubjectAggregator {
     private SubjectAggregator() {
     }
 
-    /** @return arm table in {@link ArmTable} shape */
+    /** {@link #aggregate(SparkSession, Dataset, Dataset, List, List, AtRiskWindow, String)} over the default window. */
     public static Dataset<Row> aggregate(SparkSession spark, Dataset<Row> adsl, Dataset<Row> adae,
                                          List<TreatmentArm> treatments, List<OutcomeDefinition> outcomes,
                                          String origin) {
+        return aggregate(spark, adsl, adae, treatments, outcomes, AtRiskWindow.DEFAULT, origin);
+    }
+
+    /**
+     * @param adsl   subjects: STUDYID, USUBJID, SAFFL and the window's columns ({@link AtRiskWindow#adslColumns()};
+     *               the lag caps DTHDT, EOSDT and the next period's start may be absent)
+     * @param adae   events: STUDYID, USUBJID, ASTDT and the outcome columns
+     * @param window the days over which events and person-time are both counted
+     * @return arm table in {@link ArmTable} shape
+     */
+    public static Dataset<Row> aggregate(SparkSession spark, Dataset<Row> adsl, Dataset<Row> adae,
+                                         List<TreatmentArm> treatments, List<OutcomeDefinition> outcomes,
+                                         AtRiskWindow window, String origin) {
+        Set<String> present = Set.of(adsl.columns());
+        for (String c : List.of(window.startColumn(), window.endColumn(), window.treatmentColumn())) {
+            if (!present.contains(c)) {
+                throw new IllegalArgumentException("the ADaM window " + window.describe() + " needs ADSL column " + c);
+            }
+        }
+        // the lag's caps are optional: absent reads as not given
+        for (String c : window.adslColumns()) {
+            if (!present.contains(c)) {
+                adsl = adsl.withColumn(c, lit(null).cast(DataTypes.DateType));
+            }
+        }
         Column arm = array_position(array(treatments.stream().map(t -> lit(t.treatment())).toArray(Column[]::new)),
-                col("TRT01A")).cast(DataTypes.IntegerType);
-        List<Column> subject = new ArrayList<>(List.of(col("STUDYID"), col("USUBJID"), arm.as("__arm"), col("TRTSDT"),
-                col("TRTEDT"), lit(1).as("__at_risk")));
-        List<Column> event = new ArrayList<>(List.of(col("STUDYID"), col("USUBJID"), lit(null).cast("int").as("__arm"),
-                lit(null).cast("date").as("TRTSDT"), lit(null).cast("date").as("TRTEDT"), lit(0).as("__at_risk")));
+                col(window.treatmentColumn())).cast(DataTypes.IntegerType);
+        // one row per subject at risk in the window, treatments outside the conf's list dropped
+        Dataset<Row> atRisk = adsl.filter(window.atRisk())
+                .select(col("STUDYID"), col("USUBJID"), arm.as("__arm"), window.start().as("__start"),
+                        window.end().as("__end"))
+                .filter(col("__arm").gt(0));
+
         Column anyOutcome = lit(false);
-        List<Column> perSubject = new ArrayList<>(List.of(max("__arm").as("__arm"), max("TRTSDT").as("TRTSDT"),
-                max("TRTEDT").as("TRTEDT"), sum("__at_risk").as("__at_risk")));
-        // per subject and outcome: how many qualifying events, the first one's date, and whether any is undated
+        List<Column> event = new ArrayList<>(List.of(col("STUDYID").as("__sid"), col("USUBJID").as("__uid"),
+                col("ASTDT").as("__astdt")));
         for (int i = 0; i < outcomes.size(); i++) {
             Column m = outcomes.get(i).matches();
             anyOutcome = anyOutcome.or(m);
-            subject.add(lit(0L).as("__cnt" + i));
-            subject.add(lit(null).cast("date").as("__d" + i));
-            subject.add(lit(0).as("__undated" + i));
-            event.add(when(m, 1L).otherwise(0L).as("__cnt" + i));
-            event.add(when(m, col("ASTDT")).as("__d" + i));
-            event.add(when(m.and(col("ASTDT").isNull()), 1).otherwise(0).as("__undated" + i));
-            perSubject.add(sum("__cnt" + i).as("__cnt" + i));
-            perSubject.add(min("__d" + i).as("__first" + i));
-            perSubject.add(sum("__undated" + i).as("__undated" + i));
+            event.add(m.as("__m" + i));
         }
-        Dataset<Row> rows = adsl.filter(col("SAFFL").equalTo("Y")).select(subject.toArray(Column[]::new))
-                .unionByName(adae.filter(anyOutcome).select(event.toArray(Column[]::new)));
-        // one row per subject at risk: events count under the subject's actual treatment and only for the safety
-        // population (events of other subjects drop out here), treatments outside the conf's list too
-        Dataset<Row> subjects = rows.groupBy(col("STUDYID"), col("USUBJID"))
-                .agg(perSubject.get(0), perSubject.subList(1, perSubject.size()).toArray(Column[]::new))
-                .filter(col("__at_risk").gt(0).and(col("__arm").gt(0)));
+        // events of subjects outside the safety population or the window's population drop out in the join
+        Dataset<Row> events = adae.filter(anyOutcome).select(event.toArray(Column[]::new));
+        // the subject side is the hash table: one fixed-width row per subject, bounded by the trials' size whatever the
+        // outcome (a broad outcome can match most of ADAE); unmatched subjects come out of the left outer join too
+        Dataset<Row> rows = atRisk.hint("shuffle_hash").join(events, atRisk.col("STUDYID").equalTo(events.col("__sid"))
+                .and(atRisk.col("USUBJID").equalTo(events.col("__uid"))), "left");
 
-        Column full = datediff(col("TRTEDT"), col("TRTSDT")).plus(1);
+        // an event counts when dated inside [start, end]; a missing bound (no TRTSDT/TRTEDT given) does not exclude
+        Column inWindow = col("__start").isNull().or(col("__astdt").geq(col("__start")))
+                .and(col("__end").isNull().or(col("__astdt").leq(col("__end"))));
+        List<Column> perSubject = new ArrayList<>(List.of(max("__arm").as("__arm"), max("__start").as("__start"),
+                max("__end").as("__end")));
+        // per subject and outcome: how many qualifying events, the first one's date, and whether any is undated
+        for (int i = 0; i < outcomes.size(); i++) {
+            Column m = coalesce(col("__m" + i), lit(false));
+            Column undated = m.and(col("__astdt").isNull());
+            Column counted = m.and(undated.or(inWindow));
+            perSubject.add(sum(when(counted, 1L).otherwise(0L)).as("__cnt" + i));
+            perSubject.add(min(when(counted, col("__astdt"))).as("__first" + i));
+            perSubject.add(sum(when(undated, 1).otherwise(0)).as("__undated" + i));
+        }
+        Dataset<Row> subjects = rows.groupBy(col("STUDYID"), col("USUBJID"))
+                .agg(perSubject.get(0), perSubject.subList(1, perSubject.size()).toArray(Column[]::new));
+
+        Column full = datediff(col("__end"), col("__start")).plus(1);
         List<Column> perArm = new ArrayList<>(List.of(count(lit(1)).as("n")));
         for (int i = 0; i < outcomes.size(); i++) {
             Column hasEvent = col("__cnt" + i).gt(0);
             // exposure-adjusted incidence: a first-event outcome's time at risk ends at the first event (unknown if undated)
             Column censored = when(col("__undated" + i).gt(0), lit(null).cast(DataTypes.IntegerType))
-                    .otherwise(datediff(least(col("TRTEDT"), greatest(col("__first" + i), col("TRTSDT"))), col("TRTSDT")).plus(1));
+                    .otherwise(datediff(least(col("__end"), greatest(col("__first" + i), col("__start"))), col("__start")).plus(1));
             Column days = outcomes.get(i).firstEvent() ? when(hasEvent, censored).otherwise(full) : full;
             perArm.add(sum(when(hasEvent, 1L).otherwise(0L)).as("events" + i));
             perArm.add(sum(col("__cnt" + i)).as("event_count" + i));

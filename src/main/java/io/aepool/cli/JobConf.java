@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.aepool.aggregate.AtRiskWindow;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,7 +22,58 @@ import java.util.stream.Collectors;
 public record JobConf(Inputs inputs, List<Treatment> treatments,
                       @JsonProperty("multi_arm") List<String> multiArm,
                       List<Outcome> outcomes, List<PoolConf> pools, Analysis analysis, Primary primary,
-                      ValidationConf validation, RegistryConf registry, NightlyConf nightly) {
+                      ValidationConf validation, RegistryConf registry, NightlyConf nightly,
+                      @JsonProperty("adam_window") AdamWindowConf adamWindow) {
+
+    /**
+     * The ADaM at-risk window: the days over which a trial subject's events and person-time are both counted
+     * ({@link AtRiskWindow}; docs/methods.md, "ADaM at-risk window").
+     *
+     * @param period       {@code treatment} (TRTSDT to TRTEDT + lag, under TRT01A; the default) or {@code randomised}
+     *                     (TRxxSDT to TRxxEDT + lag of ADaM period xx, under TRTxxA)
+     * @param periodNumber xx, the ADaM period (1..99); required with {@code randomised}, refused with {@code treatment}
+     * @param lagDays      days at risk after the window's last dose (default 0); events and time alike
+     */
+    public record AdamWindowConf(String period, @JsonProperty("period_number") Integer periodNumber,
+                                 @JsonProperty("lag_days") Integer lagDays) {
+    }
+
+    /** The ADaM at-risk window the conf asks for; {@link AtRiskWindow#DEFAULT} when it says nothing. */
+    public AtRiskWindow atRiskWindow() {
+        return atRiskWindow(adamWindow, "conf");
+    }
+
+    private static AtRiskWindow atRiskWindow(AdamWindowConf w, String where) {
+        if (w == null) {
+            return AtRiskWindow.DEFAULT;
+        }
+        int lag = w.lagDays == null ? 0 : w.lagDays;
+        if (lag < 0 || lag > AtRiskWindow.MAX_LAG_DAYS) {
+            throw new ConfException(where + ": adam_window.lag_days must be between 0 and " + AtRiskWindow.MAX_LAG_DAYS
+                    + " (got " + lag + ")");
+        }
+        String period = w.period == null ? "treatment" : w.period;
+        switch (period) {
+            case "treatment":
+                if (w.periodNumber != null) {
+                    throw new ConfException(where + ": adam_window.period_number applies to period: randomised only"
+                            + " (period is treatment)");
+                }
+                return AtRiskWindow.treatment(lag);
+            case "randomised":
+                if (w.periodNumber == null) {
+                    throw new ConfException(where + ": adam_window.period_number is required with period: randomised"
+                            + " (the ADaM period xx of TRxxSDT/TRxxEDT/TRTxxA, e.g. 1)");
+                }
+                if (w.periodNumber < 1 || w.periodNumber > 99) {
+                    throw new ConfException(where + ": adam_window.period_number must be between 1 and 99 (got "
+                            + w.periodNumber + ")");
+                }
+                return AtRiskWindow.randomisedPeriod(w.periodNumber, lag);
+            default:
+                throw new ConfException(where + ": adam_window.period must be treatment or randomised (got '" + period + "')");
+        }
+    }
 
     /**
      * How registry extracts become exposure groups and person-time.
@@ -176,6 +228,7 @@ public record JobConf(Inputs inputs, List<Treatment> treatments,
         if (analysis == null) {
             throw new ConfException("conf " + file + ": analysis is required");
         }
+        atRiskWindow(adamWindow, "conf " + file);
         if (inputs.adam != null) {
             for (AdamPair p : inputs.adam) {
                 if (p.adsl == null || p.adae == null) {

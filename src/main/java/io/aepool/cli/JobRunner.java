@@ -4,6 +4,7 @@ import io.aepool.aggregate.ArmTable;
 import io.aepool.aggregate.OutcomeDefinition;
 import io.aepool.aggregate.StudyCountsBuilder;
 import io.aepool.aggregate.SubjectAggregator;
+import io.aepool.aggregate.AtRiskWindow;
 import io.aepool.aggregate.TreatmentArm;
 import io.aepool.compute.DistributedAnalyses;
 import io.aepool.compute.DriverTables;
@@ -55,6 +56,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -581,11 +583,15 @@ public final class JobRunner {
                     .map(t -> new TreatmentArm(t.treatment(), t.role(), t.doseMg())).toList();
             Set<String> known = new LinkedHashSet<>(treatments.stream().map(TreatmentArm::treatment).toList());
             List<OutcomeDefinition> outcomes = outcomeDefinitions();
+            AtRiskWindow window = conf.atRiskWindow();
+            OptionalInt period = window.period() == AtRiskWindow.Period.RANDOMISED
+                    ? OptionalInt.of(window.periodNumber()) : OptionalInt.empty();
             for (JobConf.AdamPair pair : conf.inputs().adam()) {
                 String adslFile = resolve(pair.adsl());
-                Dataset<Row> adsl = AdamReader.readSubjects(spark, adslFile, studies, known, validation).cache();
+                Dataset<Row> adsl = AdamReader.readSubjects(spark, adslFile, studies, known, validation, period,
+                        window.lagDays() > 0).cache();
                 Dataset<Row> adae = AdamReader.readEvents(spark, resolve(pair.adae()), adsl, validation);
-                parts.add(SubjectAggregator.aggregate(spark, adsl, adae, treatments, outcomes, adslFile));
+                parts.add(SubjectAggregator.aggregate(spark, adsl, adae, treatments, outcomes, window, adslFile));
             }
         }
         if (conf.inputs().registries() != null && !conf.inputs().registries().isEmpty()) {

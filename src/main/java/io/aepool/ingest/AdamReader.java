@@ -7,7 +7,10 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.DataTypes;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.OptionalInt;
 import java.util.Set;
 
 import static org.apache.spark.sql.functions.col;
@@ -38,6 +41,11 @@ public final class AdamReader {
             ColumnSpec.optional("TRTEMFL", DataTypes.StringType),
             ColumnSpec.optional("ASTDT", DataTypes.DateType));
 
+    /** Dates that stop the at-risk window's lag (death, end of study), read when the file has them. */
+    public static final List<ColumnSpec> LAG_CAP_COLUMNS = List.of(
+            ColumnSpec.optional("DTHDT", DataTypes.DateType),
+            ColumnSpec.optional("EOSDT", DataTypes.DateType));
+
     // Subject identifiers never appear in messages: STUDYID is the only key named.
     private static final List<String> KEY = List.of("STUDYID");
 
@@ -50,20 +58,79 @@ public final class AdamReader {
      */
     public static Dataset<Row> readSubjects(SparkSession spark, String file, Dataset<Row> studies,
                                             Set<String> knownTreatments, Validation validation) {
-        Dataset<Row> adsl = ValidatedTable.read(spark, file, ADSL_COLUMNS, KEY, false, validation);
+        return readSubjects(spark, file, studies, knownTreatments, validation, OptionalInt.empty(), false);
+    }
+
+    /**
+     * @param period an ADaM period xx whose dates and actual treatment are read too (the conf's
+     *               {@code adam_window: {period: randomised, period_number: xx}}): TRxxSDT and TRxxEDT must be columns
+     *               of the file (values may be empty: such a subject is not in the period), TRTxxA too for xx &gt; 1,
+     *               TR(xx+1)SDT is read when present
+     * @param lagged the window has a lag after the last dose: DTHDT and EOSDT, which stop it, are read when present
+     */
+    public static Dataset<Row> readSubjects(SparkSession spark, String file, Dataset<Row> studies,
+                                            Set<String> knownTreatments, Validation validation, OptionalInt period,
+                                            boolean lagged) {
+        List<ColumnSpec> columns = new ArrayList<>(ADSL_COLUMNS);
+        if (lagged) {
+            columns.addAll(LAG_CAP_COLUMNS);
+        }
+        String start = null;
+        String end = null;
+        String treatment = null;
+        if (period.isPresent()) {
+            int xx = period.getAsInt();
+            start = "TR" + xx(xx) + "SDT";
+            end = "TR" + xx(xx) + "EDT";
+            treatment = "TRT" + xx(xx) + "A";
+            List<String> needed = xx == 1 ? List.of(start, end) : List.of(start, end, treatment);
+            Set<String> found = Set.of(ValidatedTable.load(spark, file).columns());
+            for (String c : needed) {
+                if (!found.contains(c)) {
+                    throw new InputException(file, c, "all rows", "required column is missing for the ADaM window of period "
+                            + xx + " (adam_window.period_number; columns found: " + String.join(", ", found.stream().sorted().toList()) + ")");
+                }
+            }
+            columns.add(ColumnSpec.optional(start, DataTypes.DateType));
+            columns.add(ColumnSpec.optional(end, DataTypes.DateType));
+            if (xx > 1) {
+                columns.add(ColumnSpec.optional(treatment, DataTypes.StringType));
+            }
+            if (xx < 99) {
+                columns.add(ColumnSpec.optional("TR" + xx(xx + 1) + "SDT", DataTypes.DateType));
+            }
+        }
+        Dataset<Row> adsl = ValidatedTable.read(spark, file, columns, KEY, false, validation);
         Dataset<Row> known = studies.select(col("study_id").as("__known"));
         Dataset<Row> checked = adsl.join(known, adsl.col("STUDYID").equalTo(known.col("__known")), "left")
                 .withColumn("__subject_rows", count(lit(1)).over(Window.partitionBy("STUDYID", "USUBJID")));
         Column safety = col("SAFFL").equalTo("Y");
-        return validation.check(checked, file, List.of(
+        List<Rule> rules = new ArrayList<>(List.of(
                 new Rule("SAFFL", "SAFFL must be Y or N", col("SAFFL").isNotNull().and(col("SAFFL").isin("Y", "N").unary_$bang())),
                 new Rule("STUDYID", "study is not in the studies table", col("__known").isNull()),
                 new Rule("TRT01A", "actual treatment of a safety-population subject must be given", safety.and(col("TRT01A").isNull())),
                 new Rule("TRT01A", "treatment is not listed under treatments.experimental or treatments.control in the conf",
                         safety.and(col("TRT01A").isin(knownTreatments.toArray()).unary_$bang())),
                 new Rule("TRTEDT", "treatment end date is before its start date", col("TRTEDT").lt(col("TRTSDT"))),
-                new Rule("USUBJID", "subject appears more than once in the subject table", col("__subject_rows").gt(1))), KEY)
-                .select(ValidatedTable.columns(adsl));
+                new Rule("USUBJID", "subject appears more than once in the subject table", col("__subject_rows").gt(1))));
+        if (period.isPresent()) {
+            Column inPeriod = safety.and(col(start).isNotNull());
+            rules.add(new Rule(end, "period end date is before its start date", col(end).lt(col(start))));
+            if (period.getAsInt() > 1) {
+                rules.add(new Rule(treatment, "actual treatment of a safety-population subject in the period must be given",
+                        inPeriod.and(col(treatment).isNull())));
+                rules.add(new Rule(treatment, "period treatment is not listed under treatments in the conf",
+                        inPeriod.and(col(treatment).isin(knownTreatments.toArray()).unary_$bang())));
+            }
+        }
+        return validation.check(checked, file, rules, KEY).select(ValidatedTable.columns(adsl));
+    }
+
+    private static String xx(int period) {
+        if (period < 1 || period > 99) {
+            throw new IllegalArgumentException("ADaM period must be between 1 and 99 (got " + period + ")");
+        }
+        return String.format(Locale.ROOT, "%02d", period);
     }
 
     /** Adverse events; {@code subjects} is the validated subject table every event's subject must be in. */

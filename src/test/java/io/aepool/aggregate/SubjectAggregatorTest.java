@@ -90,8 +90,9 @@ class SubjectAggregatorTest {
                 RowFactory.create("T1", "Placebo", "control", "Placebo", null, "serious_infection", 2L, 0L, 0L, null, "adsl.parquet"),
                 RowFactory.create("T1", "Placebo", "control", "Placebo", null, "any_infection", 2L, 0L, 0L, null, "adsl.parquet"),
                 RowFactory.create("T1", "Placebo", "control", "Placebo", null, "infection_episodes", 2L, 0L, 0L, null, "adsl.parquet"),
-                // the pre-treatment pneumonia counts when the outcome does not ask for treatment emergence
-                RowFactory.create("T1", "Placebo", "control", "Placebo", null, "pneumonia", 2L, 1L, 1L, null, "adsl.parquet")),
+                // the pre-treatment pneumonia does not count even when the outcome does not ask for treatment
+                // emergence: it lies before the at-risk window (TRTSDT..TRTEDT), where no person-time is counted
+                RowFactory.create("T1", "Placebo", "control", "Placebo", null, "pneumonia", 2L, 0L, 0L, null, "adsl.parquet")),
                 EXPECTED);
         DataFrameAssert.assertSameRows(expected, actual, 1e-12);
     }

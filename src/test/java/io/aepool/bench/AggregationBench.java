@@ -282,7 +282,10 @@ public final class AggregationBench {
                 .groupBy("STUDYID", "TRTA").agg(countDistinct("USUBJID").as("subjects"));
     }
 
-    /** SubjectAggregator.aggregate for one first-event outcome, as SQL: same columns, same rules (countDistinct included). */
+    /**
+     * SubjectAggregator.aggregate for one first-event outcome over the default at-risk window (events dated TRTSDT..TRTEDT
+     * or undated), as SQL: same columns, same rules (countDistinct included).
+     */
     static String fullSql(String adsl, String adae, List<TreatmentArm> treatments) {
         String values = treatments.stream().map(t -> "('" + t.treatment() + "', '" + t.role() + "')")
                 .collect(Collectors.joining(", "));
@@ -290,10 +293,12 @@ public final class AggregationBench {
                 WITH safety AS (
                   SELECT STUDYID, USUBJID, TRT01A, TRTSDT, TRTEDT FROM read_parquet(%s) WHERE SAFFL = 'Y'),
                 ev AS (
-                  SELECT STUDYID, USUBJID, count(*) AS cnt, min(ASTDT) AS first_dt, count(*) FILTER (WHERE ASTDT IS NULL) AS undated
-                  FROM read_parquet(%s)
-                  WHERE upper(trim(AEBODSYS)) IN ('INFECTIONS AND INFESTATIONS') AND TRTEMFL = 'Y' AND AESER = 'Y'
-                  GROUP BY STUDYID, USUBJID),
+                  SELECT e.STUDYID, e.USUBJID, count(*) AS cnt, min(e.ASTDT) AS first_dt,
+                    count(*) FILTER (WHERE e.ASTDT IS NULL) AS undated
+                  FROM read_parquet(%s) e JOIN safety w ON e.STUDYID = w.STUDYID AND e.USUBJID = w.USUBJID
+                  WHERE upper(trim(e.AEBODSYS)) IN ('INFECTIONS AND INFESTATIONS') AND e.TRTEMFL = 'Y' AND e.AESER = 'Y'
+                    AND (e.ASTDT IS NULL OR ((w.TRTSDT IS NULL OR e.ASTDT >= w.TRTSDT) AND (w.TRTEDT IS NULL OR e.ASTDT <= w.TRTEDT)))
+                  GROUP BY e.STUDYID, e.USUBJID),
                 j AS (
                   SELECT s.STUDYID, s.TRT01A, s.USUBJID, coalesce(e.cnt, 0) AS cnt,
                     CASE WHEN coalesce(e.cnt, 0) > 0
