@@ -1,5 +1,6 @@
 package io.aepool.plan;
 
+import io.aepool.stats.CiMethod;
 import io.aepool.stats.EffectMeasure;
 
 import java.util.ArrayList;
@@ -163,7 +164,7 @@ public final class Robustness {
 
     /** The pools as a data choice for the primary outcome and measure under the primary model (see {@link PoolChoice}). */
     public static PoolChoice pools(List<Point> points, AnalysisSpec primary) {
-        List<Point> rows = points.stream().filter(p -> allStudies(p) && p.outcome().equals(primary.outcome())
+        List<Point> rows = points.stream().filter(p -> allStudies(p) && defensible(p) && p.outcome().equals(primary.outcome())
                         && p.measure() == primary.measure() && p.method().equals(primary.method().name())
                         && p.ciMethod().equals(primary.ciMethod().label())
                         && p.predictionInterval().equals(primary.predictionInterval().label())
@@ -260,9 +261,19 @@ public final class Robustness {
         Map<String, List<Point>> groups = new LinkedHashMap<>();
         points.stream()
                 .filter(p -> p.subsetKind().equals("all") || p.subsetKind().equals("loo") || p.subsetKind().equals("lso"))
+                .filter(Robustness::defensible)
                 .sorted(Comparator.comparing(Point::analysisId))
                 .forEach(p -> groups.computeIfAbsent(p.pool() + "|" + p.outcome() + "|" + p.measure(), k -> new ArrayList<>()).add(p));
         return groups;
+    }
+
+    /**
+     * The untruncated Hartung-Knapp interval is no option of the multiverse: narrower than Wald's when Q < k - 1, it
+     * is kept in analyses.csv for parity with metafor's test = "knha" only; its ad hoc form (hksj-adhoc, added to the
+     * grid with it) stands for Hartung-Knapp here, as in every headline (Cochrane Handbook v6.5 §10.10.4.3).
+     */
+    static boolean defensible(Point p) {
+        return !CiMethod.HKSJ.label().equals(p.ciMethod());
     }
 
     private static List<Point> estimable(List<Point> group) {

@@ -22,7 +22,9 @@ import java.util.stream.Stream;
 final class Fixture {
 
     static final Path SAMPLE = Path.of("src", "test", "resources", "report", "sample-results");
-    static final String PRIMARY = "synthetic-32|serious_infection|RR|MH|wald-z|t(k-2)|only0:0.5,drop00|all";
+    static final String PRIMARY = "synthetic-32|serious_infection|RR|MH|wald-z|t(k-2)|none,drop00|all";
+    /** The random-effects diamond the report draws: REML with the ad hoc Hartung-Knapp interval. */
+    static final String REML = "synthetic-32|serious_infection|RR|REML|hksj-adhoc|t(k-2)|only0:0.5,drop00|all";
     static final String DL = "synthetic-32|serious_infection|RR|DL|wald-z|t(k-2)|only0:0.5,drop00|all";
 
     private Fixture() {
