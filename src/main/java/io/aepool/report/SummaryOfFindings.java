@@ -79,12 +79,20 @@ final class SummaryOfFindings {
             Double py = a.num("person_years_ctl");
             median = medianRate != null;
             // rates are per person-year inside, shown per 100 person-years
-            assumed = median ? medianRate / 100 : eCtl == null || py == null || py <= 0 ? null : eCtl / py;
+            if (median) {
+                assumed = medianRate / 100;
+            } else {
+                assumed = eCtl == null || py == null || py <= 0 ? null : Double.valueOf(eCtl / py);
+            }
             unit = "per 100 person-years";
         } else {
             Double medianRisk = a.num("median_ctl_risk");
             median = medianRisk != null;
-            assumed = median ? medianRisk : eCtl == null || nCtl == null || nCtl <= 0 ? null : (double) eCtl / nCtl;
+            if (median) {
+                assumed = medianRisk;
+            } else {
+                assumed = eCtl == null || nCtl == null || nCtl <= 0 ? null : Double.valueOf((double) eCtl / nCtl);
+            }
             unit = "per 1,000";
         }
         Double corr = corresponding(measure, assumed, a.num("estimate"));

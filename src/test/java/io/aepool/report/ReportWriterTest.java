@@ -92,22 +92,23 @@ class ReportWriterTest {
         assertEquals(32, studies.size());
         assertEquals(studies.size(), countClass(forest, "forest-study"));
         long notContributing = studies.stream().filter(r -> r.get("contributes").equals("false")).count();
-        assertEquals(16, notContributing, "13 double-zero studies and 3 with no control events");
+        assertEquals(20, notContributing, "13 double-zero studies and 7 with no control events");
         assertEquals(notContributing, countClass(forest, "not-contributing"));
-        long notContributingDl = Fixture.rows(results.resolve("forest.csv"),
-                r -> r.get("analysis_id").equals(Fixture.DL) && r.get("block").equals("all")
+        long notContributingReml = Fixture.rows(results.resolve("forest.csv"),
+                r -> r.get("analysis_id").equals(Fixture.REML) && r.get("block").equals("all")
                         && r.get("contributes").equals("false")).size();
-        assertEquals(13, notContributingDl, "the single-zero studies enter DL with the 0.5 correction");
-        assertEquals(notContributing + notContributingDl, count(forest, "not contributing"),
+        assertEquals(13, notContributingReml, "the single-zero studies enter REML with the 0.5 correction");
+        assertEquals(notContributing + notContributingReml, count(forest, "not contributing"),
                 "marked in each weight column where forest.csv says contributes = false");
         assertEquals(2, countClass(forest, "diamond"));
         assertEquals(1, countClass(forest, "diamond-fixed"));
         assertEquals(1, countClass(forest, "diamond-random"));
         assertEquals(1, countClass(forest, "prediction-interval"));
         // the diamonds and the interval as the analyses.csv rows have them
-        assertTrue(forest.contains("0.64 [0.39; 1.08]"), "MH: 0.6441 (0.3859 to 1.0752)");
-        assertTrue(forest.contains("0.62 [0.38; 1.02]"), "DL: 0.6177 (0.3759 to 1.0150)");
-        assertTrue(forest.contains("[0.36; 1.05]"), "prediction interval t(17): 0.3619 to 1.0543");
+        assertTrue(forest.contains("0.68 [0.41; 1.13]"), "MH: 0.6796 (0.4074 to 1.1339)");
+        // the random-effects diamond: REML with the ad hoc Hartung-Knapp interval (Cochrane Handbook v6.5)
+        assertTrue(forest.contains("0.61 [0.33; 1.10]"), "REML hksj-adhoc: 0.6056 (0.3321 to 1.1043)");
+        assertTrue(forest.contains("[0.24; 1.50]"), "prediction interval t(17): 0.2443 to 1.5010");
         assertTrue(forest.contains("Favours experimental (JAK)") && forest.contains("Favours control"));
         assertTrue(forest.contains("no events in either arm"), "double-zero studies are listed");
     }
@@ -115,14 +116,14 @@ class ReportWriterTest {
     @Test
     void subgroupForestHasABlockPerSubgroupWithItsDiamondsAndTheTestForDifferences() {
         String forest = svg(html, "forest-synthetic-32-serious_infection-by-condition");
-        // 6 conditions; 3 estimable (atopic dermatitis, hidradenitis suppurativa, psoriasis) x MH and DL, + overall
+        // 6 conditions; 3 estimable (atopic dermatitis, hidradenitis suppurativa, psoriasis) x MH and REML, + overall
         assertEquals(32, countClass(forest, "forest-study"));
         assertEquals(3 * 2 + 2, countClass(forest, "diamond"));
         assertEquals(3 * 2, countClass(forest, "diamond-not-estimable"), "alopecia, lichen planus, vitiligo");
         assertTrue(forest.contains("not estimable: no studies left"), "not estimable rows are text");
-        // subgroup_tests.csv, tau2_model separate: MH Q 0.0615 on 2 df, p 0.970
-        assertTrue(unescape(forest).contains("Test for subgroup differences (MH): Q = 0.06, df = 2, p = 0.97"));
-        assertTrue(unescape(forest).contains("Test for subgroup differences (DL):"));
+        // subgroup_tests.csv, tau2_model separate: MH Q 0.408 on 2 df, p 0.815
+        assertTrue(unescape(forest).contains("Test for subgroup differences (MH): Q = 0.41, df = 2, p = 0.82"), forest);
+        assertTrue(unescape(forest).contains("Test for subgroup differences (REML):"));
     }
 
     @Test
@@ -131,13 +132,21 @@ class ReportWriterTest {
                 r -> r.get("analysis_id").equals(Fixture.PRIMARY)).get(0);
         assertEquals("22", primary.get("events_ctl"));
         assertEquals("4277", primary.get("n_ctl"));
-        assertTrue(primary.get("estimate").startsWith("0.6441058"));
+        assertTrue(primary.get("estimate").startsWith("0.6796382"));
+        assertTrue(primary.get("median_ctl_risk").startsWith("0.0047961"));
         String row = unescape(between(html, "<tr class=\"sof-row\"", "</tr>"));
-        // assumed: 22 / 4277 = 5.144 per 1,000; on JAK: 5.144 x 0.6441 = 3.31 (x 0.3859 = 1.98; x 1.0752 = 5.53)
-        assertEquals("5.1 per 1,000", cell(row, "sof-assumed"));
-        assertEquals("3.3 per 1,000 (2.0 to 5.5)", cell(row, "sof-corresponding"));
-        assertEquals("1.8 fewer per 1,000", cell(row, "sof-difference"));
-        assertEquals("RR 0.64 (0.39 to 1.08)", cell(row, "sof-relative"));
+        // assumed: the median control risk of the 19 contributing trials, 4.796 per 1,000 (not the crude 22 / 4277 =
+        // 5.1); on JAK: 4.796 x 0.6796 = 3.26 (x 0.4074 = 1.95; x 1.1339 = 5.44)
+        assertEquals("4.8 per 1,000 (median of studies)", cell(row, "sof-assumed"));
+        assertEquals("3.3 per 1,000 (2.0 to 5.4)", cell(row, "sof-corresponding"));
+        assertEquals("1.5 fewer per 1,000", cell(row, "sof-difference"));
+        assertEquals("RR 0.68 (0.41 to 1.13)", cell(row, "sof-relative"));
+        // every GRADE domain is shown; the two the data judge are judged
+        assertEquals("serious (CI crosses 1; 69 events < 300)", span(row, "sof-imprecision"));
+        assertTrue(span(row, "sof-inconsistency").startsWith("not serious (I\u00b2 = 0%"), row);
+        assertEquals("not assessed", span(row, "sof-rob"));
+        assertEquals("not assessed", span(row, "sof-indirectness"));
+        assertEquals("not assessed", span(row, "sof-publication-bias"));
         assertTrue(row.contains("19 of 32 studies contributing"));
         assertTrue(row.contains("11,917"), "participants 7640 + 4277");
         String notes = cell(row, "sof-notes");
@@ -149,7 +158,7 @@ class ReportWriterTest {
     @Test
     void otherPoolsAreListedWithTheirWholePoolPrimaryMethodEstimates() {
         String table = between(html, "<table id=\"pools-table\">", "</table>");
-        assertEquals(4, count(table, "class=\"pool-row"), "the four pools of summary.json");
+        assertEquals(5, count(table, "class=\"pool-row"), "the five pools of summary.json with RR rows (the mixed pool has none)");
         assertEquals(1, count(table, "pool-row primary"));
         // published-upa MH RR from analyses.csv
         assertTrue(table.contains("published-upa"));
@@ -181,15 +190,18 @@ class ReportWriterTest {
     void anEstimateAcrossDesignsIsFlaggedAndWarnedAbout() throws IOException {
         assertFalse(html.contains("designs-combined-warning"), "no pool of the fixture combined designs");
         Path dir = Fixture.copy("writer-designs-combined");
-        Path analyses = dir.resolve("analyses.csv");
-        List<String> lines = Files.readAllLines(analyses, StandardCharsets.UTF_8);
-        List<String> out = new ArrayList<>();
-        out.add(lines.get(0) + ",designs_combined");
-        for (String line : lines.subList(1, lines.size())) {
-            boolean whole = line.startsWith("\"rct-and-registry|serious_infection|IRR|MH|wald-z|") && line.contains("|all\",");
-            out.add(line + (whole ? ",rct+registry" : ","));
-        }
-        Files.write(analyses, out, StandardCharsets.UTF_8);
+        // as a pool with combine_designs: true writes it: the whole-pool MH row pooled, its designs named
+        Fixture.rewrite(dir.resolve("analyses.csv"), r -> true, r -> {
+            if (r.get("pool").equals("rct-and-registry") && r.get("measure").equals("IRR") && r.get("method").equals("MH")
+                    && r.get("subset").equals("all")) {
+                r.put("estimate", "1.16");
+                r.put("ci_low", "0.93");
+                r.put("ci_high", "1.45");
+                r.put("status", "ok");
+                r.put("designs_combined", "rct+registry");
+            }
+            return r;
+        });
         String page = unescape(Files.readString(ReportWriter.write(dir)));
         assertTrue(page.contains("designs-combined-warning"));
         String pools = between(page, "<table id=\"rate-pool-table\">", "</table>");
@@ -200,11 +212,11 @@ class ReportWriterTest {
     void funnelMarksStudiesFilledStudiesAndEggerLimit() {
         String funnel = svg(html, "funnel-synthetic-32-serious_infection");
         assertEquals(19, countClass(funnel, "funnel-study"), "19 studies with a usable effect in funnel.csv");
-        assertEquals(3, countClass(funnel, "funnel-filled"), "trim_and_fill.csv L0 filled rows of the IV analysis");
+        assertEquals(4, countClass(funnel, "funnel-filled"), "trim_and_fill.csv L0 filled rows of the IV analysis");
         assertEquals(1, countClass(funnel, "funnel-limits"));
         assertEquals(1, countClass(funnel, "egger-limit"));
         assertEquals(1, countClass(funnel, "egger-line"), "Egger's regression line from limit_estimate and slope");
-        assertTrue(funnel.contains("Egger limit estimate (se = 0) 0.55"), "small_study_tests.csv limit 0.5519");
+        assertTrue(funnel.contains("Egger limit estimate (se = 0) 0.24"), "small_study_tests.csv limit 0.2363");
     }
 
     @Test
@@ -214,7 +226,7 @@ class ReportWriterTest {
         assertEquals(32, countClass(cum, "cum-row"));
         // ordered by the number of studies: the two 2015 trials come first
         assertTrue(cum.indexOf("SYN-PSO-03 (2015)") < cum.indexOf("SYN-AD-01 (2020)"));
-        assertEquals(3, countClass(svg(html, "robustness-synthetic-32"), "robustness-row"), "OR, RD, RR");
+        assertEquals(4, countClass(svg(html, "robustness-synthetic-32"), "robustness-row"), "IRR, OR, RD, RR");
     }
 
     @Test
@@ -244,8 +256,10 @@ class ReportWriterTest {
         String fig = svg(html, "specification-curve-synthetic-32-serious_infection-RR").replace('\'', '"');
         assertEquals(curve.size(), countClass(fig, "spec-point"), "one mark per distinct analysis");
         assertEquals(1, count(fig, "data-reference=\"true\""), "the primary analysis is marked once");
-        // choice rows: only choices with more than one value (method MH, DL, IV; studies all, loo)
-        assertEquals(5, countClass(fig, "spec-choice"));
+        // choice rows: only choices with more than one value: method MH, IV, DL, REML; interval wald-z, hksj-adhoc
+        // (the untruncated hksj is no option); zero rule none, only0, all, tacc; studies all, loo, lso
+        assertEquals(4 + 2 + 4 + 3, countClass(fig, "spec-choice"));
+        assertFalse(fig.contains("data-value=\"hksj\""), "the untruncated Hartung-Knapp interval is not drawn");
         assertTrue(fig.contains("data-choice=\"subset_kind\" data-value=\"loo\""));
         String table = between(html, "<table id=\"spec-curve-table\"", "</table>");
         assertEquals(curve.size(), countClass(table, "spec-row"));
@@ -267,12 +281,13 @@ class ReportWriterTest {
     void robustnessTableShowsDistinctAnalysesAndTheFragilityIndexOfThePrimary() {
         String table = unescape(between(html, "<table id=\"robustness-table\"", "</table>"));
         assertTrue(table.contains("Distinct analyses"));
-        assertTrue(table.contains("robust: 100% of 40 distinct analyses (from 67 specs) include RR = 1"), table);
+        assertTrue(table.contains("robust: 100% of 417 distinct analyses (from 768 specs) include RD = 0"), table);
+        assertTrue(table.contains("fragile: 144 of 363 distinct analyses (from 768 specs) exclude RR = 1"), table);
         String fragility = unescape(between(html, "<p id=\"fragility\">", "</p>"));
         assertTrue(fragility.contains("Fragility index of the primary analysis"), fragility);
         assertTrue(fragility.contains("makes the 95% CI exclude RR = 1"), fragility);
         assertTrue(unescape(between(html, "<p id=\"pool-choice\">", "</p>"))
-                .contains("3 of 4 pools include RR = 1 as the primary pool does; synthetic-doses-split excludes it"));
+                .contains("5 of 5 pools include RR = 1 as the primary pool does"));
     }
 
     @Test
@@ -289,7 +304,7 @@ class ReportWriterTest {
         });
         String page = unescape(Files.readString(ReportWriter.write(dir)));
         String forest = svg(page, "forest-synthetic-32-serious_infection-all");
-        assertEquals(1, countClass(forest, "diamond"), "only the DL diamond");
+        assertEquals(1, countClass(forest, "diamond"), "only the REML diamond");
         assertEquals(1, countClass(forest, "diamond-not-estimable"));
         assertTrue(forest.contains("not estimable: test"));
         assertTrue(cell(between(page, "<tr class=\"sof-row\"", "</tr>"), "sof-notes").contains("not estimable: test"));
@@ -300,7 +315,7 @@ class ReportWriterTest {
         Path dir = Fixture.copy("writer-no-summary");
         Files.delete(dir.resolve("summary.json"));
         String page = unescape(Files.readString(ReportWriter.write(dir)));
-        assertTrue(page.contains("published-upa|serious_infection|OR|MH|wald-z|t(k-2)|only0:0.5,drop00|all"),
+        assertTrue(page.contains("published-upa|serious_infection|IRR|MH|wald-z|t(k-2)|none,drop00|all"),
                 "the first whole-pool MH row of analyses.csv");
         assertTrue(page.contains("No forest data"), "the fixture has forest rows for synthetic-32 only");
     }
@@ -372,6 +387,12 @@ class ReportWriterTest {
     static String cell(String row, String cls) {
         Matcher m = Pattern.compile("<td class=\"" + cls + "\">(.*?)</td>").matcher(row);
         assertTrue(m.find(), "no cell " + cls);
+        return m.group(1);
+    }
+
+    static String span(String row, String cls) {
+        Matcher m = Pattern.compile("<span class=\"" + cls + "\">(.*?)</span>").matcher(row);
+        assertTrue(m.find(), "no span " + cls);
         return m.group(1);
     }
 
