@@ -265,7 +265,23 @@ public final class JobRunner {
         primarySummary.put("pool_choices", poolChoices);
         // methods pooling raw counts say zero_rule none: the report takes their per-study-effect siblings at this rule
         primarySummary.put("configured_zero_rule", axes.zeroRules().get(0).label());
+        // the headline of the multiverse: the primary's distinct-analysis verdict and its specification curve
+        robustness.stream().filter(r -> r.pool().equals(primary.pool()) && r.outcome().equals(primary.outcome())
+                && r.measure() == primary.measure()).findFirst().ifPresent(r -> primarySummary.put("robustness_verdict", r.verdict()));
+        List<Robustness.CurveRow> primaryCurve = curve.stream().filter(c -> c.pool().equals(primary.pool())
+                && c.outcome().equals(primary.outcome()) && c.measure() == primary.measure()).toList();
+        Map<String, Object> curveSummary = new LinkedHashMap<>();
+        curveSummary.put("table", "specification_curve.csv");
+        curveSummary.put("distinct_analyses", primaryCurve.size());
+        curveSummary.put("excluding_null", primaryCurve.stream().filter(Robustness.CurveRow::excludesNull).count());
+        curveSummary.put("min_estimate", primaryCurve.isEmpty() ? null : primaryCurve.get(0).estimate());
+        curveSummary.put("max_estimate", primaryCurve.isEmpty() ? null : primaryCurve.get(primaryCurve.size() - 1).estimate());
+        primarySummary.put("specification_curve", curveSummary);
         summary.put("primary", primarySummary);
+        // pools holding more than one design: each design alone and the test between them, no estimate across designs
+        summary.put("designs_kept_apart", pools.values().stream().filter(pool -> !pool.combineDesigns()
+                && AnalysisRunner.mixedDesigns(records.stream().filter(pool::contains).toList()) != null)
+                .map(Pool::name).toList());
         summary.put("robustness", robustness.stream().map(r -> {
             Map<String, Object> m = new LinkedHashMap<>();
             Object[] v = r.values();

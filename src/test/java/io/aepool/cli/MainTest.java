@@ -67,6 +67,14 @@ class MainTest {
         String summary = assertDoesNotThrow(() -> Files.readString(out.resolve("summary.json")));
         assertTrue(summary.contains("\"fragility_index\"") && summary.contains("\"distinct_analyses\""),
                 "summary.json has the primary's fragility index and the distinct-analysis robustness rows");
+        com.fasterxml.jackson.databind.JsonNode primary = assertDoesNotThrow(() -> new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(out.resolve("summary.json").toFile())).get("primary");
+        // the headline: the distinct-analysis verdict and the specification curve of the primary pool and measure
+        assertTrue(primary.get("robustness_verdict").asText().contains("distinct analyses"), primary.toString());
+        com.fasterxml.jackson.databind.JsonNode curve = primary.get("specification_curve");
+        assertEquals("specification_curve.csv", curve.get("table").asText());
+        assertTrue(curve.get("distinct_analyses").asInt() >= 2, "all studies and each leave-one-out: " + curve);
+        assertTrue(curve.get("min_estimate").asDouble() <= curve.get("max_estimate").asDouble());
     }
 
     @Test

@@ -83,6 +83,7 @@ final class NightlyFixture {
                 analysis:
                   measures: [IRR]
                   methods: [MH, DL]
+                  ci_methods: [wald-z]
                   leave_one_out: false
                 nightly:
                   keep_days: 30

@@ -78,15 +78,7 @@ final class Fixture {
                 }
             }
         }
-        try (Writer w = Files.newBufferedWriter(csv, StandardCharsets.UTF_8);
-             CSVPrinter out = new CSVPrinter(w, CSVFormat.DEFAULT.builder().setHeader(header.toArray(String[]::new))
-                     .setRecordSeparator("\n").get())) {
-            for (Map<String, String> m : rows) {
-                List<String> values = new ArrayList<>();
-                header.forEach(h -> values.add(m.get(h)));
-                out.printRecord(values);
-            }
-        }
+        write(csv, header, rows);
     }
 
     /** Appends rows to {@code csv} (columns absent from a row are left empty). */
@@ -98,6 +90,10 @@ final class Fixture {
              CSVParser p = CSVParser.parse(in, CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get())) {
             header = p.getHeaderNames();
         }
+        write(csv, header, rows);
+    }
+
+    private static void write(Path csv, List<String> header, List<Map<String, String>> rows) throws IOException {
         try (Writer w = Files.newBufferedWriter(csv, StandardCharsets.UTF_8);
              CSVPrinter out = new CSVPrinter(w, CSVFormat.DEFAULT.builder().setHeader(header.toArray(String[]::new))
                      .setRecordSeparator("\n").get())) {
