@@ -75,7 +75,13 @@ public final class ReportWriter {
         s.put("measure", p.measure());
         s.put("method", p.method());
         s.put("ciMethod", p.ciMethod());
-        s.put("zeroRule", p.zeroRule());
+        // a raw-count primary (MH, Peto, exact) takes no continuity correction; its per-study effects and the other
+        // methods shown beside it use the conf's rule
+        s.put("zeroRule", Results.RAW_COUNT_METHODS.contains(p.method()) && p.zeroRule() != null
+                ? "none" + (p.zeroRule().indexOf(',') < 0 ? ",drop00" : p.zeroRule().substring(p.zeroRule().indexOf(',')))
+                + " for " + p.method()
+                + "; per-study effects and methods on them: " + p.zeroRule()
+                : p.zeroRule());
         s.put("primaryOutcome", p.outcome());
 
         List<Map<String, Object>> sof = new ArrayList<>();

@@ -39,6 +39,8 @@ class ReportWriterTest {
         assertEquals(results.resolve("report").resolve("index.html"), index);
         assertTrue(html.startsWith("<!DOCTYPE html>"), "an HTML5 document");
         assertTrue(html.contains(Fixture.PRIMARY.replace("|", "|")), "names the primary analysis from summary.json");
+        assertTrue(unescape(html).contains("zero-cell rule <code>none,drop00 for MH; per-study effects and methods on them: "
+                + "only0:0.5,drop00</code>"), "an MH primary takes no correction");
     }
 
     @Test
