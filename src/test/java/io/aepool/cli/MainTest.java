@@ -12,6 +12,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
@@ -75,6 +76,21 @@ class MainTest {
         assertEquals("specification_curve.csv", curve.get("table").asText());
         assertTrue(curve.get("distinct_analyses").asInt() >= 2, "all studies and each leave-one-out: " + curve);
         assertTrue(curve.get("min_estimate").asDouble() <= curve.get("max_estimate").asDouble());
+    }
+
+    @Test
+    void withoutMethodsTheGridRunsMhAndRandomEffectsAsTheCochraneHandbookRecommends(SparkSession spark) throws Exception {
+        writeInputs("1");
+        Files2.write(dir, "defaults.yaml", "inputs:", "  studies: studies.csv", "  arm_counts: [arms.csv]",
+                "analysis:", "  measures: [RR]", "  leave_one_out: false");
+        Path out = dir.resolve("out-defaults");
+        assertEquals(Main.DONE, Main.run("--conf", dir.resolve("defaults.yaml").toString(), "--out", out.toString()));
+        List<String> ids = Files.readAllLines(out.resolve("analyses.csv")).stream().skip(1)
+                .map(l -> l.substring(1, l.indexOf('"', 1))).sorted().toList();
+        // REML tau², Hartung-Knapp never narrower than Wald, a t(k-2) prediction interval (Cochrane Handbook v6.5)
+        assertEquals(List.of("all|si|RR|MH|wald-z|t(k-2)|none,drop00|all",
+                "all|si|RR|REML|hksj-adhoc|t(k-2)|only0:0.5,drop00|all",
+                "all|si|RR|REML|wald-z|t(k-2)|only0:0.5,drop00|all"), ids);
     }
 
     @Test
