@@ -53,7 +53,7 @@ public final class FragilityIndex {
         public String describe(EffectMeasure measure) {
             String nul = measure.name() + " = " + (measure.isRatio() ? "1" : "0");
             if (index == null) {
-                return significant == null ? status : "not reachable: no change of events in one arm of one study makes the "
+                return significant == null || !NOT_REACHABLE.equals(status) ? status : "not reachable: no change of events in one arm of one study makes the "
                         + "95% CI " + (significant ? "include " : "exclude ") + nul;
             }
             return String.format(java.util.Locale.ROOT, "%d: %s %d event%s %s the %s arm of %s makes the 95%% CI %s %s (%s to %s)",
@@ -75,8 +75,23 @@ public final class FragilityIndex {
     private FragilityIndex() {
     }
 
-    /** The fragility index of {@code pooler} over {@code studies} (see the class comment). */
+    /**
+     * The search's budget in study terms pooled (each pooling of k studies costs k): some 2·10⁸, a few seconds. The
+     * sample's primary (32 studies) needs under 10⁶; a 10,000-study pool whose significance no single arm can flip
+     * would otherwise pool 4·k·n times.
+     */
+    public static final long DEFAULT_BUDGET = 200_000_000L;
+
+    /** The fragility index of {@code pooler} over {@code studies} (see the class comment), within the default budget. */
     public static Result of(Pooler pooler, List<StudyCounts> studies) {
+        return of(pooler, studies, DEFAULT_BUDGET);
+    }
+
+    /**
+     * As {@link #of(Pooler, List)}, stopping once {@code budget} study terms have been pooled: the index is then null
+     * and the status says the search was not finished (never a guess).
+     */
+    public static Result of(Pooler pooler, List<StudyCounts> studies, long budget) {
         PooledEstimate base = pooler.pool(studies);
         if (!base.isOk() || Double.isNaN(base.ciLow()) || Double.isNaN(base.ciHigh())) {
             return new Result(null, null, null, null, 0, Double.NaN, Double.NaN, Double.NaN, base.status());
@@ -103,6 +118,7 @@ public final class FragilityIndex {
             maxSteps = Math.max(maxSteps, l);
         }
         List<StudyCounts> changed = new ArrayList<>(studies);
+        long spent = 0;
         // one study's arm changed m events at a time (Atal et al. 2019, restricted to one arm of one study)
         for (int m = 1; m <= maxSteps; m++) {
             for (int c = 0; c < candidates.size(); c++) {
@@ -113,6 +129,12 @@ public final class FragilityIndex {
                 int i = cand[0];
                 Arm arm = Arm.values()[cand[1]];
                 int change = cand[2] * m;
+                spent += studies.size();
+                if (spent > budget) {
+                    return new Result(null, significant, null, null, 0, Double.NaN, Double.NaN, Double.NaN,
+                            String.format(java.util.Locale.ROOT, "not computed: the search stopped after %,d study terms "
+                                    + "pooled (changes of up to %d events found no flip)", spent - studies.size(), m - 1));
+                }
                 changed.set(i, withEvents(studies.get(i), arm, change));
                 PooledEstimate p = pooler.pool(changed);
                 changed.set(i, studies.get(i));

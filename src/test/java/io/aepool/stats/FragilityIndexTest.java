@@ -93,6 +93,21 @@ class FragilityIndexTest {
     }
 
     @Test
+    void aSearchBeyondItsBudgetStopsAndSaysSoInsteadOfGuessing() {
+        List<StudyCounts> studies = List.of(StudyCounts.binary("A", 12, 200, 8, 200),
+                StudyCounts.binary("B", 30, 300, 26, 300));
+        FragilityIndex.Result unlimited = FragilityIndex.of(MH_RR, studies);
+        assertTrue(unlimited.index() != null && unlimited.index() > 1, "a flip needs several events: " + unlimited);
+        // 2 studies per pooling, 8 candidates per step: a budget of 20 study terms stops within the first step
+        FragilityIndex.Result stopped = FragilityIndex.of(MH_RR, studies, 20);
+        assertNull(stopped.index());
+        assertEquals(unlimited.significant(), stopped.significant());
+        assertTrue(stopped.status().startsWith("not computed: the search stopped after 20 study terms pooled"),
+                stopped.status());
+        assertEquals(stopped.status(), stopped.describe(io.aepool.stats.EffectMeasure.RR), "the console says the same");
+    }
+
+    @Test
     void aNotEstimableAnalysisHasNoIndexAndSaysWhy() {
         FragilityIndex.Result r = FragilityIndex.of(MH_RR, List.of());
         assertNull(r.index());
