@@ -287,6 +287,35 @@ class MainTest {
     }
 
     @Test
+    void aNightlyRunSaysQuarantinedEvenWhenUpToDateAndAStrictNightDoesNotSkipACurrentRunThatQuarantined(SparkSession spark)
+            throws Exception {
+        writeMultiArmInputs("51");
+        Path root = dir.resolve("nightly");
+        String conf = dir.resolve("pools.yaml").toString();
+        int[] code = new int[1];
+        String first = captureOut(() -> Main.run("--conf", conf, "--out", root.toString(), "--nightly"), code);
+        assertEquals(Main.DONE, code[0]);
+        Path current = root.resolve("current").toRealPath();
+        assertTrue(first.contains("aepool: quarantined: ") && first.contains("(see " + current.resolve("rejects.csv") + ")"),
+                "the ledger of the run itself, under runs/: " + first);
+
+        String again = captureOut(() -> Main.run("--conf", conf, "--out", root.toString(), "--nightly"), code);
+        assertEquals(Main.DONE, code[0]);
+        assertTrue(again.contains("up to date"), again);
+        assertTrue(again.contains("aepool: quarantined: the current run excluded"), "a skipped night still says it: " + again);
+
+        String[] strictOut = new String[1];
+        String err = captureErr(() -> {
+            int[] c = new int[1];
+            strictOut[0] = captureOut(() -> Main.run("--conf", conf, "--out", root.toString(), "--nightly", "--strict"), c);
+            return c[0];
+        }, code);
+        assertEquals(Main.BAD_INPUT, code[0], "--strict is no part of the fingerprint: the night runs, and fails: " + strictOut[0]);
+        assertTrue(err.contains("strict validation:"), err);
+        assertEquals(current, root.resolve("current").toRealPath(), "current stays on the last good run");
+    }
+
+    @Test
     void anUnknownConfKeyIsNamed(SparkSession spark) {
         writeInputs("1");
         Files2.write(dir, "typo.yaml", "inputs:", "  studies: studies.csv", "  arm_counts: [arms.csv]",
