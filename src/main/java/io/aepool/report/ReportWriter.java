@@ -411,6 +411,8 @@ public final class ReportWriter {
                 m.put("p", Fmt.p(x.num("p_value")));
                 m.put("i2", Fmt.i2(x.num("i2")));
                 m.put("status", x.text("status"));
+                List<String> excluded = r.quarantinedIn(pool);
+                m.put("excluded", excluded.isEmpty() ? null : ForestPlot.excludedNote(excluded.size()));
                 rows.add(m);
             }
         }

@@ -315,7 +315,7 @@ class ReportWriterTest {
     @Test
     void aRunThatRejectedNoRowShowsNoDataExcludedBoxAndNoForestFootnote() {
         assertFalse(html.contains("id=\"data-excluded\""), "the fixture's summary.json quarantined nothing");
-        assertFalse(unescape(html).contains("excluded by validation"), html);
+        assertFalse(unescape(html).contains("excluded by validation"), "no footnote, no mark in the pools table");
     }
 
     @Test
@@ -343,6 +343,10 @@ class ReportWriterTest {
         assertTrue(box.contains("<code>events.events_must_not_exceed_n</code></td><td class=\"num\">1</td><td>SYN-AD-01</td>"), box);
         assertTrue(box.contains("synthetic-placebo</b> (1 study excluded by validation: SYN-AD-02)"), box);
         assertTrue(page.contains("<a href=\"#data-excluded\">Data excluded</a>"), "named in the navigation");
+
+        String pools = between(page, "<table id=\"pools-table\">", "</table>");
+        assertEquals(2, count(pools, "class=\"pool-excluded\""), "synthetic-32 and synthetic-placebo are marked");
+        assertTrue(pools.contains("<small class=\"pool-excluded\">1 study excluded by validation: see rejects</small>"), pools);
 
         String forest = svg(page, "forest-synthetic-32-serious_infection-all");
         assertTrue(forest.contains("2 studies excluded by validation: see rejects"), "the primary pool lost two studies");
