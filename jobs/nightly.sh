@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Nightly run over the newest registry extract (or a given date), for cron or any scheduler.
-#   jobs/nightly.sh [--conf conf/sample.yaml] [--root out/nightly] [--as-of YYYY-MM-DD] [--force] [--full]
+#   jobs/nightly.sh [--conf conf/sample.yaml] [--root out/nightly] [--as-of YYYY-MM-DD] [--force] [--full] [--strict]
 #
 # --root holds runs/<run_id>/ (each complete run, with manifest.json and _SUCCESS) and `current`, a link to the
 # last good run, switched only after every output is written. A run whose inputs, conf and code are unchanged since
@@ -11,6 +11,11 @@
 #
 # Exit codes: 0 done or up to date, 1 internal error, 2 bad input or conf (nothing published),
 #             3 done with a flagged change (alert someone: see current/changes.csv).
+#
+# Rejected input rows, two modes (docs/nightly.md). Regulated or unattended nights: --strict (or validation.strict:
+# true in the conf): any row rejected by validation is exit 2 with each rule, its rows and studies named, nothing
+# published, `current` unchanged. Default (quarantine): the run publishes without those rows, exits 0 (or 3) and
+# prints a line starting "aepool: quarantined:"; grep the night's output for it to alert.
 #
 # crontab line (every night at 02:30; mail or page on exit 3 from a wrapper, or let cron mail the output):
 #   30 2 * * * cd /opt/aepool && jobs/nightly.sh --conf conf/nightly.yaml --root /data/aepool/nightly >>/var/log/aepool-nightly.log 2>&1
@@ -29,7 +34,8 @@ while [[ $# -gt 0 ]]; do
     --as-of) EXTRA+=(--as-of "$2"); shift 2 ;;
     --force) EXTRA+=(--force); shift ;;
     --full) EXTRA+=(--full); shift ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    --strict) EXTRA+=(--strict); shift ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "nightly.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done

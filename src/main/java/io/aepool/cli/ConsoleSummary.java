@@ -21,6 +21,10 @@ final class ConsoleSummary {
         StringBuilder out = new StringBuilder();
         out.append(String.format(Locale.ROOT, "%naepool: %d comparisons, %d analyses in %.1f s%n",
                 run.comparisons(), run.specs(), run.wallSeconds()));
+        if (run.quarantine() != null && run.quarantine().any()) {
+            // never silent: what validation left out, by rule and study (ids only), and where the ledger is
+            out.append(run.quarantine().console(run.rejectsFile()));
+        }
         out.append(String.format(Locale.ROOT, "Primary analysis  pool=%s  outcome=%s  measure=%s  zero rule=%s%n",
                 p.pool(), p.outcome(), p.measure(), p.zeroRule().label()));
 

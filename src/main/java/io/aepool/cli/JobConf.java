@@ -122,8 +122,19 @@ public record JobConf(Inputs inputs, List<Treatment> treatments,
     /**
      * What to do with broken rules: {@code row_level} (fatal or quarantine, default quarantine) for every
      * row-level rule, and {@code rules} by rule id (e.g. {@code events.events_must_not_exceed_n: fatal}).
+     * {@code strict: true} (as {@code --strict}): every row is still checked, and a run that rejected any row stops
+     * with exit code 2, naming each rule with its rows and studies, and publishes nothing.
      */
-    public record ValidationConf(@JsonProperty("row_level") String rowLevel, Map<String, String> rules) {
+    public record ValidationConf(@JsonProperty("row_level") String rowLevel, Map<String, String> rules, Boolean strict) {
+
+        public ValidationConf(String rowLevel, Map<String, String> rules) {
+            this(rowLevel, rules, null);
+        }
+    }
+
+    /** Whether the conf asks for strict validation ({@code validation.strict: true}). */
+    public boolean strictValidation() {
+        return validation != null && Boolean.TRUE.equals(validation.strict);
     }
 
     public record Inputs(List<String> studies, @JsonProperty("arm_counts") List<String> armCounts, List<AdamPair> adam,

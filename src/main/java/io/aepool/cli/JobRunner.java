@@ -79,10 +79,12 @@ public final class JobRunner {
                              List<Robustness.Summary> robustness, AnalysisSpec primary,
                              FragilityIndex.Result fragility, Robustness.PoolChoice poolChoice,
                              int comparisons, int specs, double wallSeconds, boolean upToDate, int flaggedChanges,
-                             int changes, Dataset<Row> sharedRateRatios, String configuredZeroRule) {
+                             int changes, Dataset<Row> sharedRateRatios, String configuredZeroRule,
+                             Quarantine quarantine, Path rejectsFile) {
 
         static RunOutcome skipped(Path out) {
-            return new RunOutcome(out, null, null, List.of(), null, null, null, 0, 0, 0, true, 0, 0, null, null);
+            return new RunOutcome(out, null, null, List.of(), null, null, null, 0, 0, 0, true, 0, 0, null, null,
+                    Quarantine.NONE, null);
         }
     }
 
@@ -95,10 +97,16 @@ public final class JobRunner {
      * the registry extract partitions that arrived since the previous run; {@code full} recomputes from every
      * partition and rewrites the state.
      *
-     * @param asOf registry extracts up to this date (null: plain runs read every extract; nightly runs the newest)
+     * @param asOf   registry extracts up to this date (null: plain runs read every extract; nightly runs the newest)
+     * @param strict any input row rejected by validation stops the run ({@link RejectedRowsException}, exit 2) before
+     *               anything is published; without it such rows are quarantined and the run goes on
      */
-    public record Mode(boolean nightly, boolean force, LocalDate asOf, boolean full) {
-        public static final Mode PLAIN = new Mode(false, false, null, false);
+    public record Mode(boolean nightly, boolean force, LocalDate asOf, boolean full, boolean strict) {
+        public static final Mode PLAIN = new Mode(false, false, null, false, false);
+
+        public Mode(boolean nightly, boolean force, LocalDate asOf, boolean full) {
+            this(nightly, force, asOf, full, false);
+        }
 
         public Mode(boolean nightly, boolean force, LocalDate asOf) {
             this(nightly, force, asOf, false);
@@ -156,7 +164,9 @@ public final class JobRunner {
                 : InputFingerprints.of(inputPaths, InputFingerprints.asOf(asOf));
         String fingerprint = RunManifest.fingerprint(confFile, asOf, fingerprints);
         interpretSmallInputs(fingerprints.stream().mapToLong(InputFingerprints.FileEntry::sizeBytes).sum());
-        if (mode.nightly() && !mode.force() && !mode.full() && RunHistory.upToDate(out, fingerprint)) {
+        if (mode.nightly() && !mode.force() && !mode.full() && RunHistory.upToDate(out, fingerprint)
+                // --strict is no part of the fingerprint: a current run that quarantined rows is not good enough
+                && !(mode.strict() && Quarantine.rowsOf(RunHistory.current(out).orElse(null)) > 0)) {
             LOG.info("inputs, conf and code unchanged since the current run (fingerprint {}): up to date", fingerprint);
             return RunOutcome.skipped(out);
         }
@@ -184,6 +194,10 @@ public final class JobRunner {
         // incomplete studies are rejected once, here; each arm-handling mode then builds from complete studies
         // arm-level aggregates, checkpointed: every later plan starts from them, not from the subject-level plans
         arms = StudyCountsBuilder.completeStudies(arms, validation).localCheckpoint();
+        if (mode.strict() && !validation.rejectedByRule().isEmpty()) {
+            // every row has been checked (rules quarantine as usual, so all are counted); nothing is written
+            throw new RejectedRowsException(Quarantine.of(validation.rejects(spark), studies, null).strictMessage());
+        }
         Dataset<Row> studyCounts = null;
         for (StudyCountsBuilder.MultiArm multiArm : modes) {
             Dataset<Row> one = StudyCountsBuilder.build(arms, studies, multiArm);
@@ -231,6 +245,8 @@ public final class JobRunner {
             families.put("registry_rate_ratios", rates.rateRatios().cache());
         }
         families.put("rejects", sorted(validation.rejects(spark), col("file"), col("rule"), col("row_key"), col("value")));
+        // counts and study ids of what was quarantined, per rule and pool: the console, summary.json and the report
+        Quarantine quarantine = Quarantine.of(families.get("rejects"), studies, pools);
         families.put("robustness", spark.createDataFrame(
                 robustness.stream().map(r -> RowFactory.create(r.values())).toList(),
                 DistributedAnalyses.schema(Robustness.Summary.COLUMNS)));
@@ -248,6 +264,7 @@ public final class JobRunner {
         summary.put("inputs", inputFiles());
         summary.put("input_rows", validation.accounting());
         summary.put("rejected_rows_by_rule", new java.util.TreeMap<>(validation.rejectedByRule()));
+        summary.put("quarantined", quarantine.summary("rejects.csv"));
         summary.put("comparisons", records.size());
         summary.put("outcomes", new TreeSet<>(records.stream().map(StudyRecord::outcome).toList()));
         summary.put("pools", new ArrayList<>(pools.keySet()));
@@ -343,7 +360,9 @@ public final class JobRunner {
         int flagged = (int) changes.stream().filter(ChangeReport.Change::flagged).count();
         return new RunOutcome(out, analyses, tests, robustness, primary, fragility, poolChoice, records.size(), specs.size(),
                 seconds(started), false, flagged, changes.size(), tables.sharedCsv().get("registry_rate_ratios"),
-                axes.zeroRules().get(0).label());
+                axes.zeroRules().get(0).label(), quarantine,
+                (mode.nightly() ? out.resolve(RunHistory.RUNS).resolve(runId) : out).resolve("rejects.csv")
+                        .toAbsolutePath().normalize());
     }
 
     /**

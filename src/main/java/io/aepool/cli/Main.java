@@ -20,7 +20,7 @@ import java.util.concurrent.Callable;
                 + " runs the grid of meta-analyses as Spark tasks and publishes the results under --out.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done, or up to date (nightly run with unchanged inputs, conf and code)", "1:internal error",
-                "2:bad input or conf (nothing was published)",
+                "2:bad input or conf, or (--strict) any rejected input row (nothing was published)",
                 "3:done with a flagged change against the previous run (nightly; see changes.csv)"})
 public final class Main implements Callable<Integer> {
 
@@ -40,6 +40,11 @@ public final class Main implements Callable<Integer> {
             + " partition instead of resuming from the private state of the previous run (the state is rewritten;"
             + " implies --force)")
     boolean full;
+
+    @Option(names = "--strict", description = "any input row rejected by validation stops the run with exit code 2"
+            + " and nothing is published (default: such rows are quarantined to rejects.csv, the run goes on and"
+            + " prints 'quarantined'); also conf validation.strict: true")
+    boolean strict;
 
     @Option(names = "--as-of", paramLabel = "YYYY-MM-DD", description = "read registry extracts up to this date"
             + " (default: every extract; with --nightly the newest extract date)")
@@ -68,7 +73,8 @@ public final class Main implements Callable<Integer> {
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            if (e instanceof InputException || e instanceof ConfException || e instanceof InvalidStudyException) {
+            if (e instanceof InputException || e instanceof ConfException || e instanceof InvalidStudyException
+                    || e instanceof RejectedRowsException) {
                 System.err.println("aepool: " + e.getMessage());
                 System.err.println("aepool: nothing was published; the previous results (if any) are untouched.");
                 return BAD_INPUT;
@@ -85,10 +91,18 @@ public final class Main implements Callable<Integer> {
     public Integer call() {
         JobConf jobConf = JobConf.load(conf);
         SparkSession spark = session();
-        JobRunner.RunOutcome outcome = new JobRunner(spark, jobConf, conf).run(out, new JobRunner.Mode(nightly, force, asOf, full));
+        JobRunner.RunOutcome outcome = new JobRunner(spark, jobConf, conf).run(out, new JobRunner.Mode(nightly, force, asOf, full,
+                strict || jobConf.strictValidation()));
         if (outcome.upToDate()) {
             System.out.println("aepool: up to date: inputs, conf and code are unchanged since the current run in " + out
                     + " (use --force to run anyway)");
+            long rejected = Quarantine.rowsOf(io.aepool.publish.RunHistory.current(out).orElse(null));
+            if (rejected > 0) {
+                // the results still served left rows out: said on every run, so a scheduler's grep sees it
+                System.out.println("aepool: quarantined: the current run excluded " + rejected + " input row"
+                        + (rejected == 1 ? "" : "s") + " by validation (see "
+                        + out.resolve("current").resolve("rejects.csv").toAbsolutePath().normalize() + ")");
+            }
             return DONE;
         }
         System.out.println(ConsoleSummary.render(outcome));

@@ -166,6 +166,11 @@ final class ForestPlot extends TitledFigure {
             random.flatMap(x -> subgroupTest(r, x, variable)).ifPresent(t -> lines.add(new Note(
                     "Test for subgroup differences (" + rm + "): " + t)));
         }
+        List<String> excluded = r.quarantinedIn(base.text("pool"));
+        if (!excluded.isEmpty()) {
+            // never silent: studies (or some of their rows) left out by validation, counted from summary.json
+            lines.add(new Note(excludedNote(excluded.size())));
+        }
         String measure = base.text("measure");
         String what = base.text("outcome") + " \u2014 pool " + base.text("pool") + " \u2014 " + measure
                 + ", zero rule " + base.text("zero_rule");
@@ -173,6 +178,11 @@ final class ForestPlot extends TitledFigure {
         String id = "forest-" + Fmt.slug(base.text("pool")) + "-" + Fmt.slug(base.text("outcome"))
                 + (variable == null ? "-all" : "-by-" + Fmt.slug(variable));
         return Optional.of(new ForestPlot(id, title, measure, fm, rm, lines));
+    }
+
+    /** The footnote of a pool that lost studies (or rows of them) to validation. */
+    static String excludedNote(int studies) {
+        return studies + (studies == 1 ? " study" : " studies") + " excluded by validation: see rejects";
     }
 
     private static Map<String, Row> byComparison(List<Row> rows) {

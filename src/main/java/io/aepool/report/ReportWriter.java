@@ -121,8 +121,50 @@ public final class ReportWriter {
         s.put("hasRobustness", !robRows.isEmpty());
         specificationCurve(r, s, figuresDir);
         s.put("pools", otherPools(r));
+        dataExcluded(r, s);
         registries(r, s, figuresDir);
         return s;
+    }
+
+    /** Study ids shown in the data-excluded box before "and N more". */
+    private static final int NAMED_STUDIES = 12;
+
+    /** The "data excluded" box of the first screen, from summary.json's quarantined (absent: no box). */
+    private static void dataExcluded(Results r, Map<String, Object> s) {
+        Results.Quarantined q = r.quarantined;
+        s.put("hasDataExcluded", q != null);
+        if (q == null) {
+            return;
+        }
+        s.put("excludedRows", q.rows() + (q.rows() == 1 ? " input row" : " input rows"));
+        s.put("excludedStudies", q.studies().size() + (q.studies().size() == 1 ? " study" : " studies")
+                + (q.studies().isEmpty() ? "" : " (" + named(q.studies()) + ")"));
+        s.put("rejectsFile", "../" + q.rejects());
+        s.put("rejectsName", q.rejects());
+        List<Map<String, Object>> rules = new ArrayList<>();
+        q.ruleRows().forEach((rule, n) -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("rule", rule);
+            m.put("rows", Fmt.integer(n.intValue()));
+            List<String> studies = q.ruleStudies().getOrDefault(rule, List.of());
+            m.put("studies", studies.isEmpty() ? Fmt.DASH : named(studies));
+            rules.add(m);
+        });
+        s.put("excludedRules", rules);
+        List<Map<String, Object>> pools = new ArrayList<>();
+        q.byPool().forEach((pool, studies) -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("pool", pool);
+            m.put("studies", ForestPlot.excludedNote(studies.size()).replace(": see rejects", "") + ": " + named(studies));
+            pools.add(m);
+        });
+        s.put("excludedPools", pools);
+        s.put("hasExcludedPools", !pools.isEmpty());
+    }
+
+    private static String named(List<String> ids) {
+        return ids.size() <= NAMED_STUDIES ? String.join(", ", ids)
+                : String.join(", ", ids.subList(0, NAMED_STUDIES)) + " and " + (ids.size() - NAMED_STUDIES) + " more";
     }
 
     private static String outOf(Row x, String count, String of) {
@@ -369,6 +411,8 @@ public final class ReportWriter {
                 m.put("p", Fmt.p(x.num("p_value")));
                 m.put("i2", Fmt.i2(x.num("i2")));
                 m.put("status", x.text("status"));
+                List<String> excluded = r.quarantinedIn(pool);
+                m.put("excluded", excluded.isEmpty() ? null : ForestPlot.excludedNote(excluded.size()));
                 rows.add(m);
             }
         }

@@ -79,6 +79,8 @@ final class Results {
     final Integer fragilityIndex;
     /** summary.json's primary.pool_choices.text, or null. */
     final String poolChoiceText;
+    /** summary.json's {@code quarantined} (what validation left out), or null when no row was rejected. */
+    final Quarantined quarantined;
     private final List<Row> forestRows;
     /** registry_incidence.csv (small cells suppressed as written), registry_rate_ratios.csv of the whole registries. */
     final List<Row> registryIncidence;
@@ -110,6 +112,7 @@ final class Results {
         this.poolChoiceText = pools == null || pools.isMissingNode() ? null : text(pools, "text");
         JsonNode index = summary == null ? null : summary.path("primary").get("fragility_index");
         this.fragilityIndex = index == null || !index.canConvertToInt() ? null : index.asInt();
+        this.quarantined = summary == null ? null : Quarantined.of(summary.path("quarantined"));
         Set<String> wholePoolIds = analyses.stream()
                 .filter(r -> r.is("pool", primary.pool()) && r.is("subset", "all"))
                 .map(r -> r.text("analysis_id")).collect(Collectors.toSet());
@@ -257,6 +260,43 @@ final class Results {
 
     static boolean isRatio(String measure) {
         return measure != null && measure.toUpperCase().matches("RR|OR|IRR|HR|PETO");
+    }
+
+    /**
+     * What validation quarantined, as summary.json's {@code quarantined} has it: rows, study ids per rule and per pool.
+     *
+     * @param rejects the rejects ledger's file name in the results directory
+     */
+    record Quarantined(long rows, List<String> studies, String rejects, java.util.Map<String, Long> ruleRows,
+                       java.util.Map<String, List<String>> ruleStudies, java.util.Map<String, List<String>> byPool) {
+
+        static Quarantined of(JsonNode q) {
+            if (q == null || q.isMissingNode() || q.isNull() || q.path("rows").asLong() <= 0) {
+                return null;
+            }
+            java.util.Map<String, Long> ruleRows = new java.util.LinkedHashMap<>();
+            java.util.Map<String, List<String>> ruleStudies = new java.util.LinkedHashMap<>();
+            q.path("by_rule").fields().forEachRemaining(e -> {
+                ruleRows.put(e.getKey(), e.getValue().path("rows").asLong());
+                ruleStudies.put(e.getKey(), texts(e.getValue().path("studies")));
+            });
+            java.util.Map<String, List<String>> byPool = new java.util.LinkedHashMap<>();
+            q.path("by_pool").fields().forEachRemaining(e -> byPool.put(e.getKey(), texts(e.getValue())));
+            String rejects = text(q, "rejects");
+            return new Quarantined(q.path("rows").asLong(), texts(q.path("studies")),
+                    rejects == null ? "rejects.csv" : rejects, ruleRows, ruleStudies, byPool);
+        }
+
+        private static List<String> texts(JsonNode array) {
+            List<String> out = new ArrayList<>();
+            array.forEach(n -> out.add(n.asText()));
+            return List.copyOf(out);
+        }
+    }
+
+    /** The studies of {@code pool} that validation quarantined (summary.json's quarantined.by_pool), or empty. */
+    List<String> quarantinedIn(String pool) {
+        return quarantined == null ? List.of() : quarantined.byPool().getOrDefault(pool, List.of());
     }
 
     // ---------------------------------------------------------------- summary.json

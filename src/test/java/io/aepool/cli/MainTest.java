@@ -134,6 +134,187 @@ class MainTest {
         assertEquals(1, summary.get("rejected_rows_by_rule").get("events.events_must_not_exceed_n").asInt());
     }
 
+    /**
+     * Three placebo-controlled trials (S3 with two doses) and one active-controlled one; {@code eventsHighDose} in the
+     * 10 mg arm of S3 (more than its 50 subjects breaks a row-level rule).
+     */
+    private void writeMultiArmInputs(String eventsHighDose) {
+        Files2.write(dir, "studies.csv", "study_id,acronym,condition,drug,year,design,control_type,weeks,source",
+                "S1,One,psoriasis,tofacitinib,2015,rct,placebo,16,test",
+                "S2,Two,psoriasis,tofacitinib,2016,rct,placebo,16,test",
+                "S3,Three,psoriasis,tofacitinib,2017,rct,placebo,16,test",
+                "S4,Four,psoriasis,tofacitinib,2018,rct,active,16,test");
+        Files2.write(dir, "arms.csv", "study_id,arm_id,role,treatment,dose_mg,outcome,n,events,person_years",
+                "S1,T,experimental,tofacitinib,5,si,100,3,",
+                "S1,P,control,placebo,,si,100,1,",
+                "S2,T,experimental,tofacitinib,5,si,80,2,",
+                "S2,P,control,placebo,,si,40,1,",
+                "S3,T5,experimental,tofacitinib,5,si,50,2,",
+                "S3,T10,experimental,tofacitinib,10,si,50," + eventsHighDose + ",",
+                "S3,P,control,placebo,,si,50,1,",
+                "S4,T,experimental,tofacitinib,5,si,60,2,",
+                "S4,A,control,methotrexate,,si,60,1,");
+        String[] job = {"inputs:", "  studies: studies.csv", "  arm_counts: [arms.csv]",
+                "pools:", "  - {name: placebo, where: {control_type: [placebo]}}",
+                "  - {name: active, where: {control_type: [active]}}",
+                "analysis:", "  measures: [RR]", "  methods: [MH]", "primary: {pool: placebo}"};
+        Files2.write(dir, "pools.yaml", job);
+        String[] strict = java.util.Arrays.copyOf(job, job.length + 2);
+        strict[job.length] = "validation:";
+        strict[job.length + 1] = "  strict: true";
+        Files2.write(dir, "pools-strict.yaml", strict);
+    }
+
+    private static String captureOut(Supplier<Integer> run, int[] code) {
+        PrintStream old = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+            code[0] = run.get();
+        } finally {
+            System.setOut(old);
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    /** The rule ids of a rejects.csv (whatever ingest names them), in file order without repeats. */
+    private static List<String> ruleIds(Path rejectsCsv) throws Exception {
+        return Files.readAllLines(rejectsCsv).stream().skip(1).map(l -> l.split(",", -1)[1]).distinct().toList();
+    }
+
+    @Test
+    void aQuarantinedRowIsNeverSilentOnTheConsoleInSummaryJsonAndInTheReport(SparkSession spark) throws Exception {
+        writeMultiArmInputs("51");
+        Path out = dir.resolve("out");
+        int[] code = new int[1];
+        String console = captureOut(() -> Main.run("--conf", dir.resolve("pools.yaml").toString(), "--out", out.toString()), code);
+        assertEquals(Main.DONE, code[0], "quarantine is no failure: exit 0, and the console says so");
+        List<String> rules = ruleIds(out.resolve("rejects.csv"));
+        assertTrue(rules.contains("events.events_must_not_exceed_n"), rules.toString());
+        long rejectedRows = Files.readAllLines(out.resolve("rejects.csv")).size() - 1L;
+
+        // the console: the word a scheduler greps, the rows and studies, the ledger's path, a line per rule naming S3
+        assertTrue(console.contains("aepool: quarantined: " + rejectedRows + " row" + (rejectedRows == 1 ? "" : "s")
+                + " of 1 study excluded by validation (see " + out.resolve("rejects.csv").toAbsolutePath().normalize() + ")"),
+                console);
+        for (String rule : rules) {
+            assertTrue(console.lines().anyMatch(l -> l.startsWith("  " + rule + ": ") && l.endsWith("1 study (S3)")),
+                    rule + " with its study: " + console);
+        }
+        assertTrue(console.contains("pools affected: placebo (1 study)"), console);
+        assertFalse(console.contains("active ("), "S4 is in the active pool, which lost nothing");
+
+        // summary.json: rows and studies per rule; per pool the studies it lost
+        com.fasterxml.jackson.databind.JsonNode q = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(out.resolve("summary.json").toFile()).get("quarantined");
+        assertEquals(rejectedRows, q.get("rows").asLong());
+        assertEquals("[\"S3\"]", q.get("studies").toString());
+        assertEquals("rejects.csv", q.get("rejects").asText());
+        assertEquals(rules.stream().sorted().toList(), iterable(q.get("by_rule").fieldNames()));
+        assertEquals("[\"S3\"]", q.get("by_rule").get("events.events_must_not_exceed_n").get("studies").toString());
+        assertEquals("{\"placebo\":[\"S3\"]}", q.get("by_pool").toString());
+
+        // the report: the data-excluded box on its first screen, the footnote in the placebo pool's forest
+        String html = Files.readString(out.resolve("report").resolve("index.html"));
+        assertTrue(html.contains("<section id=\"data-excluded\"") && html.indexOf("id=\"data-excluded\"") < html.indexOf("id=\"sof\""),
+                "the data-excluded box comes first");
+        assertTrue(html.contains("events.events_must_not_exceed_n"), "the box names the rules");
+        assertTrue(html.contains("1 study excluded by validation: see rejects"), "the forest's footnote");
+    }
+
+    private static List<String> iterable(java.util.Iterator<String> names) {
+        List<String> out = new java.util.ArrayList<>();
+        names.forEachRemaining(out::add);
+        return out.stream().sorted().toList();
+    }
+
+    @Test
+    void aCleanRunSaysNothingAboutQuarantine(SparkSession spark) throws Exception {
+        writeMultiArmInputs("4");
+        Path out = dir.resolve("out");
+        int[] code = new int[1];
+        String console = captureOut(() -> Main.run("--conf", dir.resolve("pools.yaml").toString(), "--out", out.toString()), code);
+        assertEquals(Main.DONE, code[0]);
+        assertFalse(console.contains("quarantined"), console);
+        assertEquals(1, Files.readAllLines(out.resolve("rejects.csv")).size(), "the ledger holds its header only");
+        assertEquals(0, new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("summary.json").toFile())
+                .get("quarantined").get("rows").asInt());
+        assertFalse(Files.readString(out.resolve("report").resolve("index.html")).contains("excluded by validation"));
+    }
+
+    @Test
+    void strictModeByFlagOrConfTurnsAnyRejectedRowIntoExitTwoWithNothingPublished(SparkSession spark) throws Exception {
+        // the rules a quarantining run reports for this input, read from its ledger
+        writeMultiArmInputs("51");
+        Path quarantined = dir.resolve("out-quarantined");
+        assertEquals(Main.DONE, Main.run("--conf", dir.resolve("pools.yaml").toString(), "--out", quarantined.toString()));
+        List<String> rules = ruleIds(quarantined.resolve("rejects.csv"));
+
+        writeMultiArmInputs("4");
+        Path out = dir.resolve("out");
+        assertEquals(Main.DONE, Main.run("--conf", dir.resolve("pools.yaml").toString(), "--strict", "--out", out.toString()),
+                "a clean strict run publishes");
+        String good = Files.readString(out.resolve("analyses.csv"));
+        String goodSummary = Files.readString(out.resolve("summary.json"));
+
+        writeMultiArmInputs("51");
+        for (String[] args : List.of(new String[]{"--conf", dir.resolve("pools.yaml").toString(), "--strict"},
+                new String[]{"--conf", dir.resolve("pools-strict.yaml").toString()})) {
+            int[] code = new int[1];
+            String[] outArgs = {"--out", out.toString()};
+            String[] all = java.util.stream.Stream.concat(java.util.Arrays.stream(args), java.util.Arrays.stream(outArgs))
+                    .toArray(String[]::new);
+            String[] console = new String[1];
+            String err = captureErr(() -> {
+                int[] c = new int[1];
+                console[0] = captureOut(() -> Main.run(all), c);
+                return c[0];
+            }, code);
+            String how = String.join(" ", args);
+            assertEquals(Main.BAD_INPUT, code[0], how);
+            assertTrue(err.contains("strict validation:"), how + ": " + err);
+            for (String rule : rules) {
+                assertTrue(err.lines().anyMatch(l -> l.contains(rule + ": ") && l.contains("(S3)")), rule + ": " + err);
+            }
+            assertTrue(err.contains("nothing was published"), err);
+            assertFalse(console[0].contains("quarantined"), "a strict run does not quarantine: " + console[0]);
+            assertEquals(good, Files.readString(out.resolve("analyses.csv")), how + ": the last good results are untouched");
+            assertEquals(goodSummary, Files.readString(out.resolve("summary.json")));
+            try (var siblings = Files.list(dir)) {
+                assertFalse(siblings.anyMatch(p -> p.getFileName().toString().contains(".staging-")), "no staging left behind");
+            }
+        }
+    }
+
+    @Test
+    void aNightlyRunSaysQuarantinedEvenWhenUpToDateAndAStrictNightDoesNotSkipACurrentRunThatQuarantined(SparkSession spark)
+            throws Exception {
+        writeMultiArmInputs("51");
+        Path root = dir.resolve("nightly");
+        String conf = dir.resolve("pools.yaml").toString();
+        int[] code = new int[1];
+        String first = captureOut(() -> Main.run("--conf", conf, "--out", root.toString(), "--nightly"), code);
+        assertEquals(Main.DONE, code[0]);
+        Path current = root.resolve("current").toRealPath();
+        assertTrue(first.contains("aepool: quarantined: ") && first.contains("(see " + current.resolve("rejects.csv") + ")"),
+                "the ledger of the run itself, under runs/: " + first);
+
+        String again = captureOut(() -> Main.run("--conf", conf, "--out", root.toString(), "--nightly"), code);
+        assertEquals(Main.DONE, code[0]);
+        assertTrue(again.contains("up to date"), again);
+        assertTrue(again.contains("aepool: quarantined: the current run excluded"), "a skipped night still says it: " + again);
+
+        String[] strictOut = new String[1];
+        String err = captureErr(() -> {
+            int[] c = new int[1];
+            strictOut[0] = captureOut(() -> Main.run("--conf", conf, "--out", root.toString(), "--nightly", "--strict"), c);
+            return c[0];
+        }, code);
+        assertEquals(Main.BAD_INPUT, code[0], "--strict is no part of the fingerprint: the night runs, and fails: " + strictOut[0]);
+        assertTrue(err.contains("strict validation:"), err);
+        assertEquals(current, root.resolve("current").toRealPath(), "current stays on the last good run");
+    }
+
     @Test
     void anUnknownConfKeyIsNamed(SparkSession spark) {
         writeInputs("1");

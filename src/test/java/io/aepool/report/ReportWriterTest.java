@@ -313,6 +313,48 @@ class ReportWriterTest {
     }
 
     @Test
+    void aRunThatRejectedNoRowShowsNoDataExcludedBoxAndNoForestFootnote() {
+        assertFalse(html.contains("id=\"data-excluded\""), "the fixture's summary.json quarantined nothing");
+        assertFalse(unescape(html).contains("excluded by validation"), "no footnote, no mark in the pools table");
+    }
+
+    @Test
+    void quarantinedRowsShowADataExcludedBoxOnTheFirstScreenAndAFootnoteInTheAffectedPoolsForest() throws IOException {
+        Path dir = Fixture.copy("writer-quarantined");
+        // as a run that quarantined rows writes summary.json: rows per rule and the studies of each pool
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode summary =
+                (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(dir.resolve("summary.json").toFile());
+        summary.set("quarantined", json.readTree("""
+                {"rows": 3, "studies": ["SYN-AD-01", "SYN-AD-02"], "rejects": "rejects.csv",
+                 "by_rule": {"events.events_must_not_exceed_n": {"rows": 1, "studies": ["SYN-AD-01"]},
+                             "role.study_has_no_control_arm_for_this_outcome": {"rows": 2, "studies": ["SYN-AD-01", "SYN-AD-02"]}},
+                 "by_pool": {"synthetic-32": ["SYN-AD-01", "SYN-AD-02"], "synthetic-placebo": ["SYN-AD-02"]},
+                 "studies_without_study_table_row": []}"""));
+        json.writeValue(dir.resolve("summary.json").toFile(), summary);
+        String page = unescape(Files.readString(ReportWriter.write(dir)));
+
+        String box = between(page, "<section id=\"data-excluded\"", "</section>");
+        assertTrue(page.indexOf("id=\"data-excluded\"") < page.indexOf("id=\"sof\""),
+                "the box comes before the summary of findings: the first screen");
+        assertTrue(box.contains("3 input rows") && box.contains("2 studies (SYN-AD-01, SYN-AD-02)"), box);
+        assertTrue(box.contains("<a href=\"../rejects.csv\">rejects.csv</a>"), "points to the ledger beside the report");
+        assertEquals(2, count(box, "class=\"excluded-rule\""), "a row per rule");
+        assertTrue(box.contains("<code>events.events_must_not_exceed_n</code></td><td class=\"num\">1</td><td>SYN-AD-01</td>"), box);
+        assertTrue(box.contains("synthetic-placebo</b> (1 study excluded by validation: SYN-AD-02)"), box);
+        assertTrue(page.contains("<a href=\"#data-excluded\">Data excluded</a>"), "named in the navigation");
+
+        String pools = between(page, "<table id=\"pools-table\">", "</table>");
+        assertEquals(2, count(pools, "class=\"pool-excluded\""), "synthetic-32 and synthetic-placebo are marked");
+        assertTrue(pools.contains("<small class=\"pool-excluded\">1 study excluded by validation: see rejects</small>"), pools);
+
+        String forest = svg(page, "forest-synthetic-32-serious_infection-all");
+        assertTrue(forest.contains("2 studies excluded by validation: see rejects"), "the primary pool lost two studies");
+        assertTrue(svg(page, "forest-synthetic-32-serious_infection-by-condition")
+                .contains("2 studies excluded by validation: see rejects"), "every forest of the pool says so");
+    }
+
+    @Test
     void withoutSummaryJsonThePrimaryIsTheFirstWholePoolMantelHaenszelAnalysis() throws IOException {
         Path dir = Fixture.copy("writer-no-summary");
         Files.delete(dir.resolve("summary.json"));
