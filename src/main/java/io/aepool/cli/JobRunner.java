@@ -577,7 +577,23 @@ public final class JobRunner {
         try {
             Map<String, Validation.Action> perRule = new LinkedHashMap<>();
             if (v.rules() != null) {
-                v.rules().forEach((id, action) -> perRule.put(id, Validation.parseAction(action)));
+                for (Map.Entry<String, String> e : v.rules().entrySet()) {
+                    String id = e.getKey();
+                    if (io.aepool.ingest.RuleIds.STUDY_INCOMPLETE.equals(id)) {
+                        throw new ConfException("conf validation.rules." + id + ": not a rule of its own: rows quarantined"
+                                + " with their study follow the action of the rule that caused it");
+                    }
+                    if (!io.aepool.ingest.RuleIds.known(id)) {
+                        throw new ConfException("conf validation.rules." + id + ": unknown rule id (docs/validation.md"
+                                + " lists every id; ids were renamed in issue 16, e.g. events.events_must_not_exceed_n"
+                                + " is now events.not_above_n)");
+                    }
+                    try {
+                        perRule.put(id, Validation.parseAction(e.getValue()));
+                    } catch (IllegalArgumentException bad) {
+                        throw new ConfException("conf validation.rules." + id + ": " + bad.getMessage());
+                    }
+                }
             }
             return new Validation(v.rowLevel() == null ? Validation.Action.QUARANTINE : Validation.parseAction(v.rowLevel()),
                     perRule);

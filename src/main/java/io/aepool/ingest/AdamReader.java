@@ -106,20 +106,20 @@ public final class AdamReader {
                 .withColumn("__subject_rows", count(lit(1)).over(Window.partitionBy("STUDYID", "USUBJID")));
         Column safety = col("SAFFL").equalTo("Y");
         List<Rule> rules = new ArrayList<>(List.of(
-                new Rule("SAFFL", "SAFFL must be Y or N", col("SAFFL").isNotNull().and(col("SAFFL").isin("Y", "N").unary_$bang())),
-                new Rule("STUDYID", "study is not in the studies table", col("__known").isNull()),
-                new Rule("TRT01A", "actual treatment of a safety-population subject must be given", safety.and(col("TRT01A").isNull())),
-                new Rule("TRT01A", "treatment is not listed under treatments.experimental or treatments.control in the conf",
+                new Rule(RuleIds.SAFFL_Y_OR_N, "SAFFL", "SAFFL must be Y or N", col("SAFFL").isNotNull().and(col("SAFFL").isin("Y", "N").unary_$bang())),
+                new Rule(RuleIds.ADSL_STUDY_KNOWN, "STUDYID", "study is not in the studies table", col("__known").isNull()),
+                new Rule(RuleIds.TRT01A_GIVEN, "TRT01A", "actual treatment of a safety-population subject must be given", safety.and(col("TRT01A").isNull())),
+                new Rule(RuleIds.TRT01A_LISTED, "TRT01A", "treatment is not listed under treatments.experimental or treatments.control in the conf",
                         safety.and(col("TRT01A").isin(knownTreatments.toArray()).unary_$bang())),
-                new Rule("TRTEDT", "treatment end date is before its start date", col("TRTEDT").lt(col("TRTSDT"))),
-                new Rule("USUBJID", "subject appears more than once in the subject table", col("__subject_rows").gt(1))));
+                new Rule(RuleIds.TRTEDT_NOT_BEFORE_TRTSDT, "TRTEDT", "treatment end date is before its start date", col("TRTEDT").lt(col("TRTSDT"))),
+                new Rule(RuleIds.USUBJID_UNIQUE, "USUBJID", "subject appears more than once in the subject table", col("__subject_rows").gt(1))));
         if (period.isPresent()) {
             Column inPeriod = safety.and(col(start).isNotNull());
-            rules.add(new Rule(end, "period end date is before its start date", col(end).lt(col(start))));
+            rules.add(new Rule(RuleIds.PERIOD_END_NOT_BEFORE_START, end, "period end date is before its start date", col(end).lt(col(start))));
             if (period.getAsInt() > 1) {
-                rules.add(new Rule(treatment, "actual treatment of a safety-population subject in the period must be given",
+                rules.add(new Rule(RuleIds.PERIOD_TREATMENT_GIVEN, treatment, "actual treatment of a safety-population subject in the period must be given",
                         inPeriod.and(col(treatment).isNull())));
-                rules.add(new Rule(treatment, "period treatment is not listed under treatments in the conf",
+                rules.add(new Rule(RuleIds.PERIOD_TREATMENT_LISTED, treatment, "period treatment is not listed under treatments in the conf",
                         inPeriod.and(col(treatment).isin(knownTreatments.toArray()).unary_$bang())));
             }
         }
@@ -140,10 +140,10 @@ public final class AdamReader {
         Dataset<Row> checked = adae.join(known, adae.col("STUDYID").equalTo(known.col("__sid"))
                 .and(adae.col("USUBJID").equalTo(known.col("__uid"))), "left");
         return validation.check(checked, file, List.of(
-                new Rule("AESER", "AESER must be Y or N", col("AESER").isNotNull().and(col("AESER").isin("Y", "N").unary_$bang())),
-                new Rule("TRTEMFL", "TRTEMFL must be Y, N or empty",
+                new Rule(RuleIds.AESER_Y_OR_N, "AESER", "AESER must be Y or N", col("AESER").isNotNull().and(col("AESER").isin("Y", "N").unary_$bang())),
+                new Rule(RuleIds.TRTEMFL_Y_OR_N, "TRTEMFL", "TRTEMFL must be Y, N or empty",
                         col("TRTEMFL").isNotNull().and(col("TRTEMFL").isin("Y", "N").unary_$bang())),
-                new Rule("USUBJID", "subject of the event is not in the subject table", col("__uid").isNull())), KEY)
+                new Rule(RuleIds.EVENT_SUBJECT_KNOWN, "USUBJID", "subject of the event is not in the subject table", col("__uid").isNull())), KEY)
                 .select(ValidatedTable.columns(adae));
     }
 }

@@ -118,10 +118,10 @@ class MainTest {
         Path out = dir.resolve("out");
         assertEquals(Main.DONE, Main.run("--conf", dir.resolve("job.yaml").toString(), "--out", out.toString()));
         String rejects = Files.readString(out.resolve("rejects.csv"));
-        assertTrue(rejects.contains(dir.resolve("arms.csv") + ",events.events_must_not_exceed_n,events must not exceed n,events,"
+        assertTrue(rejects.contains(dir.resolve("arms.csv") + ",events.not_above_n,events must not exceed n,events,"
                 + "\"study_id=S1, arm_id=P, outcome=si\",101"), rejects);
         // S1 lost its control arm: its experimental arm is rejected too, and only S2 is pooled
-        assertTrue(rejects.contains(dir.resolve("arms.csv") + ",role.study_has_no_control_arm_for_this_outcome,"), rejects);
+        assertTrue(rejects.contains(dir.resolve("arms.csv") + ",study.has_control_arm,"), rejects);
         String analyses = Files.readString(out.resolve("analyses.csv"));
         assertTrue(analyses.contains("\"all|si|RR|MH|wald-z|t(k-2)|none,drop00|all\",all,si,RR,MH,wald-z,t(k-2),"
                 + "\"none,drop00\",all,all,,,1,1,2,80,1,40,"), analyses);
@@ -131,7 +131,7 @@ class MainTest {
         assertEquals(4, arms.get("read").asInt());
         assertEquals(2, arms.get("rejected").asInt());
         assertEquals(2, arms.get("used").asInt());
-        assertEquals(1, summary.get("rejected_rows_by_rule").get("events.events_must_not_exceed_n").asInt());
+        assertEquals(1, summary.get("rejected_rows_by_rule").get("events.not_above_n").asInt());
     }
 
     @Test

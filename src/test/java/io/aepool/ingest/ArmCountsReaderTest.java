@@ -151,7 +151,7 @@ class ArmCountsReaderTest {
         Dataset<Row> arms = ArmCountsReader.read(spark, file, studies, v);
         assertEquals(2, arms.count());
         List<Row> rejects = v.rejects(spark).orderBy("rule").collectAsList();
-        assertEquals(List.of("events.events_must_not_exceed_n", "n.wrong_type", "study_id.study_is_not_in_the_studies_table"),
+        assertEquals(List.of("events.not_above_n", "n.wrong_type", "study_id.in_studies_table"),
                 rejects.stream().map(r -> r.getString(r.fieldIndex("rule"))).toList());
         Row overN = rejects.get(0);
         assertEquals(file, overN.getString(overN.fieldIndex("file")));
@@ -165,8 +165,8 @@ class ArmCountsReaderTest {
         String file = Files2.write(dir, "arms.csv", HEADER,
                 "S1,T5,experimental,tofacitinib,5,serious_infection,10,-2,");
         Validation v = new Validation(Validation.Action.QUARANTINE,
-                Map.of("events.events_must_be_0", Validation.Action.FATAL,
-                        "events.events_must_be", Validation.Action.FATAL));
+                Map.of("events.not_negative", Validation.Action.FATAL,
+                        "events.not_negative", Validation.Action.FATAL));
         InputException e = assertThrows(InputException.class, () -> ArmCountsReader.read(spark, file, studies, v));
         assertTrue(e.rule().startsWith("events must be >= 0"), e.rule());
     }
