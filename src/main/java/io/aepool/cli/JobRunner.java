@@ -620,9 +620,11 @@ public final class JobRunner {
                     ? OptionalInt.of(window.periodNumber()) : OptionalInt.empty();
             for (JobConf.AdamPair pair : conf.inputs().adam()) {
                 String adslFile = resolve(pair.adsl());
-                Dataset<Row> adsl = AdamReader.readSubjects(spark, adslFile, studies, known, validation, period,
-                        window.lagDays() > 0).cache();
-                Dataset<Row> adae = AdamReader.readEvents(spark, resolve(pair.adae()), adsl, validation);
+                // a rejected subject or event quarantines its study's whole ADaM contribution (docs/validation.md)
+                AdamReader.Tables adam = AdamReader.read(spark, adslFile, resolve(pair.adae()), studies, known,
+                        validation, period, window.lagDays() > 0);
+                Dataset<Row> adsl = adam.subjects().cache();
+                Dataset<Row> adae = adam.events();
                 parts.add(SubjectAggregator.aggregate(spark, adsl, adae, treatments, outcomes, window, adslFile));
             }
         }

@@ -100,6 +100,7 @@ public final class AdamReader {
                 columns.add(ColumnSpec.optional("TR" + xx(xx + 1) + "SDT", DataTypes.DateType));
             }
         }
+        validation.quarantineUnit(file, Validation.ADAM_STUDY);
         Dataset<Row> adsl = ValidatedTable.read(spark, file, columns, KEY, false, validation);
         Dataset<Row> known = studies.select(col("study_id").as("__known"));
         Dataset<Row> checked = adsl.join(known, adsl.col("STUDYID").equalTo(known.col("__known")), "left")
@@ -126,6 +127,28 @@ public final class AdamReader {
         return validation.check(checked, file, rules, KEY).select(ValidatedTable.columns(adsl));
     }
 
+    /** A validated ADSL/ADAE pair: the subjects and events of the studies used whole. */
+    public record Tables(Dataset<Row> subjects, Dataset<Row> events) {
+    }
+
+    /**
+     * Reads and validates an ADSL/ADAE pair, then quarantines by study ({@link Validation#ADAM_STUDY}): a rejected
+     * subject or event row would change an arm's n, person-time or events, so its study's whole ADaM contribution
+     * (every subject and event row, for every outcome) goes to the rejects as {@code study_incomplete}, pointing at
+     * that row; the study is used whole or not at all. Events of a rejected subject are rejected by their own rule
+     * ({@code usubjid.in_subject_table}). docs/validation.md states it per rule.
+     */
+    public static Tables read(SparkSession spark, String adslFile, String adaeFile, Dataset<Row> studies,
+                              Set<String> knownTreatments, Validation validation, OptionalInt period, boolean lagged) {
+        // cached: the event check, the quarantine and the aggregation all read it
+        Dataset<Row> subjects = readSubjects(spark, adslFile, studies, knownTreatments, validation, period, lagged)
+                .cache();
+        Dataset<Row> events = readEvents(spark, adaeFile, subjects, validation);
+        // both files' rejects are known only now: an event rejected in ADAE takes its study's subjects out too
+        return new Tables(validation.quarantineIncomplete(subjects, adslFile, Validation.ADAM_STUDY, KEY),
+                validation.quarantineIncomplete(events, adaeFile, Validation.ADAM_STUDY, KEY));
+    }
+
     private static String xx(int period) {
         if (period < 1 || period > 99) {
             throw new IllegalArgumentException("ADaM period must be between 1 and 99 (got " + period + ")");
@@ -135,6 +158,7 @@ public final class AdamReader {
 
     /** Adverse events; {@code subjects} is the validated subject table every event's subject must be in. */
     public static Dataset<Row> readEvents(SparkSession spark, String file, Dataset<Row> subjects, Validation validation) {
+        validation.quarantineUnit(file, Validation.ADAM_STUDY);
         Dataset<Row> adae = ValidatedTable.read(spark, file, ADAE_COLUMNS, KEY, false, validation);
         Dataset<Row> known = subjects.select(col("STUDYID").as("__sid"), col("USUBJID").as("__uid"));
         Dataset<Row> checked = adae.join(known, adae.col("STUDYID").equalTo(known.col("__sid"))
