@@ -24,8 +24,13 @@ import static org.apache.spark.sql.functions.when;
  * How broken rules are handled, and the ledger of what was rejected. Each rule is either fatal (the run
  * stops with one message naming file, column, key, rule and how many rows) or quarantined (its rows go to
  * the rejects table with the rule and input file, and the run goes on). Default: structural rules fatal,
- * row-level rules quarantined; the conf may set any rule by id. Every input row is accounted for:
+ * row-level rules quarantined; the conf may set any rule by id ({@link RuleIds}). Every input row is accounted for:
  * rows read = rows used + rows rejected, per file.
+ *
+ * <p>A rejected row quarantines what it would change: a reader declares the {@link QuarantineUnit} of its file
+ * (arm counts: study and outcome; ADaM: study) and, once every rule has run, {@link #quarantineIncomplete} moves the
+ * unit's other rows to the same ledger under {@link RuleIds#STUDY_INCOMPLETE}, pointing at the rejected row. So a
+ * study is pooled whole or not at all.
  */
 public final class Validation {
 
