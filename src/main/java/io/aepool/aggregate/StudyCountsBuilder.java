@@ -1,6 +1,7 @@
 package io.aepool.aggregate;
 
 import io.aepool.ingest.Rule;
+import io.aepool.ingest.RuleIds;
 import io.aepool.ingest.Validation;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -161,9 +162,9 @@ public final class StudyCountsBuilder {
                 .withColumn("__origin_last", max("origin").over(Window.partitionBy("study_id")));
         Dataset<Row> complete = validation.check(flagged, col("origin"), "arm-level inputs (the file is the key's origin)",
                 List.of(
-                        new Rule("role", "study has no experimental arm for this outcome", col("__exp_arms").equalTo(0)),
-                        new Rule("role", "study has no control arm for this outcome", col("__ctl_arms").equalTo(0)),
-                        Rule.structural("__origin_last", "study comes from more than one input file",
+                        new Rule(RuleIds.HAS_EXPERIMENTAL_ARM, "role", "study has no experimental arm for this outcome", col("__exp_arms").equalTo(0)),
+                        new Rule(RuleIds.HAS_CONTROL_ARM, "role", "study has no control arm for this outcome", col("__ctl_arms").equalTo(0)),
+                        Rule.structural(RuleIds.ONE_INPUT_FILE, "__origin_last", "study comes from more than one input file",
                                 col("__origin_first").notEqual(col("__origin_last")))),
                 List.of("study_id", "outcome", "origin"));
         return complete.drop("__exp_arms", "__ctl_arms", "__origin_first", "__origin_last");

@@ -596,7 +596,23 @@ public final class JobRunner {
         try {
             Map<String, Validation.Action> perRule = new LinkedHashMap<>();
             if (v.rules() != null) {
-                v.rules().forEach((id, action) -> perRule.put(id, Validation.parseAction(action)));
+                for (Map.Entry<String, String> e : v.rules().entrySet()) {
+                    String id = e.getKey();
+                    if (io.aepool.ingest.RuleIds.STUDY_INCOMPLETE.equals(id)) {
+                        throw new ConfException("conf validation.rules." + id + ": not a rule of its own: rows quarantined"
+                                + " with their study follow the action of the rule that caused it");
+                    }
+                    if (!io.aepool.ingest.RuleIds.known(id)) {
+                        throw new ConfException("conf validation.rules." + id + ": unknown rule id (docs/validation.md"
+                                + " lists every id; ids were renamed in issue 16, e.g. events.events_must_not_exceed_n"
+                                + " is now events.not_above_n)");
+                    }
+                    try {
+                        perRule.put(id, Validation.parseAction(e.getValue()));
+                    } catch (IllegalArgumentException bad) {
+                        throw new ConfException("conf validation.rules." + id + ": " + bad.getMessage());
+                    }
+                }
             }
             return new Validation(v.rowLevel() == null ? Validation.Action.QUARANTINE : Validation.parseAction(v.rowLevel()),
                     perRule);
@@ -623,9 +639,11 @@ public final class JobRunner {
                     ? OptionalInt.of(window.periodNumber()) : OptionalInt.empty();
             for (JobConf.AdamPair pair : conf.inputs().adam()) {
                 String adslFile = resolve(pair.adsl());
-                Dataset<Row> adsl = AdamReader.readSubjects(spark, adslFile, studies, known, validation, period,
-                        window.lagDays() > 0).cache();
-                Dataset<Row> adae = AdamReader.readEvents(spark, resolve(pair.adae()), adsl, validation);
+                // a rejected subject or event quarantines its study's whole ADaM contribution (docs/validation.md)
+                AdamReader.Tables adam = AdamReader.read(spark, adslFile, resolve(pair.adae()), studies, known,
+                        validation, period, window.lagDays() > 0);
+                Dataset<Row> adsl = adam.subjects().cache();
+                Dataset<Row> adae = adam.events();
                 parts.add(SubjectAggregator.aggregate(spark, adsl, adae, treatments, outcomes, window, adslFile));
             }
         }

@@ -100,30 +100,53 @@ public final class AdamReader {
                 columns.add(ColumnSpec.optional("TR" + xx(xx + 1) + "SDT", DataTypes.DateType));
             }
         }
+        validation.quarantineUnit(file, Validation.ADAM_STUDY);
         Dataset<Row> adsl = ValidatedTable.read(spark, file, columns, KEY, false, validation);
         Dataset<Row> known = studies.select(col("study_id").as("__known"));
         Dataset<Row> checked = adsl.join(known, adsl.col("STUDYID").equalTo(known.col("__known")), "left")
                 .withColumn("__subject_rows", count(lit(1)).over(Window.partitionBy("STUDYID", "USUBJID")));
         Column safety = col("SAFFL").equalTo("Y");
         List<Rule> rules = new ArrayList<>(List.of(
-                new Rule("SAFFL", "SAFFL must be Y or N", col("SAFFL").isNotNull().and(col("SAFFL").isin("Y", "N").unary_$bang())),
-                new Rule("STUDYID", "study is not in the studies table", col("__known").isNull()),
-                new Rule("TRT01A", "actual treatment of a safety-population subject must be given", safety.and(col("TRT01A").isNull())),
-                new Rule("TRT01A", "treatment is not listed under treatments.experimental or treatments.control in the conf",
+                new Rule(RuleIds.SAFFL_Y_OR_N, "SAFFL", "SAFFL must be Y or N", col("SAFFL").isNotNull().and(col("SAFFL").isin("Y", "N").unary_$bang())),
+                new Rule(RuleIds.ADSL_STUDY_KNOWN, "STUDYID", "study is not in the studies table", col("__known").isNull()),
+                new Rule(RuleIds.TRT01A_GIVEN, "TRT01A", "actual treatment of a safety-population subject must be given", safety.and(col("TRT01A").isNull())),
+                new Rule(RuleIds.TRT01A_LISTED, "TRT01A", "treatment is not listed under treatments.experimental or treatments.control in the conf",
                         safety.and(col("TRT01A").isin(knownTreatments.toArray()).unary_$bang())),
-                new Rule("TRTEDT", "treatment end date is before its start date", col("TRTEDT").lt(col("TRTSDT"))),
-                new Rule("USUBJID", "subject appears more than once in the subject table", col("__subject_rows").gt(1))));
+                new Rule(RuleIds.TRTEDT_NOT_BEFORE_TRTSDT, "TRTEDT", "treatment end date is before its start date", col("TRTEDT").lt(col("TRTSDT"))),
+                new Rule(RuleIds.USUBJID_UNIQUE, "USUBJID", "subject appears more than once in the subject table", col("__subject_rows").gt(1))));
         if (period.isPresent()) {
             Column inPeriod = safety.and(col(start).isNotNull());
-            rules.add(new Rule(end, "period end date is before its start date", col(end).lt(col(start))));
+            rules.add(new Rule(RuleIds.PERIOD_END_NOT_BEFORE_START, end, "period end date is before its start date", col(end).lt(col(start))));
             if (period.getAsInt() > 1) {
-                rules.add(new Rule(treatment, "actual treatment of a safety-population subject in the period must be given",
+                rules.add(new Rule(RuleIds.PERIOD_TREATMENT_GIVEN, treatment, "actual treatment of a safety-population subject in the period must be given",
                         inPeriod.and(col(treatment).isNull())));
-                rules.add(new Rule(treatment, "period treatment is not listed under treatments in the conf",
+                rules.add(new Rule(RuleIds.PERIOD_TREATMENT_LISTED, treatment, "period treatment is not listed under treatments in the conf",
                         inPeriod.and(col(treatment).isin(knownTreatments.toArray()).unary_$bang())));
             }
         }
         return validation.check(checked, file, rules, KEY).select(ValidatedTable.columns(adsl));
+    }
+
+    /** A validated ADSL/ADAE pair: the subjects and events of the studies used whole. */
+    public record Tables(Dataset<Row> subjects, Dataset<Row> events) {
+    }
+
+    /**
+     * Reads and validates an ADSL/ADAE pair, then quarantines by study ({@link Validation#ADAM_STUDY}): a rejected
+     * subject or event row would change an arm's n, person-time or events, so its study's whole ADaM contribution
+     * (every subject and event row, for every outcome) goes to the rejects as {@code study_incomplete}, pointing at
+     * that row; the study is used whole or not at all. Events of a rejected subject are rejected by their own rule
+     * ({@code usubjid.in_subject_table}). docs/validation.md states it per rule.
+     */
+    public static Tables read(SparkSession spark, String adslFile, String adaeFile, Dataset<Row> studies,
+                              Set<String> knownTreatments, Validation validation, OptionalInt period, boolean lagged) {
+        // cached: the event check, the quarantine and the aggregation all read it
+        Dataset<Row> subjects = readSubjects(spark, adslFile, studies, knownTreatments, validation, period, lagged)
+                .cache();
+        Dataset<Row> events = readEvents(spark, adaeFile, subjects, validation);
+        // both files' rejects are known only now: an event rejected in ADAE takes its study's subjects out too
+        return new Tables(validation.quarantineIncomplete(subjects, adslFile, Validation.ADAM_STUDY, KEY),
+                validation.quarantineIncomplete(events, adaeFile, Validation.ADAM_STUDY, KEY));
     }
 
     private static String xx(int period) {
@@ -135,15 +158,16 @@ public final class AdamReader {
 
     /** Adverse events; {@code subjects} is the validated subject table every event's subject must be in. */
     public static Dataset<Row> readEvents(SparkSession spark, String file, Dataset<Row> subjects, Validation validation) {
+        validation.quarantineUnit(file, Validation.ADAM_STUDY);
         Dataset<Row> adae = ValidatedTable.read(spark, file, ADAE_COLUMNS, KEY, false, validation);
         Dataset<Row> known = subjects.select(col("STUDYID").as("__sid"), col("USUBJID").as("__uid"));
         Dataset<Row> checked = adae.join(known, adae.col("STUDYID").equalTo(known.col("__sid"))
                 .and(adae.col("USUBJID").equalTo(known.col("__uid"))), "left");
         return validation.check(checked, file, List.of(
-                new Rule("AESER", "AESER must be Y or N", col("AESER").isNotNull().and(col("AESER").isin("Y", "N").unary_$bang())),
-                new Rule("TRTEMFL", "TRTEMFL must be Y, N or empty",
+                new Rule(RuleIds.AESER_Y_OR_N, "AESER", "AESER must be Y or N", col("AESER").isNotNull().and(col("AESER").isin("Y", "N").unary_$bang())),
+                new Rule(RuleIds.TRTEMFL_Y_OR_N, "TRTEMFL", "TRTEMFL must be Y, N or empty",
                         col("TRTEMFL").isNotNull().and(col("TRTEMFL").isin("Y", "N").unary_$bang())),
-                new Rule("USUBJID", "subject of the event is not in the subject table", col("__uid").isNull())), KEY)
+                new Rule(RuleIds.EVENT_SUBJECT_KNOWN, "USUBJID", "subject of the event is not in the subject table", col("__uid").isNull())), KEY)
                 .select(ValidatedTable.columns(adae));
     }
 }

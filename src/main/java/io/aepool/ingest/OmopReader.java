@@ -63,8 +63,8 @@ public final class OmopReader {
         // a drug_era end date is required by the CDM: an era without one would otherwise run to the end of observation
         Dataset<Row> exposures = validation.check(inScope.withColumn(drugEnd, end).withColumn("registry_id", lit(registryId)),
                         drugFile, List.of(
-                                new Rule(drugEnd, "drug era end date is missing", col(drugEnd).isNull()),
-                                new Rule(drugEnd, "exposure end date is before its start date",
+                                new Rule(RuleIds.DRUG_END_GIVEN, drugEnd, "drug era end date is missing", col(drugEnd).isNull()),
+                                new Rule(RuleIds.DRUG_END_NOT_BEFORE_START, drugEnd, "exposure end date is before its start date",
                                         col(drugEnd).lt(col(drugStart)))), KEY)
                 .select(rid, col("PERSON_ID").cast(DataTypes.StringType).as("patient_id"),
                         col("DRUG_CONCEPT_ID").cast(DataTypes.StringType).as("drug"),
@@ -90,7 +90,7 @@ public final class OmopReader {
                 ColumnSpec.required("OBSERVATION_PERIOD_END_DATE", DataTypes.DateType)), List.of(), false, validation,
                 OmopReader::upperCase);
         Dataset<Row> observation = validation.check(periods.withColumn("registry_id", lit(registryId)), periodFile,
-                List.of(new Rule("OBSERVATION_PERIOD_END_DATE", "observation period ends before it starts",
+                List.of(new Rule(RuleIds.OBSERVATION_PERIOD_NOT_REVERSED, "OBSERVATION_PERIOD_END_DATE", "observation period ends before it starts",
                         col("OBSERVATION_PERIOD_END_DATE").lt(col("OBSERVATION_PERIOD_START_DATE")))), KEY)
                 .select(rid, col("PERSON_ID").cast(DataTypes.StringType).as("patient_id"),
                         col("OBSERVATION_PERIOD_START_DATE").as("observation_start"),

@@ -141,11 +141,11 @@ public final class RegistryReader {
                     Window.partitionBy("registry_id", "patient_id", RegistryExtract.EXTRACT_DATE)));
             // rules on one extract's rows only: a patient row valid once stays valid
             validPatients = validation.check(checked, patientsFile, List.of(
-                    new Rule("observation_end", "observation_end is before observation_start",
+                    new Rule(RuleIds.OBSERVATION_END_NOT_BEFORE_START, "observation_end", "observation_end is before observation_start",
                             col("observation_end").lt(col("observation_start"))),
-                    new Rule("death_date", "death_date is before observation_start",
+                    new Rule(RuleIds.DEATH_NOT_BEFORE_OBSERVATION, "death_date", "death_date is before observation_start",
                             col("death_date").lt(col("observation_start"))),
-                    new Rule("patient_id", "patient appears more than once in one extract", col("__same_extract").gt(1))), KEY)
+                    new Rule(RuleIds.PATIENT_ONCE_PER_EXTRACT, "patient_id", "patient appears more than once in one extract", col("__same_extract").gt(1))), KEY)
                     .drop("__same_extract");
         }
         Dataset<Row> newExposures = ValidatedTable.read(spark, exposuresFile, EXPOSURE_COLUMNS, KEY, false, validation,
@@ -200,14 +200,14 @@ public final class RegistryReader {
                 .withColumn("__copy", row_number().over(Window.partitionBy("registry_id", "patient_id", "drug", "start_date",
                         "end_date").orderBy(col(RegistryExtract.EXTRACT_DATE).asc_nulls_first())));
         Dataset<Row> exposures = validation.check(checkedExposures, exposuresFile, List.of(
-                Rule.structural("registry_id", "registry is not in the studies table with design registry",
+                Rule.structural(RuleIds.REGISTRY_KNOWN, "registry_id", "registry is not in the studies table with design registry",
                         col("__known").isNull()),
-                new Rule("end_date", "exposure end_date is before its start_date", col("end_date").lt(col("start_date"))),
-                new Rule("drug_class", "drug_class is not in any registry.exposure_groups entry of the conf",
+                new Rule(RuleIds.EXPOSURE_END_NOT_BEFORE_START, "end_date", "exposure end_date is before its start_date", col("end_date").lt(col("start_date"))),
+                new Rule(RuleIds.DRUG_CLASS_MAPPED, "drug_class", "drug_class is not in any registry.exposure_groups entry of the conf",
                         knownClass.unary_$bang()),
-                new Rule("start_date", "exposure episode repeats a row of an earlier extract or of the same one",
+                new Rule(RuleIds.EXPOSURE_NOT_REPEATED, "start_date", "exposure episode repeats a row of an earlier extract or of the same one",
                         col("__copy").gt(1)),
-                new Rule("patient_id", "exposure's patient is not in the patients table", unknownPatient)), KEY)
+                new Rule(RuleIds.EXPOSURE_PATIENT_KNOWN, "patient_id", "exposure's patient is not in the patients table", unknownPatient)), KEY)
                 .select(col("registry_id"), col("patient_id"), col("drug"),
                         mapValues(classGroups, col("drug_class")).as("exposure_group"),
                         col("start_date"), col("end_date"))
@@ -227,10 +227,10 @@ public final class RegistryReader {
                 .withColumn("__copy", row_number().over(Window.partitionBy("registry_id", "patient_id", "event_date", "term")
                         .orderBy(col(RegistryExtract.EXTRACT_DATE).asc_nulls_first())));
         Dataset<Row> events = validation.check(checkedEvents, eventsFile, List.of(
-                new Rule("serious", "serious must be Y or N", yesNo("serious")),
-                new Rule("hospitalised", "hospitalised must be Y or N", yesNo("hospitalised")),
-                new Rule("patient_id", "event's patient has no exposure episode in the extract", col("__pid").isNull()),
-                new Rule("event_date", "event repeats a row of an earlier extract or of the same one", col("__copy").gt(1))), KEY)
+                new Rule(RuleIds.SERIOUS_Y_OR_N, "serious", "serious must be Y or N", yesNo("serious")),
+                new Rule(RuleIds.HOSPITALISED_Y_OR_N, "hospitalised", "hospitalised must be Y or N", yesNo("hospitalised")),
+                new Rule(RuleIds.EVENT_PATIENT_EXPOSED, "patient_id", "event's patient has no exposure episode in the extract", col("__pid").isNull()),
+                new Rule(RuleIds.EVENT_NOT_REPEATED, "event_date", "event repeats a row of an earlier extract or of the same one", col("__copy").gt(1))), KEY)
                 .select(col("registry_id"), col("patient_id"), col("event_date"), col("term"), col("soc"),
                         col("serious"), col("hospitalised"), lit(null).cast(DataTypes.LongType).as("concept_id"))
                 .localCheckpoint();

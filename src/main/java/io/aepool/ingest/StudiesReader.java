@@ -44,7 +44,7 @@ public final class StudiesReader {
         }
         Dataset<Row> withDupes = all.withColumn("__n", count(lit(1)).over(Window.partitionBy("study_id")));
         ValidatedTable.check(withDupes, String.join(" + ", files), List.of(
-                Rule.structural("study_id", "study_id must be unique across the study tables", col("__n").gt(1))),
+                Rule.structural(RuleIds.STUDY_ID_UNIQUE_ACROSS_TABLES, "study_id", "study_id must be unique across the study tables", col("__n").gt(1))),
                 List.of("study_id"));
         return all;
     }
@@ -53,11 +53,11 @@ public final class StudiesReader {
         Dataset<Row> studies = ValidatedTable.read(spark, file, COLUMNS, List.of("study_id"), true, validation);
         Dataset<Row> withDupes = studies.withColumn("__n", count(lit(1)).over(Window.partitionBy("study_id")));
         return validation.check(withDupes, file, List.of(
-                new Rule("design", "design must be rct or registry", col("design").isin("rct", "registry").unary_$bang()),
-                new Rule("control_type", "control_type must be placebo or active",
+                new Rule(RuleIds.DESIGN_KNOWN, "design", "design must be rct or registry", col("design").isin("rct", "registry").unary_$bang()),
+                new Rule(RuleIds.CONTROL_TYPE_KNOWN, "control_type", "control_type must be placebo or active",
                         col("control_type").isin("placebo", "active").unary_$bang()),
-                new Rule("year", "year must be between 1900 and 2100", col("year").lt(1900).or(col("year").gt(2100))),
-                new Rule("weeks", "weeks must be positive", col("weeks").leq(0)),
-                new Rule("study_id", "study_id must be unique", col("__n").gt(1))), List.of("study_id")).drop("__n");
+                new Rule(RuleIds.YEAR_IN_RANGE, "year", "year must be between 1900 and 2100", col("year").lt(1900).or(col("year").gt(2100))),
+                new Rule(RuleIds.WEEKS_POSITIVE, "weeks", "weeks must be positive", col("weeks").leq(0)),
+                new Rule(RuleIds.STUDY_ID_UNIQUE, "study_id", "study_id must be unique", col("__n").gt(1))), List.of("study_id")).drop("__n");
     }
 }

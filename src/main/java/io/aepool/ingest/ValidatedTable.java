@@ -79,12 +79,12 @@ public final class ValidatedTable {
             if (c.type().equals(DataTypes.StringType)) {
                 // blank text counts as missing
                 cast = when(functionsTrim(rawCol).equalTo(""), lit(null).cast(DataTypes.StringType)).otherwise(functionsTrim(rawCol));
-                typeRules.add(new Rule(c.name(), "must not be empty", lit(!c.nullable()).and(cast.isNull())));
+                typeRules.add(new Rule(Rule.requiredId(c.name()), c.name(), "must not be empty", lit(!c.nullable()).and(cast.isNull())));
             } else {
-                typeRules.add(new Rule(c.name(), "wrong type: value is not " + typeName(c), rawCol.isNotNull()
+                typeRules.add(new Rule(Rule.wrongTypeId(c.name()), c.name(), "wrong type: value is not " + typeName(c), rawCol.isNotNull()
                         .and(rawCol.cast(DataTypes.StringType).notEqual("")).and(cast.isNull())));
                 if (!c.nullable()) {
-                    typeRules.add(new Rule(c.name(), "must not be empty", rawCol.isNull()
+                    typeRules.add(new Rule(Rule.requiredId(c.name()), c.name(), "must not be empty", rawCol.isNull()
                             .or(rawCol.cast(DataTypes.StringType).equalTo(""))));
                 }
             }

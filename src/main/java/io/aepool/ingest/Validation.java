@@ -24,8 +24,13 @@ import static org.apache.spark.sql.functions.when;
  * How broken rules are handled, and the ledger of what was rejected. Each rule is either fatal (the run
  * stops with one message naming file, column, key, rule and how many rows) or quarantined (its rows go to
  * the rejects table with the rule and input file, and the run goes on). Default: structural rules fatal,
- * row-level rules quarantined; the conf may set any rule by id. Every input row is accounted for:
+ * row-level rules quarantined; the conf may set any rule by id ({@link RuleIds}). Every input row is accounted for:
  * rows read = rows used + rows rejected, per file.
+ *
+ * <p>A rejected row quarantines what it would change: a reader declares the {@link QuarantineUnit} of its file
+ * (arm counts: study and outcome; ADaM: study) and, once every rule has run, {@link #quarantineIncomplete} moves the
+ * unit's other rows to the same ledger under {@link RuleIds#STUDY_INCOMPLETE}, pointing at the rejected row. So a
+ * study is pooled whole or not at all.
  */
 public final class Validation {
 
@@ -49,7 +54,33 @@ public final class Validation {
             .add("__stage", DataTypes.StringType).add("__registry_id", DataTypes.StringType)
             .add("__patient_id", DataTypes.StringType);
 
+    /**
+     * What a rejected row quarantines with it: every other row of its unit (e.g. study and outcome), so no unit is
+     * ever used with a piece missing. {@code columns} name the unit from the widest to the narrowest; a rejected row
+     * whose narrower columns are empty (an arm row without an outcome) quarantines every row of the wider unit it
+     * names (the study's rows for every outcome); one whose first column is empty cannot be attributed and
+     * quarantines nothing else.
+     *
+     * @param name what the unit is, for messages ("study and outcome")
+     */
+    public record QuarantineUnit(String name, List<String> columns) {
+        public QuarantineUnit {
+            columns = List.copyOf(columns);
+            if (columns.isEmpty()) {
+                throw new IllegalArgumentException("a quarantine unit needs at least one column");
+            }
+        }
+    }
+
+    /** Arm-level counts: a rejected arm row quarantines its study and outcome (every arm of the trial). */
+    public static final QuarantineUnit STUDY_OUTCOME = new QuarantineUnit("study and outcome", List.of("study_id", "outcome"));
+    /** ADaM: a rejected ADSL or ADAE row quarantines its study's whole ADaM contribution (subjects and events). */
+    public static final QuarantineUnit ADAM_STUDY = new QuarantineUnit("study (ADaM subjects and events)", List.of("STUDYID"));
+
     private final List<Dataset<Row>> rejects = new ArrayList<>();
+    // file label -> its quarantine unit; unit -> rejected rows' unit values with their rule and key (the pointers)
+    private final Map<String, QuarantineUnit> unitOfFile = new LinkedHashMap<>();
+    private final Map<QuarantineUnit, List<Dataset<Row>>> offenders = new LinkedHashMap<>();
     private final Map<String, long[]> rows = new LinkedHashMap<>();
     // per file: rejected rows per rule
     private final Map<String, Map<String, Long>> rejectedByFileRule = new LinkedHashMap<>();
@@ -145,10 +176,18 @@ public final class Validation {
                 .map(k -> concat_ws("=", lit(k), coalesce(col(k).cast(DataTypes.StringType), lit(""))))
                 .toArray(Column[]::new);
         List<String> present = List.of(table.columns());
-        Column[] ledgerRow = {fileColumn.as("file"), ruleId.as("rule"), description.as("description"),
-                column.as("column"), concat_ws(", ", keyParts).as("row_key"), value.as("value"),
-                lit(rowsRead != null ? STAGE_READ : STAGE_RULE).as("__stage"), hidden(present, "registry_id"),
-                hidden(present, "patient_id")};
+        List<Column> ledgerColumns = new ArrayList<>(List.of(fileColumn.as("file"), ruleId.as("rule"),
+                description.as("description"), column.as("column"), concat_ws(", ", keyParts).as("row_key"),
+                value.as("value"), lit(rowsRead != null ? STAGE_READ : STAGE_RULE).as("__stage"),
+                hidden(present, "registry_id"), hidden(present, "patient_id")));
+        QuarantineUnit unit = unitOfFile.get(fileLabel);
+        if (unit != null) {
+            // the rejected row's unit, as the typed table will read it (text trimmed, blank is empty)
+            for (int i = 0; i < unit.columns().size(); i++) {
+                ledgerColumns.add(unitValue(unit.columns().get(i)).as(UNIT_PREFIX + i));
+            }
+        }
+        Column[] ledgerRow = ledgerColumns.toArray(Column[]::new);
 
         Dataset<Row> ledger = null;
         List<Row> tally;
@@ -186,8 +225,12 @@ public final class Validation {
         if (total > 0) {
             // materialised now, once: left lazy, the rejects table re-ran the whole validation plan (joins and
             // windows over every row) for each format it is published in
-            rejects.add(ledger != null ? ledger.filter(col("rule").isNotNull()).drop("__fatal")
-                    : table.filter(violation.isNotNull()).select(ledgerRow).localCheckpoint());
+            Dataset<Row> rejected = ledger != null ? ledger.filter(col("rule").isNotNull()).drop("__fatal")
+                    : table.filter(violation.isNotNull()).select(ledgerRow).localCheckpoint();
+            rejects.add(rejected.select(columns(PRIVATE_REJECTS_SCHEMA)));
+            if (unit != null) {
+                recordOffenders(unit, rejected);
+            }
         }
         return table.filter(violation.isNull());
     }
@@ -196,6 +239,102 @@ public final class Validation {
     public static final String STAGE_READ = "read";
     /** Ledger stage of rows rejected by rules that look across rows (duplicates, membership). */
     public static final String STAGE_RULE = "rule";
+
+    private static final String UNIT_PREFIX = "__unit_";
+
+    private static Column unitValue(String column) {
+        Column text = org.apache.spark.sql.functions.trim(col(column).cast(DataTypes.StringType));
+        return when(text.equalTo(""), lit(null).cast(DataTypes.StringType)).otherwise(text);
+    }
+
+    /**
+     * Declares what a rejected row of {@code file} quarantines with it (call before the file is read, so its type
+     * rules count too); {@link #quarantineIncomplete} then takes the unit's other rows out.
+     */
+    public void quarantineUnit(String file, QuarantineUnit unit) {
+        unitOfFile.put(file, unit);
+    }
+
+    private void recordOffenders(QuarantineUnit unit, Dataset<Row> rejected) {
+        List<Column> kept = new ArrayList<>();
+        for (int i = 0; i < unit.columns().size(); i++) {
+            kept.add(col(UNIT_PREFIX + i));
+        }
+        kept.add(concat_ws(" at ", col("rule"), col("row_key")).as("__pointer"));
+        offenders.computeIfAbsent(unit, u -> new ArrayList<>()).add(rejected.select(kept.toArray(Column[]::new)));
+    }
+
+    /**
+     * Takes out of {@code table} (rows of {@code file} that passed every rule) the rows whose unit holds a row
+     * rejected so far in any file of the same unit: they go to the ledger under {@link RuleIds#STUDY_INCOMPLETE},
+     * the message naming the unit and the value pointing at the rejected row's rule and key. So a unit is used whole
+     * or not at all ("a rejected row quarantines what it would change"). The action follows the rule that caused it:
+     * a fatal rule has already stopped the run.
+     *
+     * @param keyColumns columns that identify a row of {@code table} in the ledger
+     */
+    public Dataset<Row> quarantineIncomplete(Dataset<Row> table, String file, QuarantineUnit unit,
+                                             List<String> keyColumns) {
+        List<Dataset<Row>> rows = offenders.get(unit);
+        if (rows == null || rows.isEmpty()) {
+            return table;
+        }
+        Dataset<Row> all = rows.get(0);
+        for (int i = 1; i < rows.size(); i++) {
+            all = all.unionByName(rows.get(i));
+        }
+        int width = unit.columns().size();
+        // per named unit (the first p columns given, the rest empty): one pointer (the first in order) and how many
+        Dataset<Row> marked = table;
+        List<Column> pointers = new ArrayList<>();
+        for (int p = width; p >= 1; p--) {
+            Column named = lit(true);
+            for (int i = 0; i < width; i++) {
+                named = named.and(i < p ? col(UNIT_PREFIX + i).isNotNull() : col(UNIT_PREFIX + i).isNull());
+            }
+            Column[] groupBy = new Column[p];
+            for (int i = 0; i < p; i++) {
+                groupBy[i] = col(UNIT_PREFIX + i).as("__u" + p + "_" + i);
+            }
+            Dataset<Row> byUnit = all.filter(named).groupBy(groupBy).agg(
+                    org.apache.spark.sql.functions.min("__pointer").as("__first" + p),
+                    org.apache.spark.sql.functions.count(lit(1)).as("__count" + p));
+            Column on = lit(true);
+            for (int i = 0; i < p; i++) {
+                on = on.and(marked.col(unit.columns().get(i)).equalTo(byUnit.col("__u" + p + "_" + i)));
+            }
+            marked = marked.join(byUnit, on, "left");
+            for (int i = 0; i < p; i++) {
+                marked = marked.drop("__u" + p + "_" + i);
+            }
+            pointers.add(when(col("__first" + p).isNotNull(), when(col("__count" + p).gt(1),
+                    org.apache.spark.sql.functions.concat(col("__first" + p), lit(" (and "),
+                            col("__count" + p).minus(1).cast(DataTypes.StringType), lit(" more rejected rows)")))
+                    .otherwise(col("__first" + p))));
+        }
+        marked = marked.withColumn("__pointer", coalesce(pointers.toArray(Column[]::new)));
+        Column[] unitParts = unit.columns().stream()
+                .map(c -> concat_ws("=", lit(c), coalesce(col(c).cast(DataTypes.StringType), lit(""))))
+                .toArray(Column[]::new);
+        Column[] keyParts = keyColumns.stream()
+                .map(k -> concat_ws("=", lit(k), coalesce(col(k).cast(DataTypes.StringType), lit(""))))
+                .toArray(Column[]::new);
+        List<String> present = List.of(table.columns());
+        Dataset<Row> ledger = marked.filter(col("__pointer").isNotNull()).select(lit(file).as("file"),
+                lit(RuleIds.STUDY_INCOMPLETE).as("rule"),
+                org.apache.spark.sql.functions.concat(lit(unit.name() + " quarantined whole (all in or all out): "),
+                        concat_ws(", ", unitParts), lit(" has a rejected row (see value)")).as("description"),
+                lit(String.join(", ", unit.columns())).as("column"), concat_ws(", ", keyParts).as("row_key"),
+                col("__pointer").as("value"), lit(STAGE_RULE).as("__stage"), hidden(present, "registry_id"),
+                hidden(present, "patient_id")).localCheckpoint();
+        long n = ledger.count();
+        if (n == 0) {
+            return table;
+        }
+        tallyRejected(file, RuleIds.STUDY_INCOMPLETE, n);
+        rejects.add(ledger);
+        return marked.filter(col("__pointer").isNull()).select(ValidatedTable.columns(table));
+    }
 
     private static Column hidden(List<String> present, String column) {
         return (present.contains(column) ? col(column).cast(DataTypes.StringType) : lit(null).cast(DataTypes.StringType))

@@ -71,10 +71,10 @@ public final class LeanAggregation {
         Column safety = col("SAFFL").equalTo("Y");
         List<String> adslRules = List.of("studyid.must_not_be_empty", "usubjid.must_not_be_empty",
                 "trtsdt.wrong_type", "trtedt.wrong_type",
-                "saffl.saffl_must_be_y_or_n", "studyid.study_is_not_in_the_studies_table",
-                "trt01a.actual_treatment_of_a_safety_population_subject_must_be_given",
-                "trt01a.treatment_is_not_listed_under_treatments_experimental_or_treatments_control_in_the_conf",
-                "trtedt.treatment_end_date_is_before_its_start_date");
+                "saffl.y_or_n", "studyid.in_studies_table",
+                "trt01a.given_for_safety_subject",
+                "trt01a.listed_in_conf",
+                "trtedt.not_before_trtsdt");
         Column adslRule = firstBroken(
                 col("STUDYID").isNull(), col("USUBJID").isNull(),
                 col("__rawsdt").isNotNull().and(col("TRTSDT").isNull()), col("__rawedt").isNotNull().and(col("TRTEDT").isNull()),
@@ -88,7 +88,7 @@ public final class LeanAggregation {
         Dataset<Row> adae = adaeRaw.select(text("STUDYID"), text("USUBJID"), text("AEBODSYS"), text("AEDECOD"), text("AESER"),
                 text("TRTEMFL"), col("ASTDT").try_cast(DataTypes.DateType).as("ASTDT"), col("ASTDT").as("__rawastdt"));
         List<String> adaeRules = List.of("studyid.must_not_be_empty", "usubjid.must_not_be_empty", "astdt.wrong_type",
-                "aeser.aeser_must_be_y_or_n", "trtemfl.trtemfl_must_be_y_n_or_empty");
+                "aeser.y_or_n", "trtemfl.y_n_or_empty");
         Column adaeRule = firstBroken(col("STUDYID").isNull(), col("USUBJID").isNull(),
                 col("__rawastdt").isNotNull().and(col("ASTDT").isNull()),
                 col("AESER").isNotNull().and(col("AESER").isin("Y", "N").unary_$bang()),
@@ -181,11 +181,11 @@ public final class LeanAggregation {
             for (int i = 1; i <= adslRules.size(); i++) {
                 counts.merge("adsl " + adslRules.get(i - 1), r.<Long>getAs("__adsl_r" + i), Long::sum);
             }
-            counts.merge("adsl usubjid.subject_appears_more_than_once_in_the_subject_table", r.<Long>getAs("__adsl_dup"), Long::sum);
+            counts.merge("adsl usubjid.unique", r.<Long>getAs("__adsl_dup"), Long::sum);
             for (int i = 1; i <= adaeRules.size(); i++) {
                 counts.merge("adae " + adaeRules.get(i - 1), r.<Long>getAs("__adae_r" + i), Long::sum);
             }
-            counts.merge("adae usubjid.subject_of_the_event_is_not_in_the_subject_table", r.<Long>getAs("__adae_unknown"), Long::sum);
+            counts.merge("adae usubjid.in_subject_table", r.<Long>getAs("__adae_unknown"), Long::sum);
             read[0] += r.<Long>getAs("__adsl_rows");
             read[1] += r.<Long>getAs("__adae_rows");
         }

@@ -2,6 +2,7 @@ package io.aepool.bench;
 
 import io.aepool.ingest.AdamReader;
 import io.aepool.ingest.Rule;
+import io.aepool.ingest.RuleIds;
 import io.aepool.ingest.ValidatedTable;
 import io.aepool.ingest.Validation;
 import org.apache.spark.sql.Column;
@@ -31,8 +32,8 @@ public final class ProposedAdamReader {
     public static Dataset<Row> readEvents(SparkSession spark, String file, Dataset<Row> subjects, Validation validation) {
         Dataset<Row> adae = ValidatedTable.read(spark, file, AdamReader.ADAE_COLUMNS, KEY, false, validation);
         Dataset<Row> valued = validation.check(adae, file, List.of(
-                new Rule("AESER", "AESER must be Y or N", col("AESER").isNotNull().and(col("AESER").isin("Y", "N").unary_$bang())),
-                new Rule("TRTEMFL", "TRTEMFL must be Y, N or empty",
+                new Rule(RuleIds.AESER_Y_OR_N, "AESER", "AESER must be Y or N", col("AESER").isNotNull().and(col("AESER").isin("Y", "N").unary_$bang())),
+                new Rule(RuleIds.TRTEMFL_Y_OR_N, "TRTEMFL", "TRTEMFL must be Y, N or empty",
                         col("TRTEMFL").isNotNull().and(col("TRTEMFL").isin("Y", "N").unary_$bang()))), KEY);
         Dataset<Row> known = subjects.select(col("STUDYID").as("__sid"), col("USUBJID").as("__uid"));
         Dataset<Row> eventSubjects = valued.select(col("STUDYID"), col("USUBJID")).distinct();
@@ -44,7 +45,7 @@ public final class ProposedAdamReader {
         Dataset<Row> checked = valued.join(known, valued.col("STUDYID").equalTo(known.col("__sid"))
                 .and(valued.col("USUBJID").equalTo(known.col("__uid"))), "left");
         return validation.check(checked, file, List.of(
-                new Rule("USUBJID", "subject of the event is not in the subject table", col("__uid").isNull())), KEY)
+                new Rule(RuleIds.EVENT_SUBJECT_KNOWN, "USUBJID", "subject of the event is not in the subject table", col("__uid").isNull())), KEY)
                 .select(Arrays.stream(adae.columns()).map(c -> col(c)).toArray(Column[]::new));
     }
 }

@@ -118,10 +118,13 @@ class MainTest {
         Path out = dir.resolve("out");
         assertEquals(Main.DONE, Main.run("--conf", dir.resolve("job.yaml").toString(), "--out", out.toString()));
         String rejects = Files.readString(out.resolve("rejects.csv"));
-        assertTrue(rejects.contains(dir.resolve("arms.csv") + ",events.events_must_not_exceed_n,events must not exceed n,events,"
+        assertTrue(rejects.contains(dir.resolve("arms.csv") + ",events.not_above_n,events must not exceed n,events,"
                 + "\"study_id=S1, arm_id=P, outcome=si\",101"), rejects);
-        // S1 lost its control arm: its experimental arm is rejected too, and only S2 is pooled
-        assertTrue(rejects.contains(dir.resolve("arms.csv") + ",role.study_has_no_control_arm_for_this_outcome,"), rejects);
+        // S1's control arm was rejected: its experimental arm goes with it (study_incomplete, pointing at the control
+        // arm's row), and only S2 is pooled
+        assertTrue(rejects.contains(dir.resolve("arms.csv") + ",study_incomplete,"), rejects);
+        assertTrue(rejects.contains("\"study_id=S1, arm_id=T, outcome=si\","
+                + "\"events.not_above_n at study_id=S1, arm_id=P, outcome=si\""), rejects);
         String analyses = Files.readString(out.resolve("analyses.csv"));
         assertTrue(analyses.contains("\"all|si|RR|MH|wald-z|t(k-2)|none,drop00|all\",all,si,RR,MH,wald-z,t(k-2),"
                 + "\"none,drop00\",all,all,,,1,1,2,80,1,40,"), analyses);
@@ -131,7 +134,69 @@ class MainTest {
         assertEquals(4, arms.get("read").asInt());
         assertEquals(2, arms.get("rejected").asInt());
         assertEquals(2, arms.get("used").asInt());
-        assertEquals(1, summary.get("rejected_rows_by_rule").get("events.events_must_not_exceed_n").asInt());
+        assertEquals(1, summary.get("rejected_rows_by_rule").get("events.not_above_n").asInt());
+    }
+
+    /** Three arms of S1 (two doses and placebo), the 10 mg arm with more events than participants. */
+    private void writeMultiArmInputs() {
+        writeInputs("1");
+        Files2.write(dir, "arms.csv", "study_id,arm_id,role,treatment,dose_mg,outcome,n,events,person_years",
+                "S1,T5,experimental,tofacitinib,5,si,100,3,",
+                "S1,T10,experimental,tofacitinib,10,si,100,101,",
+                "S1,P,control,placebo,,si,100,1,",
+                "S2,T,experimental,tofacitinib,5,si,80,2,",
+                "S2,P,control,placebo,,si,40,1,");
+    }
+
+    @Test
+    void aMultiArmTrialWithOneBrokenArmIsNeverPooledWithoutIt(SparkSession spark) throws Exception {
+        writeMultiArmInputs();
+        Path out = dir.resolve("out");
+        assertEquals(Main.DONE, Main.run("--conf", dir.resolve("job.yaml").toString(), "--out", out.toString()));
+        List<String> comparisons = Files.readAllLines(out.resolve("study_counts.csv"));
+        assertTrue(comparisons.stream().skip(1).noneMatch(l -> l.contains("S1")),
+                "S1 is out whole, not pooled as 5 mg against placebo: " + comparisons);
+        assertTrue(comparisons.stream().skip(1).anyMatch(l -> l.contains("S2")), comparisons.toString());
+        String rejects = Files.readString(out.resolve("rejects.csv"));
+        for (String arm : List.of("T5", "P")) {
+            assertTrue(rejects.contains(",study_incomplete,") && rejects.contains("\"study_id=S1, arm_id=" + arm
+                    + ", outcome=si\",\"events.not_above_n at study_id=S1, arm_id=T10, outcome=si\""), rejects);
+        }
+        com.fasterxml.jackson.databind.JsonNode summary = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(out.resolve("summary.json").toFile());
+        assertEquals(2, summary.get("rejected_rows_by_rule").get("study_incomplete").asInt());
+        assertEquals(1, summary.get("rejected_rows_by_rule").get("events.not_above_n").asInt());
+    }
+
+    @Test
+    void withRowLevelRulesFatalABrokenArmStopsTheRunNamingItsOwnRule(SparkSession spark) {
+        writeMultiArmInputs();
+        int[] code = new int[1];
+        String err = captureErr(() -> Main.run("--conf", dir.resolve("strict.yaml").toString(), "--out",
+                dir.resolve("o").toString()), code);
+        assertEquals(Main.BAD_INPUT, code[0]);
+        assertTrue(err.contains("column events, row key study_id=S1, arm_id=T10, outcome=si: events must not exceed n"), err);
+        assertFalse(err.contains("study_incomplete"), err);
+    }
+
+    @Test
+    void anUnknownRuleIdInValidationRulesIsAConfErrorNamingTheKey(SparkSession spark) {
+        writeInputs("1");
+        // the id events.not_above_n was events.events_must_not_exceed_n before issue 16
+        Files2.write(dir, "old-id.yaml", "inputs:", "  studies: studies.csv", "  arm_counts: [arms.csv]",
+                "analysis:", "  measures: [RR]", "validation:", "  rules:", "    events.events_must_not_exceed_n: fatal");
+        int[] code = new int[1];
+        String err = captureErr(() -> Main.run("--conf", dir.resolve("old-id.yaml").toString(), "--out",
+                dir.resolve("o").toString()), code);
+        assertEquals(Main.BAD_INPUT, code[0]);
+        assertTrue(err.contains("conf validation.rules.events.events_must_not_exceed_n: unknown rule id"), err);
+        assertFalse(Files.exists(dir.resolve("o")));
+
+        Files2.write(dir, "new-id.yaml", "inputs:", "  studies: studies.csv", "  arm_counts: [arms.csv]",
+                "analysis:", "  measures: [RR]", "  methods: [MH]", "validation:", "  rules:",
+                "    events.not_above_n: fatal", "    n.wrong_type: quarantine");
+        assertEquals(Main.DONE, Main.run("--conf", dir.resolve("new-id.yaml").toString(), "--out",
+                dir.resolve("o").toString()));
     }
 
     /**
@@ -190,7 +255,8 @@ class MainTest {
         String console = captureOut(() -> Main.run("--conf", dir.resolve("pools.yaml").toString(), "--out", out.toString()), code);
         assertEquals(Main.DONE, code[0], "quarantine is no failure: exit 0, and the console says so");
         List<String> rules = ruleIds(out.resolve("rejects.csv"));
-        assertTrue(rules.contains("events.events_must_not_exceed_n"), rules.toString());
+        assertTrue(rules.contains("events.not_above_n"), rules.toString());
+        assertTrue(rules.contains("study_incomplete"), "the trial's other arm rows go with it: " + rules);
         long rejectedRows = Files.readAllLines(out.resolve("rejects.csv")).size() - 1L;
 
         // the console: the word a scheduler greps, the rows and studies, the ledger's path, a line per rule naming S3
@@ -211,14 +277,14 @@ class MainTest {
         assertEquals("[\"S3\"]", q.get("studies").toString());
         assertEquals("rejects.csv", q.get("rejects").asText());
         assertEquals(rules.stream().sorted().toList(), iterable(q.get("by_rule").fieldNames()));
-        assertEquals("[\"S3\"]", q.get("by_rule").get("events.events_must_not_exceed_n").get("studies").toString());
+        assertEquals("[\"S3\"]", q.get("by_rule").get("events.not_above_n").get("studies").toString());
         assertEquals("{\"placebo\":[\"S3\"]}", q.get("by_pool").toString());
 
         // the report: the data-excluded box on its first screen, the footnote in the placebo pool's forest
         String html = Files.readString(out.resolve("report").resolve("index.html"));
         assertTrue(html.contains("<section id=\"data-excluded\"") && html.indexOf("id=\"data-excluded\"") < html.indexOf("id=\"sof\""),
                 "the data-excluded box comes first");
-        assertTrue(html.contains("events.events_must_not_exceed_n"), "the box names the rules");
+        assertTrue(html.contains("events.not_above_n"), "the box names the rules");
         assertTrue(html.contains("1 study excluded by validation: see rejects"), "the forest's footnote");
     }
 

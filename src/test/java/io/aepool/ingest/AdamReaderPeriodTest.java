@@ -67,8 +67,8 @@ class AdamReaderPeriodTest {
                 .map(r -> r.getString(0)).collect(Collectors.toSet()));
         assertTrue(List.of(adsl.columns()).containsAll(List.of("TR02SDT", "TR02EDT", "TRT02A", "TR03SDT", "DTHDT", "EOSDT")));
         Map<String, Long> byRule = v.rejectedByRule();
-        assertEquals(1L, byRule.get("tr02edt.period_end_date_is_before_its_start_date"));
-        assertEquals(1L, byRule.get("trt02a.actual_treatment_of_a_safety_population_subject_in_the_period_must_be_given"));
-        assertEquals(1L, byRule.get("trt02a.period_treatment_is_not_listed_under_treatments_in_the_conf"));
+        assertEquals(1L, byRule.get("trxxedt.not_before_trxxsdt"));
+        assertEquals(1L, byRule.get("trtxxa.given_for_safety_subject"));
+        assertEquals(1L, byRule.get("trtxxa.listed_in_conf"));
     }
 }

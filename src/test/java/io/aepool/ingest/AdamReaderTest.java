@@ -73,12 +73,12 @@ class AdamReaderTest {
                 .map(r -> r.getString(0)).collect(Collectors.toSet()));
         assertEquals(1, adae.count());
         Map<String, Long> byRule = v.rejectedByRule();
-        assertEquals(1L, byRule.get("trt01a.treatment_is_not_listed_under_treatments_experimental_or_treatments_control_in_the_conf"));
-        assertEquals(1L, byRule.get("trtedt.treatment_end_date_is_before_its_start_date"));
-        assertEquals(2L, byRule.get("usubjid.subject_appears_more_than_once_in_the_subject_table"));
-        assertEquals(1L, byRule.get("studyid.study_is_not_in_the_studies_table"));
-        assertEquals(2L, byRule.get("usubjid.subject_of_the_event_is_not_in_the_subject_table"));
-        assertEquals(1L, byRule.get("aeser.aeser_must_be_y_or_n"));
+        assertEquals(1L, byRule.get("trt01a.listed_in_conf"));
+        assertEquals(1L, byRule.get("trtedt.not_before_trtsdt"));
+        assertEquals(2L, byRule.get("usubjid.unique"));
+        assertEquals(1L, byRule.get("studyid.in_studies_table"));
+        assertEquals(2L, byRule.get("usubjid.in_subject_table"));
+        assertEquals(1L, byRule.get("aeser.y_or_n"));
         assertEquals(Map.of("read", 7L, "rejected", 5L, "used", 2L), v.accounting().get(adslFile));
         assertEquals(Map.of("read", 4L, "rejected", 3L, "used", 1L), v.accounting().get(adaeFile));
 

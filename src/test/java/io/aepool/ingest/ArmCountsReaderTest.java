@@ -149,15 +149,16 @@ class ArmCountsReaderTest {
                 "S2,T5,experimental,ritlecitinib,50,serious_infection,20,0,");
         Validation v = Validation.defaults();
         Dataset<Row> arms = ArmCountsReader.read(spark, file, studies, v);
-        assertEquals(2, arms.count());
+        // S1's one good arm goes with its broken ones (study_incomplete): only S2's row is used
+        assertEquals(1, arms.count());
         List<Row> rejects = v.rejects(spark).orderBy("rule").collectAsList();
-        assertEquals(List.of("events.events_must_not_exceed_n", "n.wrong_type", "study_id.study_is_not_in_the_studies_table"),
+        assertEquals(List.of("events.not_above_n", "n.wrong_type", "study_id.in_studies_table", "study_incomplete"),
                 rejects.stream().map(r -> r.getString(r.fieldIndex("rule"))).toList());
         Row overN = rejects.get(0);
         assertEquals(file, overN.getString(overN.fieldIndex("file")));
         assertEquals("study_id=S1, arm_id=PBO, outcome=serious_infection", overN.getString(overN.fieldIndex("row_key")));
         assertEquals("5", overN.getString(overN.fieldIndex("value")));
-        assertEquals(Map.of("read", 5L, "rejected", 3L, "used", 2L), v.accounting().get(file));
+        assertEquals(Map.of("read", 5L, "rejected", 4L, "used", 1L), v.accounting().get(file));
     }
 
     @Test
@@ -165,8 +166,7 @@ class ArmCountsReaderTest {
         String file = Files2.write(dir, "arms.csv", HEADER,
                 "S1,T5,experimental,tofacitinib,5,serious_infection,10,-2,");
         Validation v = new Validation(Validation.Action.QUARANTINE,
-                Map.of("events.events_must_be_0", Validation.Action.FATAL,
-                        "events.events_must_be", Validation.Action.FATAL));
+                Map.of("events.not_negative", Validation.Action.FATAL));
         InputException e = assertThrows(InputException.class, () -> ArmCountsReader.read(spark, file, studies, v));
         assertTrue(e.rule().startsWith("events must be >= 0"), e.rule());
     }

@@ -85,7 +85,7 @@ class OmopReaderTest {
         assertEquals(List.of("CDM 1 1118084 celecoxib 2020-01-01..2020-01-31"), episodes);
         List<Row> rejects = v.rejects(spark).collectAsList();
         assertEquals(1, rejects.size());
-        assertEquals("drug_era_end_date.drug_era_end_date_is_missing", rejects.get(0).getString(1));
+        assertEquals("drug_end_date.given", rejects.get(0).getString(1));
         assertEquals(1, x.events().count());
         Row event = x.events().first();
         assertEquals(192671L, event.getLong(event.fieldIndex("concept_id")));

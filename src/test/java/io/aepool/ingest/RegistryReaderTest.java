@@ -194,12 +194,12 @@ class RegistryReaderTest {
         String janKey = "registry_id=R1, extract_date=" + JAN;
         String febKey = "registry_id=R1, extract_date=" + FEB;
         assertEquals(List.of(
-                "drug_class.drug_class_is_not_in_any_registry_exposure_groups_entry_of_the_conf @ " + janKey,
-                "end_date.exposure_end_date_is_before_its_start_date @ " + febKey,
-                "event_date.event_repeats_a_row_of_an_earlier_extract_or_of_the_same_one @ " + febKey,
-                "patient_id.event_s_patient_has_no_exposure_episode_in_the_extract @ " + febKey,
-                "serious.serious_must_be_y_or_n @ " + febKey,
-                "start_date.exposure_episode_repeats_a_row_of_an_earlier_extract_or_of_the_same_one @ " + febKey),
+                "drug_class.in_exposure_groups @ " + janKey,
+                "end_date.not_before_start_date @ " + febKey,
+                "event.not_repeated @ " + febKey,
+                "exposure.not_repeated @ " + febKey,
+                "patient_id.has_exposure_episode @ " + febKey,
+                "serious.y_or_n @ " + febKey),
                 rejectedRules(v, spark));
         // 6 episodes read: methotrexate, the repeat and the reversed dates rejected
         assertEquals(Map.of("read", 6L, "rejected", 3L, "used", 3L),
@@ -211,7 +211,7 @@ class RegistryReaderTest {
         // the rejects carry the offending value (the repeated episode's start, the unknown class)
         List<Row> rejects = v.rejects(spark).collectAsList();
         assertTrue(rejects.stream().anyMatch(r -> "MTX".equals(r.getString(r.fieldIndex("value")))));
-        assertTrue(rejects.stream().anyMatch(r -> r.getString(r.fieldIndex("rule")).startsWith("start_date.")
+        assertTrue(rejects.stream().anyMatch(r -> r.getString(r.fieldIndex("rule")).equals("exposure.not_repeated")
                 && "2023-06-01".equals(r.getString(r.fieldIndex("value")))));
     }
 
@@ -229,7 +229,7 @@ class RegistryReaderTest {
         RegistryExtract extract = RegistryReader.read(spark, x.toString(), null, GROUPS, studies, v);
         // without a patients row there is no follow-up to bound its time: the episode is rejected, not silently lost
         assertEquals(List.of("PX-0001 jak 2023-06-01..2023-12-31"), episodes(extract.exposures()));
-        assertEquals(List.of("patient_id.exposure_s_patient_is_not_in_the_patients_table @ registry_id=R1, extract_date=" + JAN),
+        assertEquals(List.of("patient_id.in_patients_table @ registry_id=R1, extract_date=" + JAN),
                 rejectedRules(v, spark));
         Row reject = v.rejects(spark).collectAsList().get(0);
         assertEquals("(withheld: subject identifier)", reject.getString(reject.fieldIndex("value")));

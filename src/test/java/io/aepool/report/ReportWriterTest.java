@@ -327,7 +327,7 @@ class ReportWriterTest {
                 (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(dir.resolve("summary.json").toFile());
         summary.set("quarantined", json.readTree("""
                 {"rows": 3, "studies": ["SYN-AD-01", "SYN-AD-02"], "rejects": "rejects.csv",
-                 "by_rule": {"events.events_must_not_exceed_n": {"rows": 1, "studies": ["SYN-AD-01"]},
+                 "by_rule": {"events.not_above_n": {"rows": 1, "studies": ["SYN-AD-01"]},
                              "role.study_has_no_control_arm_for_this_outcome": {"rows": 2, "studies": ["SYN-AD-01", "SYN-AD-02"]}},
                  "by_pool": {"synthetic-32": ["SYN-AD-01", "SYN-AD-02"], "synthetic-placebo": ["SYN-AD-02"]},
                  "studies_without_study_table_row": []}"""));
@@ -340,7 +340,7 @@ class ReportWriterTest {
         assertTrue(box.contains("3 input rows") && box.contains("2 studies (SYN-AD-01, SYN-AD-02)"), box);
         assertTrue(box.contains("<a href=\"../rejects.csv\">rejects.csv</a>"), "points to the ledger beside the report");
         assertEquals(2, count(box, "class=\"excluded-rule\""), "a row per rule");
-        assertTrue(box.contains("<code>events.events_must_not_exceed_n</code></td><td class=\"num\">1</td><td>SYN-AD-01</td>"), box);
+        assertTrue(box.contains("<code>events.not_above_n</code></td><td class=\"num\">1</td><td>SYN-AD-01</td>"), box);
         assertTrue(box.contains("synthetic-placebo</b> (1 study excluded by validation: SYN-AD-02)"), box);
         assertTrue(page.contains("<a href=\"#data-excluded\">Data excluded</a>"), "named in the navigation");
 
