@@ -118,6 +118,27 @@ class RateDataTest {
         assertTrue(Files.readString(out.resolve("rejects.csv")).strip().lines().count() <= 1, "nothing rejected");
     }
 
+    @Test
+    void aRunWhosePrimaryIsABinaryMeasureCompletesAndSaysWhyItIsNotEstimable(SparkSession spark) throws IOException {
+        Files2.write(dir, "studies.csv", "study_id,acronym,condition,drug,design,control_type",
+                "W1,First,atrial fibrillation,warfarin,rct,placebo",
+                "W2,Second,atrial fibrillation,warfarin,rct,placebo");
+        Files2.write(dir, "rates.csv", "study_id,arm_id,role,treatment,dose_mg,outcome,n,events,person_years",
+                "W1,WAR,experimental,warfarin,,stroke,,9,413",
+                "W1,PBO,control,placebo,,stroke,,19,398",
+                "W2,WAR,experimental,warfarin,,stroke,,8,263",
+                "W2,PBO,control,placebo,,stroke,,19,245");
+        // the default measures (RR, OR, RD) and primary: nothing to estimate, and the run says why
+        Files2.write(dir, "job.yaml", "inputs:", "  studies: studies.csv", "  arm_counts: [rates.csv]",
+                "analysis:", "  measures: [RR, OR, RD]");
+        Path out = dir.resolve("out");
+        assertEquals(Main.DONE, Main.run("--conf", dir.resolve("job.yaml").toString(), "--out", out.toString()));
+        List<CSVRecord> analyses = read(out.resolve("analyses.csv"));
+        assertFalse(analyses.isEmpty());
+        analyses.forEach(r -> assertTrue(r.get("status").startsWith("not estimable: no participant counts (stud"),
+                r.get("analysis_id") + ": " + r.get("status")));
+    }
+
     private static List<CSVRecord> read(Path csv) throws IOException {
         try (Reader in = Files.newBufferedReader(csv)) {
             return CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(in).getRecords();
