@@ -50,6 +50,25 @@ public final class AnalysisRunner {
                 && mixedDesigns(spec.subset().select(poolStudies(spec, pools, studies))) != null;
     }
 
+    /**
+     * Why a binary measure (RR, OR, RD) cannot be estimated on {@code chosen}: rate data without arm sizes (events and
+     * person-years only) enter rate measures only, and an analysis including such a study says so rather than pooling
+     * the others silently. Null when the measure is a rate or every study has arm sizes.
+     */
+    public static String noParticipantCounts(AnalysisSpec spec, List<StudyRecord> chosen) {
+        if (spec.measure().isRate()) {
+            return null;
+        }
+        List<String> missing = chosen.stream().filter(s -> !s.participantCounts()).map(StudyRecord::comparisonId).toList();
+        return missing.isEmpty() ? null : "no participant counts (" + (missing.size() == 1 ? "study " : "studies ")
+                + String.join(", ", missing) + ")";
+    }
+
+    /** As {@link #noParticipantCounts(AnalysisSpec, List)} for the studies of the spec's pool, outcome and subset. */
+    public static String noParticipantCounts(AnalysisSpec spec, Map<String, Pool> pools, List<StudyRecord> studies) {
+        return noParticipantCounts(spec, spec.subset().select(poolStudies(spec, pools, studies)));
+    }
+
     public static AnalysisResult run(AnalysisSpec spec, Map<String, Pool> pools, List<StudyRecord> studies) {
         List<StudyRecord> inPool = poolStudies(spec, pools, studies);
         List<StudyRecord> chosen = spec.subset().select(inPool);
@@ -110,14 +129,9 @@ public final class AnalysisRunner {
         if (chosen.isEmpty()) {
             return PooledEstimate.notEstimable(spec.measure(), spec.method(), spec.ciMethod(), zero, 0, "no studies");
         }
-        if (!spec.measure().isRate()) {
-            // rate data without arm sizes (events and person-years only) enter rate measures only: said, not dropped
-            List<String> noCounts = chosen.stream().filter(s -> !s.participantCounts()).map(StudyRecord::comparisonId).toList();
-            if (!noCounts.isEmpty()) {
-                return PooledEstimate.notEstimable(spec.measure(), spec.method(), spec.ciMethod(), zero, 0,
-                        "no participant counts (" + (noCounts.size() == 1 ? "study " : "studies ")
-                                + String.join(", ", noCounts) + ")");
-            }
+        String noCounts = noParticipantCounts(spec, chosen);
+        if (noCounts != null) {
+            return PooledEstimate.notEstimable(spec.measure(), spec.method(), spec.ciMethod(), zero, 0, noCounts);
         }
         if (spec.measure().isRate()) {
             List<String> missing = chosen.stream().filter(s -> !s.hasPersonTime()).map(StudyRecord::comparisonId).toList();
