@@ -33,6 +33,9 @@ import static org.apache.spark.sql.functions.when;
  * as its own comparison against a share of the control: the control's participants, events and person-time are
  * split among the comparisons (the Handbook's option for splitting a shared group), so that no participant enters
  * a pool twice. {@code control_shared_by}, {@code n_ctl_arm} and {@code events_ctl_arm} record the split.
+ * Rate data without arm sizes ({@code n} empty, events and person-years given) leave {@code n_exp}/{@code n_ctl}
+ * empty (also when only one arm of a group lacks n); a shared control arm without n is split by its events (as
+ * evenly as possible in integers) and its person-time (evenly: the share of participants is unknown).
  */
 public final class StudyCountsBuilder {
 
@@ -72,7 +75,7 @@ public final class StudyCountsBuilder {
 
         // control keys are renamed so the join below is not an ambiguous self-join of `arms`
         Dataset<Row> control = arms.filter(ctl).groupBy(col("study_id").as("ctl_study_id"), col("outcome").as("ctl_outcome")).agg(
-                sum("events").as("__events_ctl"), sum("n").as("__n_ctl"),
+                sum("events").as("__events_ctl"), nullIfAnyNullCount("n").as("__n_ctl"),
                 sum("event_count").as("__event_count_ctl"), nullIfAnyNull("person_years").as("__person_years_ctl"));
         List<String> expKeys = new ArrayList<>(List.of("study_id", "outcome"));
         if (mode == MultiArm.BY_DOSE) {
@@ -82,7 +85,7 @@ public final class StudyCountsBuilder {
                 .toArray(Column[]::new)).agg(
                 array_join(sort_array(collect_set("arm_id")), "+").as("experimental_arms"),
                 min("dose_mg").as("__dose"),
-                sum("events").as("events_exp"), sum("n").as("n_exp"),
+                sum("events").as("events_exp"), nullIfAnyNullCount("n").as("n_exp"),
                 sum("event_count").as("event_count_exp"), nullIfAnyNull("person_years").as("person_years_exp"));
         // the comparisons sharing one control arm, in dose order (lowest first; arms without a dose last, then by id)
         WindowSpec sharing = Window.partitionBy("study_id", "outcome");
@@ -103,7 +106,8 @@ public final class StudyCountsBuilder {
                         share(col("__events_ctl"), k, rank).as("events_ctl"), share(col("__n_ctl"), k, rank).as("n_ctl"),
                         col("event_count_exp"), share(col("__event_count_ctl"), k, rank).as("event_count_ctl"),
                         col("person_years_exp"),
-                        // person-time goes with participants: the share of the arm's time its share of participants had
+                        // person-time goes with participants: the share of the arm's time its share of participants had;
+                        // without arm sizes (rate data) an even split
                         when(col("__n_ctl").gt(0), col("__person_years_ctl").multiply(share(col("__n_ctl"), k, rank))
                                 .divide(col("__n_ctl"))).otherwise(col("__person_years_ctl").divide(k)).as("person_years_ctl"),
                         k, col("__events_ctl").as("events_ctl_arm"), col("__n_ctl").as("n_ctl_arm"));
@@ -141,6 +145,14 @@ public final class StudyCountsBuilder {
             out[i] = total / k + (i < total % k ? 1 : 0);
         }
         return out;
+    }
+
+    /**
+     * Participants of a group of arms are known only when every arm's are: rate data may give events and person-years
+     * without arm sizes, and a partial sum would pass for the group's size.
+     */
+    private static Column nullIfAnyNullCount(String column) {
+        return when(sum(when(col(column).isNull(), 1).otherwise(0)).equalTo(0), sum(col(column)));
     }
 
     /**

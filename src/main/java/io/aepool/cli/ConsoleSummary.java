@@ -46,8 +46,8 @@ final class ConsoleSummary {
                     r.getString(r.fieldIndex("analysis_id")).equals(p.id()) ? "*" : " ",
                     r.getString(r.fieldIndex("method")), r.getString(r.fieldIndex("ci_method")),
                     r.getInt(r.fieldIndex("k")),
-                    r.getLong(r.fieldIndex("events_exp")) + "/" + r.getLong(r.fieldIndex("n_exp")),
-                    r.getLong(r.fieldIndex("events_ctl")) + "/" + r.getLong(r.fieldIndex("n_ctl")),
+                    r.getLong(r.fieldIndex("events_exp")) + "/" + orUnknown(r.get(r.fieldIndex("n_exp"))),
+                    r.getLong(r.fieldIndex("events_ctl")) + "/" + orUnknown(r.get(r.fieldIndex("n_ctl"))),
                     fmt(r, "estimate"), "(" + fmt(r, "ci_low") + " to " + fmt(r, "ci_high") + ")",
                     fmt(r, "p_value"), pct(r, "i2"), fmt(r, "tau2"), r.getString(r.fieldIndex("status"))));
         }
@@ -140,5 +140,10 @@ final class ConsoleSummary {
     private static String pct(Row r, String column) {
         Object v = r.get(r.fieldIndex(column));
         return v == null ? "-" : String.format(Locale.ROOT, "%.0f%%", 100 * ((Number) v).doubleValue());
+    }
+
+    /** An arm total, or "?" when a study gave events and person-years without arm sizes. */
+    private static String orUnknown(Object n) {
+        return n == null ? "?" : n.toString();
     }
 }

@@ -535,6 +535,11 @@ public final class JobRunner {
     /** The fragility index of the primary analysis over its studies (Atal et al. 2019; one arm of one study). */
     private static FragilityIndex.Result fragility(AnalysisSpec primary, Map<String, Pool> pools, List<StudyRecord> records) {
         List<StudyCounts> studies = AnalysisRunner.counts(primary, pools, records);
+        String noCounts = AnalysisRunner.noParticipantCounts(primary, pools, records);
+        if (noCounts != null) {
+            return new FragilityIndex.Result(null, null, null, null, 0, Double.NaN, Double.NaN, Double.NaN,
+                    "not estimable: " + noCounts);
+        }
         try {
             return FragilityIndex.of(Poolers.create(primary.measure(), primary.method(), primary.ciMethod(),
                     primary.effectsZeroRule(), primary.predictionInterval(), false), studies);

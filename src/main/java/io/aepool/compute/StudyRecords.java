@@ -16,9 +16,13 @@ import java.util.Set;
  */
 public final class StudyRecords {
 
+    /** The study's row in the study tables as read (ingest's {@code StudiesReader.STUDY_ROW}). */
+    static final String STUDY_ROW = "study_row";
+
     private static final Set<String> COUNT_COLUMNS = Set.of("outcome", "comparison_id", "experimental_arms",
             "events_exp", "n_exp", "events_ctl", "n_ctl", "event_count_exp", "event_count_ctl",
-            "person_years_exp", "person_years_ctl", "control_shared_by", "events_ctl_arm", "n_ctl_arm");
+            "person_years_exp", "person_years_ctl", "control_shared_by", "events_ctl_arm", "n_ctl_arm",
+            STUDY_ROW);
 
     private StudyRecords() {
     }
@@ -26,6 +30,7 @@ public final class StudyRecords {
     public static List<StudyRecord> collect(Dataset<Row> studyCounts) {
         String[] columns = studyCounts.columns();
         List<StudyRecord> records = new ArrayList<>();
+        boolean hasRow = List.of(columns).contains(STUDY_ROW);
         for (Row row : studyCounts.collectAsList()) {
             Map<String, String> attributes = new LinkedHashMap<>();
             for (String c : columns) {
@@ -35,13 +40,20 @@ public final class StudyRecords {
                 }
             }
             Object year = row.get(row.fieldIndex("year"));
+            // rate data may give no arm sizes (events and person-years only): n is then empty
+            Object nExp = row.get(row.fieldIndex("n_exp"));
+            Object nCtl = row.get(row.fieldIndex("n_ctl"));
+            boolean participantCounts = nExp != null && nCtl != null;
+            // the study's row in the study tables (absent from study_counts of runs before issue 16: no tie order)
+            Object studyRow = hasRow ? row.get(row.fieldIndex(STUDY_ROW)) : null;
             records.add(new StudyRecord(row.getString(row.fieldIndex("outcome")),
                     row.getString(row.fieldIndex("comparison_id")),
-                    row.getLong(row.fieldIndex("events_exp")), row.getLong(row.fieldIndex("n_exp")),
-                    row.getLong(row.fieldIndex("events_ctl")), row.getLong(row.fieldIndex("n_ctl")),
+                    row.getLong(row.fieldIndex("events_exp")), participantCounts ? ((Number) nExp).longValue() : 0,
+                    row.getLong(row.fieldIndex("events_ctl")), participantCounts ? ((Number) nCtl).longValue() : 0,
                     (Double) row.get(row.fieldIndex("person_years_exp")),
                     (Double) row.get(row.fieldIndex("person_years_ctl")),
-                    year == null ? null : ((Number) year).intValue(), attributes));
+                    year == null ? null : ((Number) year).intValue(), attributes, participantCounts,
+                    studyRow == null ? 0 : ((Number) studyRow).longValue()));
         }
         return records;
     }

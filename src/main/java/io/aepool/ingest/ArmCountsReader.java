@@ -22,7 +22,8 @@ public final class ArmCountsReader {
             ColumnSpec.required("treatment", DataTypes.StringType),
             ColumnSpec.optional("dose_mg", DataTypes.DoubleType),
             ColumnSpec.required("outcome", DataTypes.StringType),
-            ColumnSpec.required("n", DataTypes.LongType),
+            // may be empty when person_years is given: published rate data (events per person-years) without arm sizes
+            ColumnSpec.optional("n", DataTypes.LongType),
             ColumnSpec.required("events", DataTypes.LongType),
             ColumnSpec.optional("person_years", DataTypes.DoubleType));
 
@@ -46,6 +47,9 @@ public final class ArmCountsReader {
         checked = validation.check(checked, file, List.of(
                 new Rule(RuleIds.ROLE_KNOWN, "role", "role must be experimental or control",
                         col("role").isin("experimental", "control").unary_$bang()),
+                // the rule of required columns (n.must_not_be_empty): only rate data may leave n out
+                new Rule("n.must_not_be_empty", "n", "must not be empty (person_years is empty too: give n, person_years or both)",
+                        col("n").isNull().and(col("person_years").isNull())),
                 new Rule(RuleIds.N_POSITIVE, "n", "n must be > 0", col("n").leq(0)),
                 new Rule(RuleIds.EVENTS_NOT_NEGATIVE, "events", "events must be >= 0", col("events").lt(0)),
                 new Rule(RuleIds.EVENTS_NOT_ABOVE_N, "events", "events must not exceed n", col("events").gt(col("n"))),

@@ -11,6 +11,8 @@ import java.util.List;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.monotonically_increasing_id;
+import static org.apache.spark.sql.functions.row_number;
 
 /**
  * The study table: one row per study with the attributes analyses subset and group by.
@@ -23,11 +25,19 @@ public final class StudiesReader {
             ColumnSpec.optional("acronym", DataTypes.StringType),
             ColumnSpec.required("condition", DataTypes.StringType),
             ColumnSpec.required("drug", DataTypes.StringType),
-            ColumnSpec.required("year", DataTypes.IntegerType),
+            ColumnSpec.optional("year", DataTypes.IntegerType),
             ColumnSpec.required("design", DataTypes.StringType),
             ColumnSpec.required("control_type", DataTypes.StringType),
             ColumnSpec.optional("weeks", DataTypes.DoubleType),
             ColumnSpec.optional("source", DataTypes.StringType));
+
+    /**
+     * Added column: the study's row in the study tables as read (1, 2, ...: files in the order given, rows in file
+     * order). Cumulative analyses add studies of the same year, or without a year, in this order.
+     */
+    public static final String STUDY_ROW = "study_row";
+
+    private static final String ROW_ID = "__row_id";
 
     private StudiesReader() {
     }
@@ -38,10 +48,17 @@ public final class StudiesReader {
      */
     public static Dataset<Row> readAll(SparkSession spark, List<String> files, Validation validation) {
         Dataset<Row> all = null;
-        for (String file : files) {
-            Dataset<Row> one = read(spark, file, validation);
+        for (int i = 0; i < files.size(); i++) {
+            String file = files.get(i);
+            Dataset<Row> one = read(spark, file, validation).withColumn("__file", lit(i));
             all = all == null ? one : all.unionByName(one, true);
         }
+        if (files.size() > 1) {
+            // one numbering across the files: the file's place in the list, then the row's in its file
+            all = all.withColumn(STUDY_ROW, row_number().over(Window.orderBy(col("__file"), col(STUDY_ROW)))
+                    .cast(DataTypes.LongType));
+        }
+        all = all.drop("__file");
         Dataset<Row> withDupes = all.withColumn("__n", count(lit(1)).over(Window.partitionBy("study_id")));
         ValidatedTable.check(withDupes, String.join(" + ", files), List.of(
                 Rule.structural(RuleIds.STUDY_ID_UNIQUE_ACROSS_TABLES, "study_id", "study_id must be unique across the study tables", col("__n").gt(1))),
@@ -50,7 +67,12 @@ public final class StudiesReader {
     }
 
     public static Dataset<Row> read(SparkSession spark, String file, Validation validation) {
-        Dataset<Row> studies = ValidatedTable.read(spark, file, COLUMNS, List.of("study_id"), true, validation);
+        // the row order of the file, taken at the scan (ids increase with the file's splits and rows), then numbered
+        Dataset<Row> studies = ValidatedTable.read(spark, file, COLUMNS, List.of("study_id"), true, validation,
+                        raw -> raw.withColumn(ROW_ID, monotonically_increasing_id()))
+                .withColumn(ROW_ID, col(ROW_ID).cast(DataTypes.LongType));
+        studies = studies.withColumn(STUDY_ROW, row_number().over(Window.orderBy(ROW_ID)).cast(DataTypes.LongType))
+                .drop(ROW_ID);
         Dataset<Row> withDupes = studies.withColumn("__n", count(lit(1)).over(Window.partitionBy("study_id")));
         return validation.check(withDupes, file, List.of(
                 new Rule(RuleIds.DESIGN_KNOWN, "design", "design must be rct or registry", col("design").isin("rct", "registry").unary_$bang()),

@@ -13,10 +13,14 @@ import static io.aepool.plan.FamilyTable.num;
  * estimate pooled when they were more than one (only in a pool with {@code combine_designs: true}; such rows are
  * flagged in the report). {@code median_ctl_risk} and {@code median_ctl_rate_per_100py} are the medians over the
  * analysis's studies of the control risk and rate: the assumed control risk of a GRADE summary of findings.
+ * {@code n_exp} and {@code n_ctl} are empty when a study of the subset gave events and person-years without arm sizes.
+ * {@code cumulative_order} (cumulative rows only) says how studies were added: {@code year} (ties in input order),
+ * {@code input order (no year)} or {@code year, then input order (studies without a year last)}.
  */
-public record AnalysisResult(AnalysisSpec spec, int studiesInSubset, long eventsExp, long nExp, long eventsCtl,
-                             long nCtl, Double personYearsExp, Double personYearsCtl, PooledEstimate pooled,
-                             String mixedDesigns, Double medianControlRisk, Double medianControlRatePer100py) {
+public record AnalysisResult(AnalysisSpec spec, int studiesInSubset, long eventsExp, Long nExp, long eventsCtl,
+                             Long nCtl, Double personYearsExp, Double personYearsCtl, PooledEstimate pooled,
+                             String mixedDesigns, Double medianControlRisk, Double medianControlRatePer100py,
+                             String cumulativeOrder) {
 
     /** Output columns, in order. Renaming one is a breaking change (see README). */
     public static final List<ResultColumn> COLUMNS = List.of(
@@ -37,7 +41,8 @@ public record AnalysisResult(AnalysisSpec spec, int studiesInSubset, long events
             ResultColumn.number("i2_ci_low"), ResultColumn.number("i2_ci_high"),
             ResultColumn.number("pi_low"), ResultColumn.number("pi_high"), ResultColumn.text("pi_dist"),
             ResultColumn.text("status"), ResultColumn.text("designs_combined"),
-            ResultColumn.number("median_ctl_risk"), ResultColumn.number("median_ctl_rate_per_100py"));
+            ResultColumn.number("median_ctl_risk"), ResultColumn.number("median_ctl_rate_per_100py"),
+            ResultColumn.text("cumulative_order"));
 
     /** Values in {@link #COLUMNS} order; NaN becomes null so no results file ever holds NaN. */
     public Object[] values() {
@@ -53,7 +58,7 @@ public record AnalysisResult(AnalysisSpec spec, int studiesInSubset, long events
                 num(p.pValue()), num(p.q()), p.qDf(), num(p.qP()), num(p.i2()), num(p.h2()), num(p.tau2()),
                 num(p.tau2CiLow()), num(p.tau2CiHigh()), num(p.i2CiLow()), num(p.i2CiHigh()),
                 num(p.piLowNatural()), num(p.piHighNatural()), piDist(p.piDf()), p.status(),
-                p.isOk() ? mixedDesigns : null, medianControlRisk, medianControlRatePer100py};
+                p.isOk() ? mixedDesigns : null, medianControlRisk, medianControlRatePer100py, cumulativeOrder};
     }
 
     // crude incidence rate, shown beside rate measures (events per 100 person-years)

@@ -50,20 +50,41 @@ public final class AnalysisRunner {
                 && mixedDesigns(spec.subset().select(poolStudies(spec, pools, studies))) != null;
     }
 
+    /**
+     * Why a binary measure (RR, OR, RD) cannot be estimated on {@code chosen}: rate data without arm sizes (events and
+     * person-years only) enter rate measures only, and an analysis including such a study says so rather than pooling
+     * the others silently. Null when the measure is a rate or every study has arm sizes.
+     */
+    public static String noParticipantCounts(AnalysisSpec spec, List<StudyRecord> chosen) {
+        if (spec.measure().isRate()) {
+            return null;
+        }
+        List<String> missing = chosen.stream().filter(s -> !s.participantCounts()).map(StudyRecord::comparisonId).toList();
+        return missing.isEmpty() ? null : "no participant counts (" + (missing.size() == 1 ? "study " : "studies ")
+                + String.join(", ", missing) + ")";
+    }
+
+    /** As {@link #noParticipantCounts(AnalysisSpec, List)} for the studies of the spec's pool, outcome and subset. */
+    public static String noParticipantCounts(AnalysisSpec spec, Map<String, Pool> pools, List<StudyRecord> studies) {
+        return noParticipantCounts(spec, spec.subset().select(poolStudies(spec, pools, studies)));
+    }
+
     public static AnalysisResult run(AnalysisSpec spec, Map<String, Pool> pools, List<StudyRecord> studies) {
-        List<StudyRecord> chosen = spec.subset().select(poolStudies(spec, pools, studies));
+        List<StudyRecord> inPool = poolStudies(spec, pools, studies);
+        List<StudyRecord> chosen = spec.subset().select(inPool);
         String designs = mixedDesigns(chosen);
         long eventsExp = 0;
-        long nExp = 0;
+        Long nExp = 0L;
         long eventsCtl = 0;
-        long nCtl = 0;
+        Long nCtl = 0L;
         Double pyExp = 0.0;
         Double pyCtl = 0.0;
         for (StudyRecord s : chosen) {
             eventsExp += s.eventsExp();
-            nExp += s.nExp();
+            // arm sizes are known only when every study gave them (rate data may come without)
+            nExp = nExp == null || !s.participantCounts() ? null : nExp + s.nExp();
             eventsCtl += s.eventsCtl();
-            nCtl += s.nCtl();
+            nCtl = nCtl == null || !s.participantCounts() ? null : nCtl + s.nCtl();
             pyExp = pyExp == null || s.personYearsExp() == null ? null : pyExp + s.personYearsExp();
             pyCtl = pyCtl == null || s.personYearsCtl() == null ? null : pyCtl + s.personYearsCtl();
         }
@@ -78,11 +99,14 @@ public final class AnalysisRunner {
                 : pool(spec, chosen);
         // the studies the estimate is made of: a ratio measure drops double-zero studies, and so does the median
         List<StudyRecord> contributing = chosen.stream().filter(s -> !spec.measure().isRate() || s.hasPersonTime())
+                .filter(s -> spec.measure().isRate() || s.participantCounts())
                 .filter(s -> !EffectSizes.isDropped(s.counts(), spec.measure(), spec.effectsZeroRule())).toList();
         return new AnalysisResult(spec, chosen.size(), eventsExp, nExp, eventsCtl, nCtl, pyExp, pyCtl, pooled, designs,
-                median(contributing.stream().filter(s -> s.nCtl() > 0).mapToDouble(s -> (double) s.eventsCtl() / s.nCtl())),
+                median(contributing.stream().filter(s -> s.participantCounts() && s.nCtl() > 0)
+                        .mapToDouble(s -> (double) s.eventsCtl() / s.nCtl())),
                 median(contributing.stream().filter(s -> s.personYearsCtl() != null && s.personYearsCtl() > 0)
-                        .mapToDouble(s -> 100.0 * s.eventsCtl() / s.personYearsCtl())));
+                        .mapToDouble(s -> 100.0 * s.eventsCtl() / s.personYearsCtl())),
+                spec.subset().kind() == Subset.Kind.CUMULATIVE ? Subset.cumulativeOrder(inPool) : null);
     }
 
     /**
@@ -104,6 +128,10 @@ public final class AnalysisRunner {
         String zero = spec.zeroRule().label();
         if (chosen.isEmpty()) {
             return PooledEstimate.notEstimable(spec.measure(), spec.method(), spec.ciMethod(), zero, 0, "no studies");
+        }
+        String noCounts = noParticipantCounts(spec, chosen);
+        if (noCounts != null) {
+            return PooledEstimate.notEstimable(spec.measure(), spec.method(), spec.ciMethod(), zero, 0, noCounts);
         }
         if (spec.measure().isRate()) {
             List<String> missing = chosen.stream().filter(s -> !s.hasPersonTime()).map(StudyRecord::comparisonId).toList();

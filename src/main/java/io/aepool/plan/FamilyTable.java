@@ -49,6 +49,10 @@ public interface FamilyTable extends Serializable {
         if (!showsDesignsApart() && AnalysisRunner.designsKeptApart(base, pools, studies)) {
             return List.of();
         }
+        // a binary measure over rate data without arm sizes: the analyses say why not; the family has nothing to add
+        if (!showsDesignsApart() && AnalysisRunner.noParticipantCounts(base, pools, studies) != null) {
+            return List.of();
+        }
         Object[] key = {base.id(), base.pool(), base.outcome(), base.measure().name(), base.method().name(),
                 base.ciMethod().label(), base.predictionInterval().label(), base.zeroRule().label()};
         List<Object[]> out = new ArrayList<>();

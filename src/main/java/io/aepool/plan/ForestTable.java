@@ -81,8 +81,8 @@ public record ForestTable(List<String> subgroupVariables) implements FamilyTable
                     : EffectSizes.of(c, spec.measure(), spec.effectsZeroRule()).filter(EffectSize::isUsable);
             Double weight = weights.get(s.comparisonId());
             String label = s.attribute("acronym") != null ? s.attribute("acronym") : s.comparisonId();
-            rows.add(new Object[]{block, s.comparisonId(), label, s.year(), s.eventsExp(), s.nExp(), s.eventsCtl(),
-                    s.nCtl(), s.personYearsExp(), s.personYearsCtl(),
+            rows.add(new Object[]{block, s.comparisonId(), label, s.year(), s.eventsExp(), s.knownNExp(), s.eventsCtl(),
+                    s.knownNCtl(), s.personYearsExp(), s.personYearsCtl(),
                     e.map(x -> num(spec.measure().toNatural(x.yi()))).orElse(null),
                     e.map(x -> num(spec.measure().toNatural(x.yi() - Z * Math.sqrt(x.vi())))).orElse(null),
                     e.map(x -> num(spec.measure().toNatural(x.yi() + Z * Math.sqrt(x.vi())))).orElse(null),

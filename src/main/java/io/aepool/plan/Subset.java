@@ -14,10 +14,27 @@ public record Subset(Kind kind, String variable, String value) implements Serial
 
     public enum Kind { ALL, LOO, SUBGROUP, LEAVE_SUBGROUP_OUT, CUMULATIVE }
 
-    /** Cumulative order: by year (unknown years last), then by comparison id. */
+    /**
+     * Cumulative order: by year (unknown years last); studies of the same year, or without one, in input order (their
+     * row in the study tables), as metafor's {@code cumul(res, order = year)} keeps the data's order among ties (a
+     * stable sort); the comparisons of one study (dose arms) by comparison id.
+     */
     public static final Comparator<StudyRecord> CUMULATIVE_ORDER = Comparator
             .comparing(StudyRecord::year, Comparator.nullsLast(Comparator.naturalOrder()))
+            .thenComparingLong(StudyRecord::inputOrder)
             .thenComparing(StudyRecord::comparisonId);
+
+    /**
+     * How a pool's cumulative analyses order their studies: {@code year} when every study has one, {@code input order
+     * (no year)} when none has, else {@code year, then input order (studies without a year last)}.
+     */
+    public static String cumulativeOrder(List<StudyRecord> pool) {
+        long dated = pool.stream().filter(s -> s.year() != null).count();
+        if (dated == pool.size()) {
+            return "year";
+        }
+        return dated == 0 ? "input order (no year)" : "year, then input order (studies without a year last)";
+    }
 
     public static final Subset ALL = new Subset(Kind.ALL, null, null);
 

@@ -57,6 +57,34 @@ class StudyCountsBuilderTest {
     }
 
     @Test
+    void rateDataWithoutArmSizesSplitsASharedControlByEventsAndPersonTime(SparkSession spark) {
+        Dataset<Row> arms = spark.createDataFrame(List.of(
+                RowFactory.create("S1", "D5", "experimental", "drug", 5.0, "si", null, 2L, null, 30.0, "a.csv"),
+                RowFactory.create("S1", "D10", "experimental", "drug", 10.0, "si", null, 4L, null, 33.0, "a.csv"),
+                RowFactory.create("S1", "PBO", "control", "placebo", null, "si", null, 5L, null, 31.0, "a.csv")), ARMS);
+        List<Row> split = StudyCountsBuilder.build(arms, studies(spark), StudyCountsBuilder.MultiArm.BY_DOSE)
+                .orderBy("comparison_id").collectAsList();
+        assertEquals(2, split.size());
+        for (Row r : split) {
+            assertTrue(r.isNullAt(r.fieldIndex("n_exp")) && r.isNullAt(r.fieldIndex("n_ctl")), "no arm sizes: " + r);
+            assertEquals(15.5, r.getDouble(r.fieldIndex("person_years_ctl")), 1e-12, "person-time split evenly");
+        }
+        // events split as evenly as possible in integers (5 = 3 + 2), the remainder to the lowest dose (S1:D5) first
+        assertEquals(2L, split.get(0).getLong(split.get(0).fieldIndex("events_ctl")));
+        assertEquals("S1:D10", split.get(0).getString(split.get(0).fieldIndex("comparison_id")));
+        assertEquals(3L, split.get(1).getLong(split.get(1).fieldIndex("events_ctl")));
+        // one arm without n leaves the group's size unknown: no partial sum passes for it
+        Dataset<Row> mixed = spark.createDataFrame(List.of(
+                RowFactory.create("S1", "D5", "experimental", "drug", 5.0, "si", 100L, 2L, null, 30.0, "a.csv"),
+                RowFactory.create("S1", "D10", "experimental", "drug", 10.0, "si", null, 4L, null, 33.0, "a.csv"),
+                RowFactory.create("S1", "PBO", "control", "placebo", null, "si", 90L, 5L, null, 31.0, "a.csv")), ARMS);
+        Row combined = StudyCountsBuilder.build(mixed, studies(spark), StudyCountsBuilder.MultiArm.COMBINE).first();
+        assertTrue(combined.isNullAt(combined.fieldIndex("n_exp")));
+        assertEquals(90L, combined.getLong(combined.fieldIndex("n_ctl")));
+        assertEquals(63.0, combined.getDouble(combined.fieldIndex("person_years_exp")), 1e-12);
+    }
+
+    @Test
     void byDoseKeepsEachExperimentalArmAgainstItsShareOfTheSharedControl(SparkSession spark) {
         List<Row> rows = StudyCountsBuilder.build(threeArmTrial(spark), studies(spark), StudyCountsBuilder.MultiArm.BY_DOSE)
                 .orderBy("comparison_id").collectAsList();

@@ -31,7 +31,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * The whole job, from arm-level CSV through Spark tasks to analyses.csv and subgroup_tests.csv, reproduces
  * R metafor 3.8-1 on the BCG vaccine trials (13 studies, subgroups by allocation): MH, IV and DL, every
- * leave-one-out subset, every subgroup and the test for subgroup differences, to 1e-6 relative.
+ * leave-one-out subset, every subgroup, the test for subgroup differences and every cumulative step (MH, in order of
+ * year with the 1973 tie in the data's order, as metafor's {@code cumul}), to 1e-6 relative. The study ids sort
+ * against the data's order ("13 Aronson", ..., "01 Comstock et al #1"), so that only the study table's row order can
+ * put the tied trials in metafor's order.
  */
 @ExtendWith(SharedSpark.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -40,6 +43,7 @@ class EndToEndMetaforTest {
     private static final List<String> MEASURES = List.of("RR", "OR", "RD");
     private final Map<String, CSVRecord> analyses = new HashMap<>();
     private final Map<String, CSVRecord> subgroupTests = new HashMap<>();
+    private final Map<String, String> idOf = new HashMap<>();
     private JsonNode expected;
 
     @BeforeAll
@@ -47,8 +51,11 @@ class EndToEndMetaforTest {
         List<String> studies = new ArrayList<>(List.of("study_id,acronym,condition,drug,year,design,control_type,weeks,source,group"));
         List<String> arms = new ArrayList<>(List.of("study_id,arm_id,role,treatment,dose_mg,outcome,n,events,person_years"));
         try (Reader in = Files.newBufferedReader(Path.of("src/test/resources/reference/bcg.csv"))) {
-            for (CSVRecord r : CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(in)) {
-                String id = '"' + r.get("study") + '"';
+            List<CSVRecord> rows = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(in).getRecords();
+            for (int i = 0; i < rows.size(); i++) {
+                CSVRecord r = rows.get(i);
+                idOf.put(r.get("study"), String.format("%02d %s", rows.size() - i, r.get("study")));
+                String id = '"' + idOf.get(r.get("study")) + '"';
                 studies.add(String.join(",", id, id, "tuberculosis", "BCG", r.get("year"), "rct", "placebo", "", "metadat", r.get("group")));
                 arms.add(String.join(",", id, "BCG", "experimental", "BCG vaccine", "", "tb", r.get("n1i"), r.get("ai"), ""));
                 arms.add(String.join(",", id, "CTL", "control", "no vaccine", "", "tb", r.get("n2i"), r.get("ci"), ""));
@@ -64,6 +71,7 @@ class EndToEndMetaforTest {
                   measures: [RR, OR, RD]
                   methods: [MH, IV, DL]
                   leave_one_out: true
+                  cumulative: true
                   subgroups: [group]
                 """);
         Path out = dir.resolve("out");
@@ -87,13 +95,43 @@ class EndToEndMetaforTest {
             for (String method : List.of("MH", "DL")) {
                 JsonNode loo = expected.get(m + "/" + method + "/LOO");
                 loo.fieldNames().forEachRemaining(study ->
-                        tests.add(check(m + "/" + method + "/LOO " + study, loo.get(study), m + "/" + method + "/loo:" + study)));
+                        tests.add(check(m + "/" + method + "/LOO " + study, loo.get(study), m + "/" + method + "/loo:" + idOf.get(study))));
                 JsonNode groups = expected.get(m + "/" + method + "/SUBGROUPS").get("groups");
                 groups.fieldNames().forEachRemaining(g -> tests.add(
                         check(m + "/" + method + "/SUBGROUPS " + g, groups.get(g), m + "/" + method + "/subgroup:group=" + g)));
             }
         }
         assertEquals(3 * (3 + 2 * (13 + 3)), tests.size());
+        return tests;
+    }
+
+    @TestFactory
+    List<DynamicTest> everyCumulativeStepAgreesWithMetaforsCumul() {
+        List<DynamicTest> tests = new ArrayList<>();
+        assertTrue(idOf.get("Vandiviere et al").compareTo(idOf.get("Frimodt-Moller et al")) < 0, "ids sort against input order");
+        for (String m : MEASURES) {
+            JsonNode steps = expected.get(m + "/MH/CUMULATIVE");
+            for (int i = 0; i < steps.size(); i++) {
+                JsonNode step = steps.get(i).deepCopy();
+                String added = ((com.fasterxml.jackson.databind.node.ObjectNode) step).remove("added").asText();
+                String key = m + "/MH/cum:" + idOf.get(added);
+                int studies = i + 1;
+                tests.add(DynamicTest.dynamicTest(m + "/MH/CUMULATIVE step " + studies + " " + added, () -> {
+                    CSVRecord row = analyses.get(key);
+                    if (row == null) {
+                        fail("no analyses.csv row for " + key);
+                    }
+                    assertEquals("ok", row.get("status"), key);
+                    assertEquals(studies, Integer.parseInt(row.get("studies")), key + " studies added so far");
+                    assertEquals(step.get("k").asInt(), Integer.parseInt(row.get("k")), key + " k");
+                    assertEquals("year", row.get("cumulative_order"), key);
+                    for (String f : List.of("estimate", "ci_low", "ci_high", "log_estimate", "se", "p_value")) {
+                        near(key, f, step.get(f).asDouble(), row.get(f));
+                    }
+                }));
+            }
+        }
+        assertEquals(3 * 13, tests.size());
         return tests;
     }
 

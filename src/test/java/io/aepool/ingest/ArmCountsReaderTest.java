@@ -85,6 +85,29 @@ class ArmCountsReaderTest {
     }
 
     @Test
+    void nMayBeEmptyWhenPersonYearsAreGivenButNotWhenBothAre(SparkSession spark) {
+        // rate data as published (events and person-years per arm, metafor's x1i/t1i): no arm sizes
+        String rates = Files2.write(dir, "rates.csv", HEADER,
+                "S1,T5,experimental,tofacitinib,5,serious_infection,,2,30.5",
+                "S1,PBO,control,placebo,,serious_infection,,1,28");
+        Dataset<Row> arms = ArmCountsReader.read(spark, rates, studies, Validation.failFast());
+        assertEquals(2, arms.count());
+        assertTrue(arms.first().isNullAt(arms.first().fieldIndex("n")));
+        String neither = Files2.write(dir, "neither.csv", HEADER,
+                "S1,T5,experimental,tofacitinib,5,serious_infection,,2,30.5",
+                "S1,PBO,control,placebo,,serious_infection,,1,");
+        InputException e = assertThrows(InputException.class, () -> ArmCountsReader.read(spark, neither, studies, Validation.failFast()));
+        assertEquals(neither, e.file());
+        assertEquals("n", e.column());
+        assertEquals("row key study_id=S1, arm_id=PBO, outcome=serious_infection", e.key());
+        assertTrue(e.rule().startsWith("must not be empty (person_years is empty too"), e.rule());
+        // quarantined by default, under the id the rule of required columns has always had
+        Validation v = Validation.defaults();
+        assertEquals(1, ArmCountsReader.read(spark, neither, studies, v).count());
+        assertEquals(Map.of("n.must_not_be_empty", 1L), v.rejectedByRule());
+    }
+
+    @Test
     void negativeCountsAreRejected(SparkSession spark) {
         String file = Files2.write(dir, "arms.csv", HEADER,
                 "S1,T5,experimental,tofacitinib,5,serious_infection,10,-1,");

@@ -76,6 +76,15 @@ class AnalysisGridTest {
                 "lso:condition=psoriasis", "lso:condition=vitiligo", "cum:A", "cum:B", "cum:C", "cum:D"), subsets);
     }
 
+    /** The cumulative subsets the grid makes of one outcome's studies (MH RR, pool everything), in grid order. */
+    static List<String> cumulativeSubsets(List<StudyRecord> studies) {
+        GridAxes axes = new GridAxes(List.of(Pool.everything()), List.of(EffectMeasure.RR), List.of(PoolingMethod.MH),
+                List.of(CiMethod.WALD_Z), List.of(PredictionInterval.DEFAULT), List.of(ZeroCellRule.DEFAULT),
+                false, true, false, List.of(), false, List.of());
+        return AnalysisGrid.expand(axes, studies).stream().map(s -> s.subset().label()).filter(l -> l.startsWith("cum:"))
+                .toList();
+    }
+
     @Test
     void familyTablesRunOnTheirOwnBases() {
         GridAxes axes = GridAxes.of(List.of(Pool.everything()), List.of(EffectMeasure.RR),

@@ -174,4 +174,37 @@ class AnalysisRunnerTest {
         assertEquals(List.of("late", "middle", "undated"), Subset.leaveOut("early").select(studies).stream()
                 .map(StudyRecord::comparisonId).toList());
     }
+
+    @Test
+    void aStudyWithoutArmSizesEntersRateMeasuresOnlyAndBinaryAnalysesSayWhy() {
+        // B gave events and person-years only (rate data as published): n unknown
+        List<StudyRecord> studies = List.of(
+                new StudyRecord("si", "A", 4, 100, 8, 100, 50.0, 52.0, 2020, Map.of("study_id", "A"), true, 1),
+                new StudyRecord("si", "B", 2, 0, 5, 0, 40.0, 20.0, 2021, Map.of("study_id", "B"), false, 2));
+        AnalysisResult rr = AnalysisRunner.run(spec(EffectMeasure.RR, PoolingMethod.MH, Subset.ALL), POOLS, studies);
+        assertEquals("not estimable: no participant counts (study B)", rr.pooled().status());
+        assertNull(rr.nExp(), "no partial total of arm sizes");
+        assertNull(rr.nCtl());
+        assertEquals(6, rr.eventsExp());
+        AnalysisResult dl = AnalysisRunner.run(spec(EffectMeasure.OR, PoolingMethod.DL, Subset.leaveOut("A")), POOLS, studies);
+        assertEquals("not estimable: no participant counts (study B)", dl.pooled().status());
+        // without B the binary analysis runs as before
+        AnalysisResult withoutB = AnalysisRunner.run(spec(EffectMeasure.RR, PoolingMethod.MH, Subset.leaveOut("B")), POOLS, studies);
+        assertTrue(withoutB.pooled().isOk(), withoutB.pooled().status());
+        assertEquals(100L, withoutB.nExp());
+        AnalysisResult irr = AnalysisRunner.run(spec(EffectMeasure.IRR, PoolingMethod.MH, Subset.ALL), POOLS, studies);
+        assertTrue(irr.pooled().isOk(), irr.pooled().status());
+        assertEquals(2, irr.pooled().k());
+        assertEquals(90.0, irr.personYearsExp(), 1e-12);
+        // family tables of a binary measure have nothing to add to a not-estimable analysis (no silent drop of B)
+        AnalysisSpec rrAll = spec(EffectMeasure.RR, PoolingMethod.IV, Subset.ALL);
+        assertTrue(new FunnelTable().keyedRows(rrAll, POOLS, studies).isEmpty());
+        assertEquals(2, new FunnelTable().keyedRows(spec(EffectMeasure.IRR, PoolingMethod.IV, Subset.ALL), POOLS, studies).size());
+        // the forest shows B's arm sizes as unknown, not 0
+        List<Object[]> forest = new ForestTable(List.of()).keyedRows(spec(EffectMeasure.IRR, PoolingMethod.MH, Subset.ALL),
+                POOLS, studies);
+        int nExp = ForestTable.KEY_COLUMNS.size() + 5;
+        assertEquals(100L, forest.get(0)[nExp]);
+        assertNull(forest.get(1)[nExp]);
+    }
 }
