@@ -101,10 +101,11 @@ class ArmCountsReaderTest {
         assertEquals("n", e.column());
         assertEquals("row key study_id=S1, arm_id=PBO, outcome=serious_infection", e.key());
         assertTrue(e.rule().startsWith("must not be empty (person_years is empty too"), e.rule());
-        // quarantined by default, under the id the rule of required columns has always had
+        // quarantined by default, under the id the rule of required columns has always had, and the study's other arm
+        // with it (never pooled with a missing arm)
         Validation v = Validation.defaults();
-        assertEquals(1, ArmCountsReader.read(spark, neither, studies, v).count());
-        assertEquals(Map.of("n.must_not_be_empty", 1L), v.rejectedByRule());
+        assertEquals(0, ArmCountsReader.read(spark, neither, studies, v).count());
+        assertEquals(Map.of("n.must_not_be_empty", 1L, "study_incomplete", 1L), v.rejectedByRule());
     }
 
     @Test
