@@ -168,6 +168,49 @@ class MainTest {
         assertEquals(1, summary.get("rejected_rows_by_rule").get("events.not_above_n").asInt());
     }
 
+    /** The defect styles a reviewer meets in arm tables, each in one arm row of the three-arm trial S1. */
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> armDefects() {
+        return java.util.stream.Stream.of(
+                org.junit.jupiter.params.provider.Arguments.of("events above n", "events.not_above_n",
+                        List.of("S1,T10,experimental,tofacitinib,10,si,100,101,")),
+                org.junit.jupiter.params.provider.Arguments.of("a duplicated arm key", "arm.duplicate_key",
+                        List.of("S1,T10,experimental,tofacitinib,10,si,100,4,", "S1,T10,experimental,tofacitinib,10,si,100,4,")),
+                org.junit.jupiter.params.provider.Arguments.of("an unknown role", "role.known",
+                        List.of("S1,T10,active,tofacitinib,10,si,100,4,")));
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.MethodSource("armDefects")
+    void eachArmDefectTakesItsTrialOutWholeSaysSoAndFailsAStrictRun(String defect, String rule, List<String> rows,
+                                                                    SparkSession spark) throws Exception {
+        writeInputs("1");
+        List<String> arms = new java.util.ArrayList<>(List.of("study_id,arm_id,role,treatment,dose_mg,outcome,n,events,person_years",
+                "S1,T5,experimental,tofacitinib,5,si,100,3,", "S1,P,control,placebo,,si,100,1,",
+                "S2,T,experimental,tofacitinib,5,si,80,2,", "S2,P,control,placebo,,si,40,1,"));
+        arms.addAll(rows);
+        Files2.write(dir, "arms.csv", arms.toArray(String[]::new));
+        Path out = dir.resolve("out");
+        int[] code = new int[1];
+        String console = captureOut(() -> Main.run("--conf", dir.resolve("job.yaml").toString(), "--out", out.toString()), code);
+        // the default: exit 0, the trial all out (never pooled without an arm), and said on the console and in the report
+        assertEquals(Main.DONE, code[0], defect);
+        List<String> comparisons = Files.readAllLines(out.resolve("study_counts.csv")).stream().skip(1).toList();
+        assertTrue(comparisons.stream().noneMatch(l -> l.contains("S1")) && comparisons.stream().anyMatch(l -> l.contains("S2")),
+                defect + ": " + comparisons);
+        assertTrue(console.contains("aepool: quarantined: ") && console.contains("  " + rule + ": ")
+                && console.contains("(S1)"), defect + ": " + console);
+        String html = Files.readString(out.resolve("report").resolve("index.html"));
+        assertTrue(html.contains("id=\"data-excluded\"") && html.contains(rule), defect + ": the report's box");
+        String analyses = Files.readString(out.resolve("analyses.csv"));
+
+        // --strict: exit 2, nothing published, the last results untouched
+        String err = captureErr(() -> Main.run("--conf", dir.resolve("job.yaml").toString(), "--strict", "--out",
+                out.toString()), code);
+        assertEquals(Main.BAD_INPUT, code[0], defect + ": " + err);
+        assertTrue(err.contains(rule), err);
+        assertEquals(analyses, Files.readString(out.resolve("analyses.csv")), defect + ": nothing published");
+    }
+
     @Test
     void withRowLevelRulesFatalABrokenArmStopsTheRunNamingItsOwnRule(SparkSession spark) {
         writeMultiArmInputs();
