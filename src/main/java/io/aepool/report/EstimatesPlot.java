@@ -69,7 +69,7 @@ final class EstimatesPlot extends TitledFigure {
                 Results.isRatio(whole.text("measure")), items, ks, item("All studies", whole)));
     }
 
-    /** Cumulative by year: {@code cum:<comparison>} subsets ordered by the number of studies they hold. */
+    /** Cumulative: {@code cum:<comparison>} subsets ordered by the number of studies they hold. */
     static Optional<EstimatesPlot> cumulative(Results r, Row whole) {
         List<Row> rows = new ArrayList<>(r.subsets(whole, "cum:"));
         if (rows.isEmpty()) {
@@ -85,7 +85,11 @@ final class EstimatesPlot extends TitledFigure {
             items.add(item("+ " + r.label(cid) + (year == null ? "" : " (" + year + ")"), a));
             ks.add(Fmt.integer(a.integer("k")) + "/" + Fmt.integer(a.integer("studies")));
         }
-        return Optional.of(new EstimatesPlot(id("cumulative", whole), "Cumulative by year: " + what(whole), "cum-row",
+        // the order the job used, as analyses.csv says it (cumulative_order): by year, or the input order without years
+        String order = rows.stream().map(a -> a.text("cumulative_order")).filter(o -> o != null && !o.isEmpty())
+                .findFirst().orElse("year");
+        return Optional.of(new EstimatesPlot(id("cumulative", whole), "Cumulative, studies added by " + order + ": "
+                + what(whole), "cum-row",
                 Results.isRatio(whole.text("measure")), items, ks, item("All studies", whole)));
     }
 

@@ -228,7 +228,23 @@ class ReportWriterTest {
         assertEquals(32, countClass(cum, "cum-row"));
         // ordered by the number of studies: the two 2015 trials come first
         assertTrue(cum.indexOf("SYN-PSO-03 (2015)") < cum.indexOf("SYN-AD-01 (2020)"));
+        // the title says the order the job used (analyses.csv cumulative_order)
+        assertTrue(html.contains("Cumulative, studies added by year: "), "cumulative title");
         assertEquals(4, countClass(svg(html, "robustness-synthetic-32"), "robustness-row"), "IRR, OR, RD, RR");
+    }
+
+    @Test
+    void aCumulativeAnalysisWithoutYearsSaysItFollowsTheInputOrder() throws IOException {
+        Path dir = Fixture.copy("writer-input-order");
+        Fixture.rewrite(dir.resolve("analyses.csv"), r -> true, r -> {
+            if ("cum".equals(r.get("subset_kind"))) {
+                r.put("cumulative_order", "input order (no year)");
+            }
+            return r;
+        });
+        String page = unescape(Files.readString(ReportWriter.write(dir)));
+        assertTrue(page.contains("Cumulative, studies added by input order (no year): "), "cumulative title");
+        assertFalse(page.contains("added by year"));
     }
 
     @Test
