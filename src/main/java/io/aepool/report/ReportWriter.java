@@ -176,16 +176,19 @@ public final class ReportWriter {
      * The specification curve of the primary pool, outcome and measure (figure and table, from
      * specification_curve.csv as written) and the primary analysis's fragility index (from summary.json).
      */
+    /** The most rows of the specification-curve table in the page. */
+    static final int MAX_TABLE_ROWS = 500;
+
     private static void specificationCurve(Results r, Map<String, Object> s, Path figuresDir) {
         Results.Primary p = r.primary;
         s.put("specCurveFigure", SpecificationCurvePlot.of(r.specificationCurve, p.pool(), p.outcome(), p.measure())
                 .map(f -> List.of(figure(f, figuresDir))).orElse(List.of()));
         boolean ratio = Results.isRatio(p.measure());
         List<Map<String, Object>> rows = new ArrayList<>();
-        for (Row x : r.specificationCurve) {
-            if (!x.is("outcome", p.outcome())) {
-                continue;
-            }
+        List<Row> curve = r.specificationCurve.stream().filter(x -> x.is("outcome", p.outcome())).toList();
+        // a page holds a few hundred rows; the CSV holds every one
+        List<Row> shown = SpecificationCurvePlot.thin(curve, MAX_TABLE_ROWS, x -> x.bool("reference"));
+        for (Row x : shown) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("rank", x.text("rank"));
             m.put("estimate", Fmt.estCi(x.num("estimate"), x.num("ci_low"), x.num("ci_high"), ratio));
@@ -202,7 +205,9 @@ public final class ReportWriter {
         }
         s.put("specCurve", rows);
         s.put("hasSpecCurve", !rows.isEmpty());
-        s.put("specCurveCount", Fmt.integer(rows.size()));
+        s.put("specCurveCount", shown.size() == curve.size() ? Fmt.integer(curve.size())
+                : String.format(java.util.Locale.ROOT, "%,d of %,d (evenly spaced by rank, with the reference; "
+                + "specification_curve.csv has every one)", shown.size(), curve.size()));
         s.put("fragility", r.fragilityText);
         s.put("hasFragility", r.fragilityText != null);
         s.put("poolChoice", r.poolChoiceText);

@@ -83,9 +83,40 @@ final class SpecificationCurvePlot extends TitledFigure {
             return Optional.empty();
         }
         items.sort(java.util.Comparator.comparingInt(Item::rank));
+        int all = items.size();
+        List<Item> drawn = thin(items, MAX_DRAWN, Item::reference);
+        String shown = drawn.size() == all ? all + " distinct analyses"
+                : String.format(java.util.Locale.ROOT, "%,d of %,d distinct analyses (evenly spaced by rank, with the reference;"
+                + " specification_curve.csv has every one)", drawn.size(), all);
         return Optional.of(new SpecificationCurvePlot("specification-curve-" + Fmt.slug(pool) + "-" + Fmt.slug(outcome)
-                + "-" + Fmt.slug(measure), "Specification curve: " + items.size() + " distinct analyses of " + outcome
-                + " (" + measure + "), pool " + pool, measure, items));
+                + "-" + Fmt.slug(measure), "Specification curve: " + shown + " of " + outcome
+                + " (" + measure + "), pool " + pool, measure, drawn));
+    }
+
+    /** The most distinct analyses a figure draws: beyond it, a 10,000-study pool's curve would not fit in a page. */
+    static final int MAX_DRAWN = 1_500;
+
+    /**
+     * At most {@code max} of {@code ranked} (in rank order): evenly spaced ranks, always the first, the last and those
+     * {@code keep} says (the reference). Every one when they are no more than {@code max}.
+     */
+    static <T> List<T> thin(List<T> ranked, int max, java.util.function.Predicate<T> keep) {
+        if (ranked.size() <= max) {
+            return ranked;
+        }
+        List<T> out = new ArrayList<>();
+        double step = (ranked.size() - 1) / (double) (max - 1);
+        int next = 0;
+        for (int i = 0; i < ranked.size(); i++) {
+            boolean spaced = i == (int) Math.round(next * step);
+            if (spaced) {
+                next++;
+            }
+            if (spaced || keep.test(ranked.get(i))) {
+                out.add(ranked.get(i));
+            }
+        }
+        return out;
     }
 
     private int choiceRows() {
