@@ -2,6 +2,7 @@ package io.aepool.cli;
 
 import io.aepool.plan.AnalysisSpec;
 import io.aepool.stats.CiMethod;
+import io.aepool.stats.PoolingMethod;
 import io.aepool.stats.ZeroCellRule;
 import org.apache.spark.sql.Row;
 
@@ -15,6 +16,10 @@ final class ConsoleSummary {
 
     private ConsoleSummary() {
     }
+
+    // methods whose estimate takes no continuity correction: their rows say zero_rule none,<drop00|keep00>
+    private static final Object[] RAW_COUNT_METHODS = java.util.Arrays.stream(PoolingMethod.values())
+            .filter(m -> !m.usesContinuityCorrection()).map(PoolingMethod::name).toArray();
 
     static String render(JobRunner.RunOutcome run) {
         AnalysisSpec p = run.primary();
@@ -33,7 +38,7 @@ final class ConsoleSummary {
         String uncorrected = ZeroCellRule.parse(configured).withoutCorrection().label();
         List<Row> methods = run.analyses().filter(col("pool").equalTo(p.pool()).and(col("outcome").equalTo(p.outcome()))
                 .and(col("measure").equalTo(p.measure().name()))
-                .and(col("zero_rule").equalTo(configured).or(col("method").isin("MH", "PETO", "CMEL")
+                .and(col("zero_rule").equalTo(configured).or(col("method").isin(RAW_COUNT_METHODS)
                         .and(col("zero_rule").equalTo(uncorrected))))
                 .and(col("prediction_interval").equalTo(p.predictionInterval().label()))
                 // the untruncated Hartung-Knapp interval can be narrower than Wald's: the ad hoc one is shown

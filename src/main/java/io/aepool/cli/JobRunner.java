@@ -537,16 +537,14 @@ public final class JobRunner {
         List<StudyCounts> studies = AnalysisRunner.counts(primary, pools, records);
         String noCounts = AnalysisRunner.noParticipantCounts(primary, pools, records);
         if (noCounts != null) {
-            return new FragilityIndex.Result(null, null, null, null, 0, Double.NaN, Double.NaN, Double.NaN,
-                    "not estimable: " + noCounts);
+            return FragilityIndex.Result.none(null, "not estimable: " + noCounts);
         }
         try {
             return FragilityIndex.of(Poolers.create(primary.measure(), primary.method(), primary.ciMethod(),
                     primary.effectsZeroRule(), primary.predictionInterval(), false), studies);
         } catch (IllegalArgumentException e) {
             // a primary the engine does not define (e.g. Peto for RR) is not in the grid either
-            return new FragilityIndex.Result(null, null, null, null, 0, Double.NaN, Double.NaN, Double.NaN,
-                    "not estimable: " + e.getMessage());
+            return FragilityIndex.Result.none(null, "not estimable: " + e.getMessage());
         }
     }
 

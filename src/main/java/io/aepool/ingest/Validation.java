@@ -172,12 +172,9 @@ public final class Validation {
             description = when(violation.equalTo(i), lit(r.description())).otherwise(description);
             column = when(violation.equalTo(i), lit(r.column())).otherwise(column);
         }
-        Column[] keyParts = keyColumns.stream()
-                .map(k -> concat_ws("=", lit(k), coalesce(col(k).cast(DataTypes.StringType), lit(""))))
-                .toArray(Column[]::new);
         List<String> present = List.of(table.columns());
         List<Column> ledgerColumns = new ArrayList<>(List.of(fileColumn.as("file"), ruleId.as("rule"),
-                description.as("description"), column.as("column"), concat_ws(", ", keyParts).as("row_key"),
+                description.as("description"), column.as("column"), keyText(keyColumns).as("row_key"),
                 value.as("value"), lit(rowsRead != null ? STAGE_READ : STAGE_RULE).as("__stage"),
                 hidden(present, "registry_id"), hidden(present, "patient_id")));
         QuarantineUnit unit = unitOfFile.get(fileLabel);
@@ -313,18 +310,12 @@ public final class Validation {
                     .otherwise(col("__first" + p))));
         }
         marked = marked.withColumn("__pointer", coalesce(pointers.toArray(Column[]::new)));
-        Column[] unitParts = unit.columns().stream()
-                .map(c -> concat_ws("=", lit(c), coalesce(col(c).cast(DataTypes.StringType), lit(""))))
-                .toArray(Column[]::new);
-        Column[] keyParts = keyColumns.stream()
-                .map(k -> concat_ws("=", lit(k), coalesce(col(k).cast(DataTypes.StringType), lit(""))))
-                .toArray(Column[]::new);
         List<String> present = List.of(table.columns());
         Dataset<Row> ledger = marked.filter(col("__pointer").isNotNull()).select(lit(file).as("file"),
                 lit(RuleIds.STUDY_INCOMPLETE).as("rule"),
                 org.apache.spark.sql.functions.concat(lit(unit.name() + " quarantined whole (all in or all out): "),
-                        concat_ws(", ", unitParts), lit(" has a rejected row (see value)")).as("description"),
-                lit(String.join(", ", unit.columns())).as("column"), concat_ws(", ", keyParts).as("row_key"),
+                        keyText(unit.columns()), lit(" has a rejected row (see value)")).as("description"),
+                lit(String.join(", ", unit.columns())).as("column"), keyText(keyColumns).as("row_key"),
                 col("__pointer").as("value"), lit(STAGE_RULE).as("__stage"), hidden(present, "registry_id"),
                 hidden(present, "patient_id")).localCheckpoint();
         long n = ledger.count();
@@ -334,6 +325,13 @@ public final class Validation {
         tallyRejected(file, RuleIds.STUDY_INCOMPLETE, n);
         rejects.add(ledger);
         return marked.filter(col("__pointer").isNull()).select(ValidatedTable.columns(table));
+    }
+
+    /** A row's key as the ledger writes it: {@code col=value, col=value} (an empty value as nothing after '='). */
+    private static Column keyText(List<String> columns) {
+        return concat_ws(", ", columns.stream()
+                .map(k -> concat_ws("=", lit(k), coalesce(col(k).cast(DataTypes.StringType), lit(""))))
+                .toArray(Column[]::new));
     }
 
     private static Column hidden(List<String> present, String column) {

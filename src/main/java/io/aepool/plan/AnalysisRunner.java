@@ -46,8 +46,11 @@ public final class AnalysisRunner {
     /** True when the spec's studies mix designs in a pool that keeps designs apart: no estimate is pooled. */
     public static boolean designsKeptApart(AnalysisSpec spec, Map<String, Pool> pools, List<StudyRecord> studies) {
         Pool pool = pools.get(spec.pool());
-        return pool != null && !pool.combineDesigns()
-                && mixedDesigns(spec.subset().select(poolStudies(spec, pools, studies))) != null;
+        return pool != null && keptApart(pool, mixedDesigns(spec.subset().select(poolStudies(spec, pools, studies))));
+    }
+
+    private static boolean keptApart(Pool pool, String mixedDesigns) {
+        return mixedDesigns != null && !pool.combineDesigns();
     }
 
     /**
@@ -92,7 +95,7 @@ public final class AnalysisRunner {
             pyExp = null;
             pyCtl = null;
         }
-        PooledEstimate pooled = designs != null && !pools.get(spec.pool()).combineDesigns()
+        PooledEstimate pooled = keptApart(pools.get(spec.pool()), designs)
                 ? PooledEstimate.withheld(spec.measure(), spec.method(), spec.ciMethod(), spec.zeroRule().label(),
                 "studies of more than one design (" + designs + ") answer different questions: see each design's "
                         + "pool and the test between designs (combine_designs: true pools them)")

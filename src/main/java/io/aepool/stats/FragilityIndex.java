@@ -66,6 +66,11 @@ public final class FragilityIndex {
                     : String.format(java.util.Locale.ROOT, "%.3g", v);
         }
 
+        /** No index: the analysis is not estimable ({@code significant} null), no flip, or the search stopped. */
+        public static Result none(Boolean significant, String status) {
+            return new Result(null, significant, null, null, 0, Double.NaN, Double.NaN, Double.NaN, status);
+        }
+
         /** "add" or "remove", or null when nothing flips. */
         public String direction() {
             return index == null ? null : change > 0 ? "add" : "remove";
@@ -94,7 +99,7 @@ public final class FragilityIndex {
     public static Result of(Pooler pooler, List<StudyCounts> studies, long budget) {
         PooledEstimate base = pooler.pool(studies);
         if (!base.isOk() || Double.isNaN(base.ciLow()) || Double.isNaN(base.ciHigh())) {
-            return new Result(null, null, null, null, 0, Double.NaN, Double.NaN, Double.NaN, base.status());
+            return Result.none(null, base.status());
         }
         boolean significant = significant(base);
         long poolEvents = studies.stream().mapToLong(s -> s.eventsExp() + s.eventsCtl()).sum();
@@ -131,10 +136,9 @@ public final class FragilityIndex {
                 int change = cand[2] * m;
                 spent += studies.size();
                 if (spent > budget) {
-                    return new Result(null, significant, null, null, 0, Double.NaN, Double.NaN, Double.NaN,
-                            String.format(java.util.Locale.ROOT, "not computed: the search stopped after %,d study terms "
-                                    + "pooled (%s)", spent - studies.size(), m == 1
-                                    ? "before every arm's one-event change was tried"
+                    return Result.none(significant, String.format(java.util.Locale.ROOT,
+                            "not computed: the search stopped after %,d study terms pooled (%s)", spent - studies.size(),
+                            m == 1 ? "before every arm's one-event change was tried"
                                     : "changes of up to " + (m - 1) + " events found no flip"));
                 }
                 changed.set(i, withEvents(studies.get(i), arm, change));
@@ -146,7 +150,7 @@ public final class FragilityIndex {
                 }
             }
         }
-        return new Result(null, significant, null, null, 0, Double.NaN, Double.NaN, Double.NaN, NOT_REACHABLE);
+        return Result.none(significant, NOT_REACHABLE);
     }
 
     /** The interval on the analysis scale excludes no effect (0: log ratio or difference). */

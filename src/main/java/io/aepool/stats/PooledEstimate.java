@@ -23,18 +23,20 @@ public record PooledEstimate(EffectMeasure measure, PoolingMethod method, CiMeth
     /** A result that could not be computed, with every number NaN and the reason in status. */
     public static PooledEstimate notEstimable(EffectMeasure measure, PoolingMethod method, CiMethod ciMethod,
                                               String zeroRule, int k, String reason) {
-        double n = Double.NaN;
-        return new PooledEstimate(measure, method, ciMethod, zeroRule, k, n, n, n, n, n, n, Math.max(k - 1, 0), n, n, n,
-                n, n, n, n, n, n, n, -1, "not estimable: " + reason);
+        return withoutNumbers(measure, method, ciMethod, zeroRule, k, "not estimable: " + reason);
     }
 
     /** A result deliberately not computed (e.g. designs kept apart), every number NaN and the reason in status. */
     public static PooledEstimate withheld(EffectMeasure measure, PoolingMethod method, CiMethod ciMethod,
                                           String zeroRule, String reason) {
-        PooledEstimate n = notEstimable(measure, method, ciMethod, zeroRule, 0, reason);
-        return new PooledEstimate(measure, method, ciMethod, zeroRule, 0, n.theta(), n.se(), n.ciLow(), n.ciHigh(),
-                n.pValue(), n.q(), 0, n.qP(), n.i2(), n.h2(), n.tau2(), n.tau2CiLow(), n.tau2CiHigh(), n.i2CiLow(),
-                n.i2CiHigh(), n.piLow(), n.piHigh(), -1, "not pooled: " + reason);
+        return withoutNumbers(measure, method, ciMethod, zeroRule, 0, "not pooled: " + reason);
+    }
+
+    private static PooledEstimate withoutNumbers(EffectMeasure measure, PoolingMethod method, CiMethod ciMethod,
+                                                 String zeroRule, int k, String status) {
+        double n = Double.NaN;
+        return new PooledEstimate(measure, method, ciMethod, zeroRule, k, n, n, n, n, n, n, Math.max(k - 1, 0), n, n, n,
+                n, n, n, n, n, n, n, -1, status);
     }
 
     public boolean isOk() {
