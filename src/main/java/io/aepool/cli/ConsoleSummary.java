@@ -1,5 +1,6 @@
 package io.aepool.cli;
 
+import io.aepool.compute.PrimaryFindings;
 import io.aepool.plan.AnalysisSpec;
 import io.aepool.stats.CiMethod;
 import io.aepool.stats.PoolingMethod;
@@ -36,8 +37,7 @@ final class ConsoleSummary {
         // methods on per-study effects at the conf's first zero rule; methods on raw counts at its uncorrected form
         String configured = run.configuredZeroRule() == null ? p.zeroRule().label() : run.configuredZeroRule();
         String uncorrected = ZeroCellRule.parse(configured).withoutCorrection().label();
-        List<Row> methods = run.analyses().filter(col("pool").equalTo(p.pool()).and(col("outcome").equalTo(p.outcome()))
-                .and(col("measure").equalTo(p.measure().name()))
+        List<Row> methods = run.analyses().filter(PrimaryFindings.sameQuestion(p)
                 .and(col("zero_rule").equalTo(configured).or(col("method").isin(RAW_COUNT_METHODS)
                         .and(col("zero_rule").equalTo(uncorrected))))
                 .and(col("prediction_interval").equalTo(p.predictionInterval().label()))
@@ -56,10 +56,7 @@ final class ConsoleSummary {
                     fmt(r, "estimate"), "(" + fmt(r, "ci_low") + " to " + fmt(r, "ci_high") + ")",
                     fmt(r, "p_value"), pct(r, "i2"), fmt(r, "tau2"), r.getString(r.fieldIndex("status"))));
         }
-        List<Row> loo = run.analyses().filter(col("pool").equalTo(p.pool()).and(col("outcome").equalTo(p.outcome()))
-                .and(col("measure").equalTo(p.measure().name())).and(col("method").equalTo(p.method().name()))
-                .and(col("ci_method").equalTo(p.ciMethod().label())).and(col("zero_rule").equalTo(p.zeroRule().label()))
-                .and(col("prediction_interval").equalTo(p.predictionInterval().label()))
+        List<Row> loo = run.analyses().filter(PrimaryFindings.sameModel(p)
                 .and(col("subset_kind").equalTo("loo")).and(col("estimate").isNotNull()))
                 .orderBy("estimate").collectAsList();
         if (!loo.isEmpty()) {
@@ -69,11 +66,7 @@ final class ConsoleSummary {
                     p.method(), p.measure(), fmt(lo, "estimate"), lo.getString(lo.fieldIndex("subset")).substring(4),
                     fmt(hi, "estimate"), hi.getString(hi.fieldIndex("subset")).substring(4)));
         }
-        for (Row t : run.subgroupTests().filter(col("pool").equalTo(p.pool()).and(col("outcome").equalTo(p.outcome()))
-                .and(col("measure").equalTo(p.measure().name())).and(col("method").equalTo(p.method().name()))
-                .and(col("ci_method").equalTo(p.ciMethod().label()))
-                .and(col("prediction_interval").equalTo(p.predictionInterval().label()))
-                .and(col("zero_rule").equalTo(p.zeroRule().label()))).collectAsList()) {
+        for (Row t : run.subgroupTests().filter(PrimaryFindings.sameModel(p)).collectAsList()) {
             if ("design".equals(t.getString(t.fieldIndex("variable"))) && t.getInt(t.fieldIndex("groups")) < 2) {
                 continue; // design is a subgroup only where a pool mixes trials and registries
             }

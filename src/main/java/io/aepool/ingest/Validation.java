@@ -350,6 +350,16 @@ public final class Validation {
     }
 
     /**
+     * The rejects ledger as published (rejects.csv): every quarantined row, sorted by file, rule, row key and value.
+     * Unlike the results tables (aggregates, sorted on the driver) it holds a row per rejected input row: one partition
+     * sorted in place gives the same total order as a global sort without its sampling job and range shuffle, and
+     * byte-identical files whatever the partitioning upstream.
+     */
+    public Dataset<Row> ledger(SparkSession spark) {
+        return rejects(spark).repartition(1).sortWithinPartitions(col("file"), col("rule"), col("row_key"), col("value"));
+    }
+
+    /**
      * The quarantined rows of the given files with the hidden columns of {@link #PRIVATE_REJECTS_SCHEMA} (patient
      * identifiers included): for the job's private state only, never for an output or a log.
      */

@@ -191,6 +191,19 @@ public final class ChangeReport {
     }
 
     /**
+     * The change rows as shared (CSV, summary.json): in {@code pools} (those holding registries), an event-count change
+     * whose detail, previous or current text reveals a small count has all three replaced by {@code mark}.
+     */
+    public static List<Change> withheld(List<Change> changes, java.util.Set<String> pools,
+                                        java.util.function.Predicate<String> revealsSmallCount, String mark) {
+        return changes.stream().map(c -> pools.contains(c.pool()) && c.change().startsWith("events_")
+                && (revealsSmallCount.test(c.detail()) || revealsSmallCount.test(c.previous())
+                || revealsSmallCount.test(c.current()))
+                ? new Change(c.analysisId(), c.pool(), c.outcome(), c.measure(), c.method(), c.subsetKind(),
+                c.change(), mark, mark, mark, c.flagged()) : c).toList();
+    }
+
+    /**
      * The block written to {@code summary.json}: {@code rows}, {@code flagged}, {@code by_change} (rows per change
      * type, sorted by type) and {@code flagged_changes}, the first {@value #SUMMARY_FLAGGED_ROWS} flagged rows as
      * {@code analysis_id}, {@code change}, {@code detail}.

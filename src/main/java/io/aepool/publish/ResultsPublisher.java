@@ -51,6 +51,10 @@ public final class ResultsPublisher {
         }
     }
 
+    /** The analyses as Parquet (partitioned by outcome) and the study counts: what the next run compares with. */
+    public static final String RESULTS = "results";
+    public static final String STUDY_COUNTS = "study_counts";
+
     private ResultsPublisher() {
     }
 
@@ -90,9 +94,9 @@ public final class ResultsPublisher {
         // file renames overlap another's tasks (a small run is dominated by such fixed costs, not by the rows)
         Writes writes = new Writes();
         writes.submit(() -> tables.analyses().write().mode(SaveMode.ErrorIfExists).partitionBy("outcome")
-                .parquet(dir.resolve("results").toString()));
+                .parquet(dir.resolve(RESULTS).toString()));
         writes.submit(() -> tables.studyCounts().write().mode(SaveMode.ErrorIfExists)
-                .parquet(dir.resolve("study_counts").toString()));
+                .parquet(dir.resolve(STUDY_COUNTS).toString()));
         writes.submit(() -> writeCsv(dir.resolve("analyses.csv"), tables.csv("analyses", tables.analyses())));
         writes.submit(() -> writeCsv(dir.resolve("study_counts.csv"), tables.csv("study_counts", tables.studyCounts())));
         // rows per family table, counted from the CSV rows already collected (no extra Spark job per table)

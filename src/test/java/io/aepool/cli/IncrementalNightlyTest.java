@@ -117,7 +117,7 @@ class IncrementalNightlyTest {
         assertTrue(rejects.contains("observation_end is before observation_start"), rejects);
 
         // the state is private: beside the runs, never inside a published one
-        assertTrue(Files.isDirectory(incremental.resolve(JobRunner.STATE_DIR)));
+        assertTrue(Files.isDirectory(incremental.resolve(io.aepool.publish.PublishStage.STATE_DIR)));
         try (Stream<Path> published = Files.walk(incremental.resolve("runs"))) {
             assertTrue(published.noneMatch(p -> p.toString().contains("state") || p.toString().contains("exposures_seen")));
         }
@@ -143,7 +143,7 @@ class IncrementalNightlyTest {
 
     /** The segments of the (single) extract's private state under a history root, oldest first. */
     private static List<Path> segments(Path root) throws IOException {
-        try (Stream<Path> extracts = Files.list(root.resolve(JobRunner.STATE_DIR))) {
+        try (Stream<Path> extracts = Files.list(root.resolve(io.aepool.publish.PublishStage.STATE_DIR))) {
             Path state = extracts.findFirst().orElseThrow();
             try (Stream<Path> files = Files.list(state)) {
                 return files.filter(p -> p.getFileName().toString().startsWith("s-")).sorted().toList();
