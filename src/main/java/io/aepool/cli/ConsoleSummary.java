@@ -22,7 +22,7 @@ final class ConsoleSummary {
     private static final Object[] RAW_COUNT_METHODS = java.util.Arrays.stream(PoolingMethod.values())
             .filter(m -> !m.usesContinuityCorrection()).map(PoolingMethod::name).toArray();
 
-    static String render(JobRunner.RunOutcome run) {
+    static String render(RunOutcome run) {
         AnalysisSpec p = run.primary();
         StringBuilder out = new StringBuilder();
         out.append(String.format(Locale.ROOT, "%naepool: %d comparisons, %d analyses in %.1f s%n",

@@ -12,10 +12,8 @@ import io.aepool.compute.StudyRecords;
 import io.aepool.ingest.IngestStage;
 import io.aepool.ingest.Validation;
 import io.aepool.plan.AnalysisGrid;
-import io.aepool.plan.AnalysisSpec;
 import io.aepool.plan.ChangeReport;
 import io.aepool.plan.JobPlan;
-import io.aepool.plan.Robustness;
 import io.aepool.plan.StudyRecord;
 import io.aepool.publish.PublishStage;
 import io.aepool.publish.ResultsPublisher;
@@ -25,7 +23,6 @@ import io.aepool.publish.RunSummary;
 import io.aepool.publish.SharedViews;
 import io.aepool.publish.SmallCells;
 import io.aepool.report.ReportWriter;
-import io.aepool.stats.FragilityIndex;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -46,20 +43,6 @@ import java.util.TreeSet;
  * written until every input has passed validation, and a failed run publishes nothing.
  */
 public final class JobRunner {
-
-    /** What a finished run hands back to the console. */
-    public record RunOutcome(Path out, Dataset<Row> analyses, Dataset<Row> subgroupTests,
-                             List<Robustness.Summary> robustness, AnalysisSpec primary,
-                             FragilityIndex.Result fragility, Robustness.PoolChoice poolChoice,
-                             int comparisons, int specs, double wallSeconds, boolean upToDate, int flaggedChanges,
-                             int changes, Dataset<Row> sharedRateRatios, String configuredZeroRule,
-                             Quarantine quarantine, Path rejectsFile) {
-
-        static RunOutcome skipped(Path out) {
-            return new RunOutcome(out, null, null, List.of(), null, null, null, 0, 0, 0, true, 0, 0, null, null,
-                    Quarantine.NONE, null);
-        }
-    }
 
     /**
      * How a run publishes. Plain: {@code out} is the results directory, swapped in whole. Nightly: {@code out} is a

@@ -91,7 +91,7 @@ public final class Main implements Callable<Integer> {
     public Integer call() {
         JobConf jobConf = JobConf.load(conf);
         SparkSession spark = session();
-        JobRunner.RunOutcome outcome = new JobRunner(spark, jobConf, conf).run(out, new JobRunner.Mode(nightly, force, asOf, full,
+        RunOutcome outcome = new JobRunner(spark, jobConf, conf).run(out, new JobRunner.Mode(nightly, force, asOf, full,
                 strict || jobConf.strictValidation()));
         if (outcome.upToDate()) {
             System.out.println("aepool: up to date: inputs, conf and code are unchanged since the current run in " + out
