@@ -53,7 +53,7 @@ public final class DistributedAnalyses {
                     AnalysisRunner.run(AnalysisSpec.parse(text), t.pools(), t.studies()).values())));
             return rows.iterator();
         };
-        spark.sparkContext().setJobGroup("aepool-analyses", "pool " + specs.size() + " analysis specs", false);
+        spark.sparkContext().setJobGroup(GridStage.JOB_GROUP, "pool " + specs.size() + " analysis specs", false);
         return spark.createDataFrame(distribute(spark, texts).mapPartitions(run), schema(AnalysisResult.COLUMNS));
     }
 
@@ -87,7 +87,7 @@ public final class DistributedAnalyses {
             });
             return rows.iterator();
         };
-        spark.sparkContext().setJobGroup("aepool-families", tables.size() + " family tables over "
+        spark.sparkContext().setJobGroup(GridStage.JOB_GROUP, tables.size() + " family tables over "
                 + texts.size() + " base analyses", false);
         Map<String, List<Row>> out = new LinkedHashMap<>();
         tables.forEach(table -> out.put(table.name(), new ArrayList<>()));

@@ -79,6 +79,35 @@ class MainTest {
     }
 
     @Test
+    void eachStageRunsUnderItsOwnNamedSparkJobGroupInTheJobsOrder(SparkSession spark) throws Exception {
+        writeInputs("1");
+        List<String> groups = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        org.apache.spark.scheduler.SparkListener listener = new org.apache.spark.scheduler.SparkListener() {
+            @Override
+            public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart job) {
+                String group = job.properties() == null ? null : job.properties().getProperty("spark.jobGroup.id");
+                if (group != null && group.startsWith("aepool-") && (groups.isEmpty() || !groups.get(groups.size() - 1).equals(group))) {
+                    groups.add(group);
+                }
+            }
+        };
+        spark.sparkContext().addSparkListener(listener);
+        try {
+            assertEquals(Main.DONE, Main.run("--conf", dir.resolve("job.yaml").toString(), "--out", dir.resolve("out").toString()));
+            // listener events arrive asynchronously: wait for the last stage's jobs
+            for (int i = 0; i < 100 && !groups.contains("aepool-publish"); i++) {
+                Thread.sleep(100);
+            }
+        } finally {
+            spark.sparkContext().removeSparkListener(listener);
+        }
+        // the Spark UI says what ran: each stage's jobs under its group, the stages one after another
+        assertEquals(List.of("aepool-ingest", "aepool-aggregate", "aepool-compute", "aepool-publish"),
+                groups.stream().distinct().toList(), groups.toString());
+        assertEquals(groups.stream().distinct().toList(), groups, "no stage's group comes back after the next began");
+    }
+
+    @Test
     void withoutMethodsTheGridRunsMhAndRandomEffectsAsTheCochraneHandbookRecommends(SparkSession spark) throws Exception {
         writeInputs("1");
         Files2.write(dir, "defaults.yaml", "inputs:", "  studies: studies.csv", "  arm_counts: [arms.csv]",
