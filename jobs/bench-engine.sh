@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Benchmarks the statistics engine against R metafor on the same analysis grid (docs/benchmarks.md):
-# io.aepool.bench.EngineBenchmark (Java, single thread) and bench/metafor-grid.R (R), then prints both
+# io.aepool.bench.EngineBenchmark (Java, single thread) and src/test/resources/bench/metafor-grid.R (R), then prints both
 # throughputs and their ratio.
-#   jobs/bench-engine.sh                       # bench/sample-32.csv, 5 s warm-up, 10 s measured, 3 R repetitions
+#   jobs/bench-engine.sh                       # src/test/resources/bench/sample-32.csv, 5 s warm-up, 10 s measured, 3 R repetitions
 #   WARMUP=10 MEASURE=20 R_REPS=5 jobs/bench-engine.sh [csv]
 # Compiles nothing when target/classes and target/test-classes exist (otherwise: mvn -q -DskipTests test-compile).
 # CLASSES / TEST_CLASSES / MATH3_JAR override where the classes and Commons Math come from.
+# The grid's input and its R twin live in src/test/resources/bench/, beside the benchmark's sources (they were in a
+# top-level bench/ outside the Maven layout until 2026-12-02).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-CSV=${1:-bench/sample-32.csv}
+CSV=${1:-src/test/resources/bench/sample-32.csv}
 CLASSES=${CLASSES:-target/classes}
 TEST_CLASSES=${TEST_CLASSES:-target/test-classes}
 if [[ ! -d $CLASSES || ! -d $TEST_CLASSES ]]; then
@@ -29,8 +31,8 @@ echo "== Java engine (io.aepool.bench.EngineBenchmark) on $CSV"
 JAVA_OUT=$(java ${JAVA_OPTS:-} -cp "$CLASSES:$TEST_CLASSES:$MATH3_JAR" io.aepool.bench.EngineBenchmark "$CSV" \
   "${WARMUP:-5}" "${MEASURE:-10}")
 echo "$JAVA_OUT"
-echo "== R metafor (bench/metafor-grid.R) on $CSV"
-R_OUT=$(Rscript bench/metafor-grid.R "$CSV" "${R_REPS:-3}")
+echo "== R metafor (src/test/resources/bench/metafor-grid.R) on $CSV"
+R_OUT=$(Rscript src/test/resources/bench/metafor-grid.R "$CSV" "${R_REPS:-3}")
 echo "$R_OUT"
 
 JAVA_APS=$(echo "$JAVA_OUT" | sed -n 's/^java analyses_per_second=//p')

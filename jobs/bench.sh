@@ -7,7 +7,7 @@
 #   jobs/bench.sh 1e6            # data under /tmp/aepool-bench/1e6, 5 repetitions
 #   jobs/bench.sh 1e8 3          # 3 repetitions
 # Environment: BENCH_DIR (data root, default /tmp/aepool-bench), BENCH_HEAP (default 1g), BENCH_VARIANTS (comma list of
-# spark-job, spark-job-new, spark-agg, spark-lean, spark-plain, duckdb-full, duckdb-plain), SHUFFLE_PARTITIONS (default 8, as
+# spark-job, spark-agg, spark-plain, duckdb-full, duckdb-plain), SHUFFLE_PARTITIONS (default 8, as
 # jobs/run-local.sh), KEEP_DATA=0 to delete the data afterwards; BUILD_DIR (default target) and MVN (default "mvn -q -B")
 # for the one build it needs (test classes and the test classpath, which has DuckDB), e.g.
 #   BUILD_DIR=/tmp/build-x MVN="flock /tmp/mvn.lock mvn -o -q" jobs/bench.sh 1e7
@@ -35,7 +35,7 @@ echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/10485
 /usr/bin/time -f "bench JVM: %e s wall, peak RSS %M KiB" java -Xmx"${BENCH_HEAP:-1g}" $OPENS "$LOG4J" \
   -Dbench.shufflePartitions="${SHUFFLE_PARTITIONS:-8}" -cp "$CP" \
   io.aepool.bench.AggregationBench "$DIR" "$REPS" \
-  "${BENCH_VARIANTS:-spark-job,spark-job-new,spark-agg,spark-lean,spark-plain,duckdb-full,duckdb-plain}"
+  "${BENCH_VARIANTS:-spark-job,spark-agg,spark-plain,duckdb-full,duckdb-plain}"
 echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [[ ${KEEP_DATA:-1} == 0 ]]; then
   rm -rf "$DIR"

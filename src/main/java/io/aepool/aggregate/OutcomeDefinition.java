@@ -48,40 +48,46 @@ public record OutcomeDefinition(String name, boolean treatmentEmergent, boolean 
         return new OutcomeDefinition("serious_infection", true, true, List.of("Infections and infestations"), List.of());
     }
 
+    /**
+     * The columns an event table names its fields by: ADaM ADAE and the generic registry extract carry the same
+     * facts under other names, and a registry has no treatment-emergent flag, an ADAE no hospitalisation flag
+     * (null: the table lacks it and the filter does not apply to it).
+     */
+    private record EventColumns(String soc, String term, String treatmentEmergent, String serious,
+                                String hospitalised) {
+    }
+
+    private static final EventColumns ADAE = new EventColumns("AEBODSYS", "AEDECOD", "TRTEMFL", "AESER", null);
+    private static final EventColumns REGISTRY = new EventColumns("soc", "term", null, "serious", "hospitalised");
+
     /** True on ADAE rows that count towards this outcome. */
     public Column matches() {
-        Column term = lit(false);
-        if (!socs.isEmpty()) {
-            term = term.or(upper(trim(col("AEBODSYS"))).isin(upperAll(socs)));
-        }
-        if (!preferredTerms.isEmpty()) {
-            term = term.or(upper(trim(col("AEDECOD"))).isin(upperAll(preferredTerms)));
-        }
-        Column keep = term;
-        if (treatmentEmergent) {
-            keep = keep.and(col("TRTEMFL").equalTo("Y"));
-        }
-        if (serious) {
-            keep = keep.and(col("AESER").equalTo("Y"));
-        }
-        return keep;
+        return matches(ADAE);
     }
 
     /** True on generic registry event rows ({@code term, soc, serious, hospitalised}) that count towards this outcome. */
     public Column matchesRegistryEvent() {
+        return matches(REGISTRY);
+    }
+
+    /** The one predicate of this outcome, written over {@code c}'s column names (a SOC or term listed, then the flags). */
+    private Column matches(EventColumns c) {
         Column term = lit(false);
         if (!socs.isEmpty()) {
-            term = term.or(upper(trim(col("soc"))).isin(upperAll(socs)));
+            term = term.or(upper(trim(col(c.soc()))).isin(upperAll(socs)));
         }
         if (!preferredTerms.isEmpty()) {
-            term = term.or(upper(trim(col("term"))).isin(upperAll(preferredTerms)));
+            term = term.or(upper(trim(col(c.term()))).isin(upperAll(preferredTerms)));
         }
         Column keep = term;
-        if (serious) {
-            keep = keep.and(col("serious").equalTo("Y"));
+        if (treatmentEmergent && c.treatmentEmergent() != null) {
+            keep = keep.and(col(c.treatmentEmergent()).equalTo("Y"));
         }
-        if (hospitalised) {
-            keep = keep.and(col("hospitalised").equalTo("Y"));
+        if (serious) {
+            keep = keep.and(col(c.serious()).equalTo("Y"));
+        }
+        if (hospitalised && c.hospitalised() != null) {
+            keep = keep.and(col(c.hospitalised()).equalTo("Y"));
         }
         return keep;
     }

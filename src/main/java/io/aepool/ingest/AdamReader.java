@@ -23,17 +23,13 @@ import static org.apache.spark.sql.functions.lit;
  */
 public final class AdamReader {
 
-    public static final List<ColumnSpec> ADSL_COLUMNS = List.of(
-            ColumnSpec.required("STUDYID", DataTypes.StringType),
-            ColumnSpec.required("USUBJID", DataTypes.StringType),
+    public static final List<ColumnSpec> ADSL_COLUMNS = subjectTable(
             ColumnSpec.optional("TRT01A", DataTypes.StringType),
             ColumnSpec.optional("SAFFL", DataTypes.StringType),
             ColumnSpec.optional("TRTSDT", DataTypes.DateType),
             ColumnSpec.optional("TRTEDT", DataTypes.DateType));
 
-    public static final List<ColumnSpec> ADAE_COLUMNS = List.of(
-            ColumnSpec.required("STUDYID", DataTypes.StringType),
-            ColumnSpec.required("USUBJID", DataTypes.StringType),
+    public static final List<ColumnSpec> ADAE_COLUMNS = subjectTable(
             ColumnSpec.optional("TRTA", DataTypes.StringType),
             ColumnSpec.optional("AEBODSYS", DataTypes.StringType),
             ColumnSpec.optional("AEDECOD", DataTypes.StringType),
@@ -50,6 +46,15 @@ public final class AdamReader {
     private static final List<String> KEY = List.of("STUDYID");
 
     private AdamReader() {
+    }
+
+    /** An ADaM table's columns: STUDYID and USUBJID, required in both ADSL and ADAE, then the table's {@code own}. */
+    private static List<ColumnSpec> subjectTable(ColumnSpec... own) {
+        List<ColumnSpec> all = new ArrayList<>();
+        all.add(ColumnSpec.required("STUDYID", DataTypes.StringType));
+        all.add(ColumnSpec.required("USUBJID", DataTypes.StringType));
+        all.addAll(List.of(own));
+        return List.copyOf(all);
     }
 
     /**

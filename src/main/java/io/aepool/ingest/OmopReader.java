@@ -51,11 +51,10 @@ public final class OmopReader {
         String drugFile = table(root, eras ? "drug_era" : "drug_exposure");
         String drugStart = eras ? "DRUG_ERA_START_DATE" : "DRUG_EXPOSURE_START_DATE";
         String drugEnd = eras ? "DRUG_ERA_END_DATE" : "DRUG_EXPOSURE_END_DATE";
-        Dataset<Row> drugs = ValidatedTable.read(spark, drugFile, List.of(
-                ColumnSpec.required("PERSON_ID", DataTypes.LongType),
+        Dataset<Row> drugs = cdmTable(spark, drugFile, validation,
                 ColumnSpec.required("DRUG_CONCEPT_ID", DataTypes.LongType),
                 ColumnSpec.required(drugStart, DataTypes.DateType),
-                ColumnSpec.optional(drugEnd, DataTypes.DateType)), List.of(), false, validation, OmopReader::upperCase);
+                ColumnSpec.optional(drugEnd, DataTypes.DateType));
         Set<Long> concepts = conceptGroups.keySet();
         Dataset<Row> inScope = drugs.filter(col("DRUG_CONCEPT_ID").isin(concepts.toArray()));
         // OMOP: a missing drug_exposure end date means a one-day exposure
@@ -74,21 +73,18 @@ public final class OmopReader {
         boolean conditionEras = exists(root, "condition_era");
         String conditionFile = table(root, conditionEras ? "condition_era" : "condition_occurrence");
         String conditionStart = conditionEras ? "CONDITION_ERA_START_DATE" : "CONDITION_START_DATE";
-        Dataset<Row> conditions = ValidatedTable.read(spark, conditionFile, List.of(
-                ColumnSpec.required("PERSON_ID", DataTypes.LongType),
+        Dataset<Row> conditions = cdmTable(spark, conditionFile, validation,
                 ColumnSpec.required("CONDITION_CONCEPT_ID", DataTypes.LongType),
-                ColumnSpec.required(conditionStart, DataTypes.DateType)), List.of(), false, validation, OmopReader::upperCase);
+                ColumnSpec.required(conditionStart, DataTypes.DateType));
         Dataset<Row> events = conditions.select(rid, col("PERSON_ID").cast(DataTypes.StringType).as("patient_id"),
                 col(conditionStart).as("event_date"), col("CONDITION_CONCEPT_ID").cast(DataTypes.StringType).as("term"),
                 lit(null).cast(DataTypes.StringType).as("soc"), lit(null).cast(DataTypes.StringType).as("serious"),
                 lit(null).cast(DataTypes.StringType).as("hospitalised"), col("CONDITION_CONCEPT_ID").as("concept_id"));
 
         String periodFile = table(root, "observation_period");
-        Dataset<Row> periods = ValidatedTable.read(spark, periodFile, List.of(
-                ColumnSpec.required("PERSON_ID", DataTypes.LongType),
+        Dataset<Row> periods = cdmTable(spark, periodFile, validation,
                 ColumnSpec.required("OBSERVATION_PERIOD_START_DATE", DataTypes.DateType),
-                ColumnSpec.required("OBSERVATION_PERIOD_END_DATE", DataTypes.DateType)), List.of(), false, validation,
-                OmopReader::upperCase);
+                ColumnSpec.required("OBSERVATION_PERIOD_END_DATE", DataTypes.DateType));
         Dataset<Row> observation = validation.check(periods.withColumn("registry_id", lit(registryId)), periodFile,
                 List.of(new Rule(RuleIds.OBSERVATION_PERIOD_NOT_REVERSED, "OBSERVATION_PERIOD_END_DATE", "observation period ends before it starts",
                         col("OBSERVATION_PERIOD_END_DATE").lt(col("OBSERVATION_PERIOD_START_DATE")))), KEY)
@@ -97,11 +93,9 @@ public final class OmopReader {
                         col("OBSERVATION_PERIOD_END_DATE").as("observation_end"));
 
         String personFile = table(root, "person");
-        Dataset<Row> person = ValidatedTable.read(spark, personFile, List.of(
-                ColumnSpec.required("PERSON_ID", DataTypes.LongType),
+        Dataset<Row> person = cdmTable(spark, personFile, validation,
                 ColumnSpec.optional("YEAR_OF_BIRTH", DataTypes.IntegerType),
-                ColumnSpec.optional("GENDER_CONCEPT_ID", DataTypes.LongType)), List.of(), false, validation,
-                OmopReader::upperCase);
+                ColumnSpec.optional("GENDER_CONCEPT_ID", DataTypes.LongType));
         Dataset<Row> patients = person.select(rid, col("PERSON_ID").cast(DataTypes.StringType).as("patient_id"),
                 col("YEAR_OF_BIRTH").as("birth_year"),
                 // OMOP standard gender concepts
@@ -109,9 +103,8 @@ public final class OmopReader {
                         .when(col("GENDER_CONCEPT_ID").equalTo(8532L), lit("female")).otherwise(lit("unknown")).as("sex"));
         if (exists(root, "death")) {
             String deathFile = table(root, "death");
-            Dataset<Row> death = ValidatedTable.read(spark, deathFile, List.of(
-                    ColumnSpec.required("PERSON_ID", DataTypes.LongType),
-                    ColumnSpec.required("DEATH_DATE", DataTypes.DateType)), List.of(), false, validation, OmopReader::upperCase)
+            Dataset<Row> death = cdmTable(spark, deathFile, validation,
+                    ColumnSpec.required("DEATH_DATE", DataTypes.DateType))
                     .groupBy(col("PERSON_ID").cast(DataTypes.StringType).as("__pid"))
                     .agg(org.apache.spark.sql.functions.min("DEATH_DATE").as("death_date"));
             patients = patients.join(death, patients.col("patient_id").equalTo(death.col("__pid")), "left").drop("__pid");
@@ -132,6 +125,17 @@ public final class OmopReader {
             }
         }
         return out;
+    }
+
+    /**
+     * One CDM table as every read here wants it: PERSON_ID (a patient, so no key column is named in messages) and
+     * {@code columns}, names upper-cased as exports differ, no other column kept.
+     */
+    private static Dataset<Row> cdmTable(SparkSession spark, String file, Validation validation, ColumnSpec... columns) {
+        List<ColumnSpec> all = new ArrayList<>();
+        all.add(ColumnSpec.required("PERSON_ID", DataTypes.LongType));
+        all.addAll(List.of(columns));
+        return ValidatedTable.read(spark, file, all, List.of(), false, validation, OmopReader::upperCase);
     }
 
     private static Dataset<Row> upperCase(Dataset<Row> raw) {

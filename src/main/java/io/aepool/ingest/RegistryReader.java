@@ -31,38 +31,42 @@ import static org.apache.spark.sql.functions.row_number;
  */
 public final class RegistryReader {
 
-    public static final List<ColumnSpec> EXPOSURE_COLUMNS = List.of(
-            ColumnSpec.required("registry_id", DataTypes.StringType),
-            ColumnSpec.required("patient_id", DataTypes.StringType),
+    public static final List<ColumnSpec> EXPOSURE_COLUMNS = extractTable(
             ColumnSpec.required("drug", DataTypes.StringType),
             ColumnSpec.required("drug_class", DataTypes.StringType),
             ColumnSpec.required("start_date", DataTypes.DateType),
-            ColumnSpec.required("end_date", DataTypes.DateType),
-            ColumnSpec.optional(RegistryExtract.EXTRACT_DATE, DataTypes.DateType));
+            ColumnSpec.required("end_date", DataTypes.DateType));
 
-    public static final List<ColumnSpec> EVENT_COLUMNS = List.of(
-            ColumnSpec.required("registry_id", DataTypes.StringType),
-            ColumnSpec.required("patient_id", DataTypes.StringType),
+    public static final List<ColumnSpec> EVENT_COLUMNS = extractTable(
             ColumnSpec.required("event_date", DataTypes.DateType),
             ColumnSpec.required("term", DataTypes.StringType),
             ColumnSpec.optional("soc", DataTypes.StringType),
             ColumnSpec.optional("serious", DataTypes.StringType),
-            ColumnSpec.optional("hospitalised", DataTypes.StringType),
-            ColumnSpec.optional(RegistryExtract.EXTRACT_DATE, DataTypes.DateType));
+            ColumnSpec.optional("hospitalised", DataTypes.StringType));
 
     /** Columns beyond these are kept as text: they are the strata (condition, age_band, ...). */
-    public static final List<ColumnSpec> PATIENT_COLUMNS = List.of(
-            ColumnSpec.required("registry_id", DataTypes.StringType),
-            ColumnSpec.required("patient_id", DataTypes.StringType),
+    public static final List<ColumnSpec> PATIENT_COLUMNS = extractTable(
             ColumnSpec.optional("birth_year", DataTypes.IntegerType),
             ColumnSpec.optional("observation_start", DataTypes.DateType),
             ColumnSpec.optional("observation_end", DataTypes.DateType),
-            ColumnSpec.optional("death_date", DataTypes.DateType),
-            ColumnSpec.optional(RegistryExtract.EXTRACT_DATE, DataTypes.DateType));
+            ColumnSpec.optional("death_date", DataTypes.DateType));
 
     static final List<String> KEY = List.of("registry_id", RegistryExtract.EXTRACT_DATE);
 
     private RegistryReader() {
+    }
+
+    /**
+     * An extract table's columns: every table is keyed by registry and patient (first) and may be partitioned by
+     * extract date (last, optional: an undated table is read whole); {@code own} are the table's own columns between.
+     */
+    private static List<ColumnSpec> extractTable(ColumnSpec... own) {
+        List<ColumnSpec> all = new ArrayList<>();
+        all.add(ColumnSpec.required("registry_id", DataTypes.StringType));
+        all.add(ColumnSpec.required("patient_id", DataTypes.StringType));
+        all.addAll(List.of(own));
+        all.add(ColumnSpec.optional(RegistryExtract.EXTRACT_DATE, DataTypes.DateType));
+        return List.copyOf(all);
     }
 
     /**

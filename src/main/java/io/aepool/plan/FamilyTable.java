@@ -100,6 +100,17 @@ public interface FamilyTable extends Serializable {
         return new ArrayList<>(unique.values());
     }
 
+    /**
+     * A family table read off the per-study effects a funnel shows (funnel data, small-study tests): its bases are
+     * {@link #fixedEffectInputs}, declared here once instead of in each such table.
+     */
+    interface OnFixedEffectInputs extends FamilyTable {
+        @Override
+        default List<AnalysisSpec> bases(List<AnalysisSpec> grid) {
+            return fixedEffectInputs(grid);
+        }
+    }
+
     /** NaN and infinities become null: results files never hold NaN. */
     static Double num(double d) {
         return Double.isFinite(d) ? d : null;

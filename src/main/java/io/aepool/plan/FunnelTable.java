@@ -16,7 +16,7 @@ import static io.aepool.plan.FamilyTable.num;
  * inverse-variance and random-effects models pool), per pool, outcome, measure and zero rule. Studies a
  * ratio measure drops (no events in either arm) are listed with the reason and no effect.
  */
-public record FunnelTable() implements FamilyTable {
+public record FunnelTable() implements FamilyTable.OnFixedEffectInputs {
 
     @Override
     public String name() {
@@ -28,11 +28,6 @@ public record FunnelTable() implements FamilyTable {
         return List.of(ResultColumn.text("comparison_id"), ResultColumn.number("estimate"),
                 ResultColumn.number("log_estimate"), ResultColumn.number("se"), ResultColumn.number("weight_iv"),
                 ResultColumn.text("status"));
-    }
-
-    @Override
-    public List<AnalysisSpec> bases(List<AnalysisSpec> grid) {
-        return FamilyTable.fixedEffectInputs(grid);
     }
 
     @Override

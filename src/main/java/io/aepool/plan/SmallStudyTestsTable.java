@@ -21,7 +21,7 @@ import static io.aepool.plan.FamilyTable.num;
  * gives the regression line a funnel plot draws. {@code few_studies} flags k < 10, where the tests
  * are too weak to interpret (Sterne et al. 2011); k < 3 is not estimable.
  */
-public record SmallStudyTestsTable() implements FamilyTable {
+public record SmallStudyTestsTable() implements FamilyTable.OnFixedEffectInputs {
 
     @Override
     public String name() {
@@ -34,11 +34,6 @@ public record SmallStudyTestsTable() implements FamilyTable {
                 ResultColumn.number("statistic"), ResultColumn.integer("df"), ResultColumn.number("p_value"),
                 ResultColumn.number("limit_estimate"), ResultColumn.number("slope"), ResultColumn.text("few_studies"),
                 ResultColumn.text("status"));
-    }
-
-    @Override
-    public List<AnalysisSpec> bases(List<AnalysisSpec> grid) {
-        return FamilyTable.fixedEffectInputs(grid);
     }
 
     @Override

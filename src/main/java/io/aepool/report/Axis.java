@@ -99,7 +99,8 @@ final class Axis {
         return a;
     }
 
-    private static double niceStep(double raw) {
+    /** The round step (1, 2 or 5 times a power of ten) at or above {@code raw}; also FunnelPlot's standard-error axis. */
+    static double niceStep(double raw) {
         double mag = Math.pow(10, Math.floor(Math.log10(raw)));
         double f = raw / mag;
         double nice = f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10;

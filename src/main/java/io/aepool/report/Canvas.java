@@ -143,6 +143,39 @@ final class Canvas {
         }
     }
 
+    // Legend keys: every figure's legend draws its symbols and labels through these, so a key looks the same in
+    // each figure and its drawing sequence is written once. Each leaves the colour INK.
+
+    /** A legend key: a dot of radius {@code r} centred at ({@code cx}, y - 4), then {@code label} at {@code labelX}. */
+    void legendDot(Color color, double r, boolean filled, double cx, double y, double labelX, String label) {
+        color(color);
+        dot(cx, y - 4, r, filled);
+        color(INK);
+        text(label, labelX, y, Align.LEFT);
+    }
+
+    /**
+     * A legend key: a line sample from {@code x0} to {@code x1} at y - 4 in {@code width} (dashed or not), then
+     * {@code label} at {@code labelX}; leaves the stroke solid and 1 wide.
+     */
+    void legendLine(Color color, float width, boolean dashed, double x0, double x1, double y, double labelX,
+                    String label) {
+        color(color);
+        stroke(width, dashed);
+        line(x0, y - 4, x1, y - 4);
+        stroke(1, false);
+        color(INK);
+        text(label, labelX, y, Align.LEFT);
+    }
+
+    /** A legend key: an estimate's diamond from {@code x} to x + 12 at y - 4, then {@code label} at x + 18. */
+    void legendDiamond(Color color, double x, double y, String label) {
+        color(color);
+        fill(diamond(x, x + 6, x + 12, y - 4, 5));
+        color(INK);
+        text(label, x + 18, y, Align.LEFT);
+    }
+
     static Path2D diamond(double left, double center, double right, double cy, double halfHeight) {
         Path2D p = new Path2D.Double();
         p.moveTo(left, cy);

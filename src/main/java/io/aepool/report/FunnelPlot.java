@@ -159,7 +159,7 @@ final class FunnelPlot extends TitledFigure {
         c.line(L, T, L, B);
         axis.draw(c, B);
         c.text(ratio ? "Effect (log scale)" : "Effect", (L + R) / 2, B + 32, Align.CENTER);
-        double step = niceSeStep(seMax);
+        double step = Axis.niceStep(seMax / 5); // about five ticks on the standard-error axis
         for (double s = 0; s <= seMax + 1e-9; s += step) {
             double y = py(s);
             c.line(L - 4, y, L, y);
@@ -225,44 +225,18 @@ final class FunnelPlot extends TitledFigure {
         double y = B + 56;
         double x = L;
         c.font(10.5f, false);
-        c.color(Canvas.BLUE);
-        c.dot(x + 4, y - 4, 4, true);
-        c.color(Canvas.INK);
-        c.text("study (" + studies.size() + ")", x + 12, y, Align.LEFT);
+        c.legendDot(Canvas.BLUE, 4, true, x + 4, y, x + 12, "study (" + studies.size() + ")");
         x += 110;
-        c.color(Canvas.RED);
-        c.stroke(1.3f, false);
-        c.dot(x + 4, y - 4, 4.5, false);
-        c.color(Canvas.INK);
-        c.text("filled by trim-and-fill L0 (" + filled.size() + ")", x + 12, y, Align.LEFT);
+        c.stroke(1.3f, false); // the filled studies' open circles are drawn 1.3 wide
+        c.legendDot(Canvas.RED, 4.5, false, x + 4, y, x + 12, "filled by trim-and-fill L0 (" + filled.size() + ")");
         x += 200;
-        c.color(Canvas.GREY);
-        c.stroke(1, true);
-        c.line(x, y - 4, x + 20, y - 4);
-        c.stroke(1, false);
-        c.color(Canvas.INK);
-        c.text("pseudo 95% limits around the fixed effect", x + 26, y, Align.LEFT);
+        c.legendLine(Canvas.GREY, 1, true, x, x + 20, y, x + 26, "pseudo 95% limits around the fixed effect");
         y += 20;
         x = L;
-        c.color(Canvas.RED);
-        c.stroke(1, true);
-        c.line(x, y - 4, x + 20, y - 4);
-        c.stroke(1, false);
-        c.color(Canvas.INK);
-        c.text("trim-and-fill adjusted estimate" + (adjusted == null ? ": n/a" : " " + Fmt.est(adjusted, ratio)),
-                x + 26, y, Align.LEFT);
+        c.legendLine(Canvas.RED, 1, true, x, x + 20, y, x + 26,
+                "trim-and-fill adjusted estimate" + (adjusted == null ? ": n/a" : " " + Fmt.est(adjusted, ratio)));
         x += 250;
-        c.color(Canvas.GREEN);
-        c.fill(Canvas.diamond(x, x + 6, x + 12, y - 4, 5));
-        c.color(Canvas.INK);
-        c.text("Egger limit estimate (se = 0)" + (eggerLimit == null ? ": n/a" : " " + Fmt.est(eggerLimit, ratio)),
-                x + 18, y, Align.LEFT);
-    }
-
-    private static double niceSeStep(double max) {
-        double raw = max / 5;
-        double mag = Math.pow(10, Math.floor(Math.log10(raw)));
-        double f = raw / mag;
-        return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
+        c.legendDiamond(Canvas.GREEN, x, y,
+                "Egger limit estimate (se = 0)" + (eggerLimit == null ? ": n/a" : " " + Fmt.est(eggerLimit, ratio)));
     }
 }

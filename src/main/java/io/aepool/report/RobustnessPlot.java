@@ -68,20 +68,9 @@ final class RobustnessPlot extends TitledFigure {
         }
         double y = TOP + items.size() * ROW + 16;
         c.font(10.5f, false);
-        c.color(Canvas.LIGHT);
-        c.stroke(5, false);
-        c.line(X_LABEL, y - 4, X_LABEL + 24, y - 4);
-        c.stroke(1, false);
-        c.color(Canvas.INK);
-        c.text("range of estimates", X_LABEL + 30, y, Align.LEFT);
-        c.color(Canvas.BLUE);
-        c.dot(X_LABEL + 150, y - 4, 4, true);
-        c.color(Canvas.INK);
-        c.text("median", X_LABEL + 158, y, Align.LEFT);
-        c.color(Canvas.RED);
-        c.fill(Canvas.diamond(X_LABEL + 220, X_LABEL + 226, X_LABEL + 232, y - 4, 5));
-        c.color(Canvas.INK);
-        c.text("reference (primary spec)", X_LABEL + 238, y, Align.LEFT);
+        c.legendLine(Canvas.LIGHT, 5, false, X_LABEL, X_LABEL + 24, y, X_LABEL + 30, "range of estimates");
+        c.legendDot(Canvas.BLUE, 4, true, X_LABEL + 150, y, X_LABEL + 158, "median");
+        c.legendDiamond(Canvas.RED, X_LABEL + 220, y, "reference (primary spec)");
         c.color(Canvas.GREY);
         c.line(X_LABEL + 400, y - 9, X_LABEL + 400, y + 1);
         c.color(Canvas.INK);

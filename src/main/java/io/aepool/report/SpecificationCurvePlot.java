@@ -210,14 +210,8 @@ final class SpecificationCurvePlot extends TitledFigure {
         // legend
         y += 10;
         c.font(10.5f, false);
-        c.color(Canvas.BLUE);
-        c.dot(X_LABEL + 4, y - 4, 4, true);
-        c.color(Canvas.INK);
-        c.text("same significance as the reference", X_LABEL + 14, y, Align.LEFT);
-        c.color(Canvas.RED);
-        c.dot(X_LABEL + 244, y - 4, 4, true);
-        c.color(Canvas.INK);
-        c.text("significance flips", X_LABEL + 254, y, Align.LEFT);
+        c.legendDot(Canvas.BLUE, 4, true, X_LABEL + 4, y, X_LABEL + 14, "same significance as the reference");
+        c.legendDot(Canvas.RED, 4, true, X_LABEL + 244, y, X_LABEL + 254, "significance flips");
         c.fill(Canvas.diamond(X_LABEL + 390, X_LABEL + 395, X_LABEL + 400, y - 4, 5));
         c.text("reference (primary spec)", X_LABEL + 406, y, Align.LEFT);
         c.color(Canvas.GREY);

@@ -70,15 +70,7 @@ public final class RegistrySampleGenerator {
     }
 
     public static void main(String[] args) {
-        Path out = Path.of(args.length > 0 ? args[0] : "sample-data/registry");
-        long seed = args.length > 1 ? Long.parseLong(args[1]) : DEFAULT_SEED;
-        SparkSession spark = SparkSession.builder().master("local[2]").appName("registry-sample")
-                .config("spark.ui.enabled", "false").getOrCreate();
-        try {
-            write(spark, out, seed);
-        } finally {
-            spark.stop();
-        }
+        GeneratorMain.run(args, "registry-sample", "sample-data/registry", DEFAULT_SEED, RegistrySampleGenerator::write);
     }
 
     /** A patient's full history up to the second extract, split below into what each extract holds. */

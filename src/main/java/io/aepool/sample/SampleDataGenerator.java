@@ -60,15 +60,7 @@ public final class SampleDataGenerator {
     }
 
     public static void main(String[] args) {
-        Path out = Path.of(args.length > 0 ? args[0] : "sample-data/adam");
-        long seed = args.length > 1 ? Long.parseLong(args[1]) : DEFAULT_SEED;
-        SparkSession spark = SparkSession.builder().appName("aepool-sample").master("local[2]")
-                .config("spark.ui.enabled", "false").getOrCreate();
-        try {
-            write(spark, out, seed);
-        } finally {
-            spark.stop();
-        }
+        GeneratorMain.run(args, "aepool-sample", "sample-data/adam", DEFAULT_SEED, SampleDataGenerator::write);
     }
 
     /**

@@ -65,16 +65,15 @@ import static org.apache.spark.sql.functions.upper;
  *   <li>{@code spark-job}: the job's stage as {@code JobRunner.readArms} runs it: AdamReader.readSubjects (cached) and
  *   readEvents with the default Validation, SubjectAggregator.aggregate for serious infection, collect of the arm table;</li>
  *   <li>{@code spark-agg}: SubjectAggregator.aggregate alone, on the Parquet columns as read (no validation);</li>
- *   <li>{@code spark-job-new}: the stage with the proposed event check {@link ProposedAdamReader#readEvents}
- *   (an anti join on distinct subjects; readSubjects and the aggregation as now);</li>
- *   <li>{@code spark-lean}: {@link LeanAggregation}, the change proposed for the stage (validation and aggregation);</li>
  *   <li>{@code spark-plain}: the issue's plain plan (read ADAE, filter serious TE infections, countDistinct subjects per
  *   study and TRTA);</li>
  *   <li>{@code duckdb-full} and {@code duckdb-plain}: the same two computations as SQL (threads = 2).</li>
  * </ul>
  * Prints medians, the ratios to DuckDB, peak driver heap (sampled used heap, and the largest heap left after a GC),
  * the per-Spark-job time breakdown of the job's stage, its formatted physical plan, and whether the arm tables agree.
- * <p>Usage: {@code AggregationBench DATA_DIR [REPS=5] [VARIANTS=spark-job,spark-job-new,spark-agg,spark-lean,spark-plain,duckdb-full,duckdb-plain]}
+ * The prototype variants {@code spark-job-new} (ProposedAdamReader) and {@code spark-lean} (LeanAggregation) were
+ * removed on 2026-12-02: their changes were applied or rejected (docs/benchmarks.md has their measurements).
+ * <p>Usage: {@code AggregationBench DATA_DIR [REPS=5] [VARIANTS=spark-job,spark-agg,spark-plain,duckdb-full,duckdb-plain]}
  */
 public final class AggregationBench {
 
@@ -87,7 +86,7 @@ public final class AggregationBench {
         Path dir = Path.of(args[0]).toAbsolutePath();
         int reps = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         Set<String> variants = Set.of((args.length > 2 ? args[2]
-                : "spark-job,spark-job-new,spark-agg,spark-lean,spark-plain,duckdb-full,duckdb-plain").split(","));
+                : "spark-job,spark-agg,spark-plain,duckdb-full,duckdb-plain").split(","));
         String adsl = dir.resolve("adsl.parquet").toString();
         String adae = dir.resolve("adae.parquet").toString();
         String studiesCsv = dir.resolve("studies.csv").toString();
@@ -141,27 +140,6 @@ public final class AggregationBench {
                 System.out.println("== Spark actions of the last spark-job repetition (call site, wall, jobs, input read, shuffle written)");
                 jobs.printLast();
             }
-            if (variants.contains("spark-job-new")) {
-                Dataset<Row>[] last = new Dataset[1];
-                times.put("spark-job-new", time(reps, () -> {
-                    Validation v = Validation.defaults();
-                    Dataset<Row> s = AdamReader.readSubjects(spark, adsl, studies, known, v).cache();
-                    Dataset<Row> e = ProposedAdamReader.readEvents(spark, adae, s, v);
-                    Dataset<Row> arms = SubjectAggregator.aggregate(spark, s, e, treatments, List.of(OUTCOME), adsl);
-                    List<Row> rows = arms.collectAsList();
-                    s.unpersist(true);
-                    last[0] = arms;
-                    tables.put("spark-job-new", armTable(rows));
-                    return rows.size();
-                }, jobs));
-                spark.sparkContext().listenerBus().waitUntilEmpty(30_000);
-                System.out.println("== Spark actions of the last spark-job-new repetition (call site, wall, jobs, input read, shuffle written)");
-                jobs.printLast();
-                System.out.println("== the plan that ran for the proposed stage's arm table (spark-job-new)");
-                String t = finalTree(last[0]);
-                System.out.println(t);
-                planCheck(t);
-            }
             if (variants.contains("spark-agg")) {
                 Dataset<Row>[] last = new Dataset[1];
                 times.put("spark-agg", time(reps, () -> {
@@ -177,20 +155,6 @@ public final class AggregationBench {
                 String t = finalTree(last[0]);
                 System.out.println(t);
                 planCheck(t);
-            }
-            if (variants.contains("spark-lean")) {
-                times.put("spark-lean", time(reps, () -> {
-                    Validation v = Validation.defaults();
-                    Dataset<Row> arms = LeanAggregation.stage(spark, adsl, adae, studies, treatments, List.of(OUTCOME), v);
-                    List<Row> rows = arms.collectAsList();
-                    tables.put("spark-lean", armTable(rows));
-                    return rows.size();
-                }, null));
-                System.out.println("spark-lean validation: rows read (adsl, adae) " + Arrays.toString(LeanAggregation.lastRowsRead)
-                        + ", quarantined by rule " + LeanAggregation.lastRuleCounts);
-                System.out.println("== physical plan of the lean stage (spark-lean), after the run");
-                System.out.println(LeanAggregation.lastTree);
-                planCheck(LeanAggregation.lastTree);
             }
             if (variants.contains("spark-plain")) {
                 times.put("spark-plain", time(reps, () -> plain(spark, adae).collectAsList().size(), null));

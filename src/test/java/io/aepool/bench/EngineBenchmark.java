@@ -20,8 +20,8 @@ import java.util.Locale;
  * Throughput of the statistics engine on the full analysis grid, single-threaded, without JMH: every measure (RR, OR,
  * RD) × every pooling method (MH, IV, PETO for OR, DL, REML, PM, ML, SJ, HE) × every interval (wald-z; hksj for random
  * effects) × every subset (all studies and each leave-one-out), on the 32-trial sample
- * ({@code bench/sample-32.csv}: study_id,ai,n1i,ci,n2i,year). The same grid is timed in R metafor by
- * {@code bench/metafor-grid.R}; {@code jobs/bench-engine.sh} runs both.
+ * ({@code src/test/resources/bench/sample-32.csv}: study_id,ai,n1i,ci,n2i,year). The same grid is timed in R metafor by
+ * {@code src/test/resources/bench/metafor-grid.R}; {@code jobs/bench-engine.sh} runs both.
  *
  * <pre>java -cp target/classes:target/test-classes:commons-math3.jar io.aepool.bench.EngineBenchmark
  *      [csv] [warm-up seconds] [measured seconds]</pre>
@@ -38,7 +38,7 @@ public final class EngineBenchmark {
     }
 
     public static void main(String[] args) throws IOException {
-        Path csv = Path.of(args.length > 0 ? args[0] : "bench/sample-32.csv");
+        Path csv = Path.of(args.length > 0 ? args[0] : "src/test/resources/bench/sample-32.csv");
         double warmUpSeconds = args.length > 1 ? Double.parseDouble(args[1]) : 5;
         double measureSeconds = args.length > 2 ? Double.parseDouble(args[2]) : 10;
 

@@ -1,5 +1,6 @@
 package io.aepool.cli;
 
+import io.aepool.testing.ChildJvm;
 import io.aepool.testing.SharedSpark;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
@@ -9,12 +10,8 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -47,8 +44,8 @@ class KilledRunTest {
         byte[] analyses = Files.readAllBytes(out.resolve("analyses.csv"));
         byte[] summary = Files.readAllBytes(out.resolve("summary.json"));
 
-        Process job = new ProcessBuilder(command(dir.resolve("job.yaml"), out)).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("killed-run.log").toFile()).start();
+        Process job = ChildJvm.start(ChildJvm.command("io.aepool.cli.Main", "--conf", dir.resolve("job.yaml").toString(),
+                "--out", out.toString()), dir.resolve("killed-run.log"), Map.of());
         try {
             assertTrue(waitForStaging(out, 180), "the second run never started writing; log: "
                     + Files.readString(dir.resolve("killed-run.log")));
@@ -77,19 +74,5 @@ class KilledRunTest {
             Thread.sleep(20);
         }
         return false;
-    }
-
-    private static List<String> command(Path conf, Path out) throws IOException {
-        String pom = Files.readString(Path.of("pom.xml"));
-        Matcher m = Pattern.compile("<spark.jvm.opens>(.*?)</spark.jvm.opens>").matcher(pom);
-        assertTrue(m.find(), "pom.xml names Spark's --add-opens list");
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Xmx1g");
-        cmd.add("-Djava.awt.headless=true");
-        cmd.addAll(Arrays.asList(m.group(1).trim().split("\\s+")));
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.aepool.cli.Main",
-                "--conf", conf.toString(), "--out", out.toString()));
-        return cmd;
     }
 }

@@ -1,6 +1,7 @@
 package io.aepool.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.aepool.testing.ChildJvm;
 import io.aepool.testing.SharedSpark;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
@@ -11,15 +12,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static io.aepool.cli.NightlyFixture.D1;
@@ -51,7 +48,8 @@ class NightlyKilledRunTest {
 
         // run 2 in a child JVM, forced (the inputs are unchanged), killed once its staging directory holds an output
         Path log = dir.resolve("killed-run.log");
-        Process job = new ProcessBuilder(command(conf, root)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process job = ChildJvm.start(ChildJvm.command("io.aepool.cli.Main", "--conf", conf.toString(),
+                "--out", root.toString(), "--nightly", "--force", "--as-of", D1), log, Map.of());
         Optional<Path> staging;
         try {
             staging = waitForOutput(root.resolve("runs"), job, 240);
@@ -135,19 +133,5 @@ class NightlyKilledRunTest {
         } catch (IOException | UncheckedIOException e) {
             return false; // a file moved while we looked (Spark committing a task): look again
         }
-    }
-
-    private static List<String> command(Path conf, Path root) throws IOException {
-        String pom = Files.readString(Path.of("pom.xml"));
-        Matcher m = Pattern.compile("<spark.jvm.opens>(.*?)</spark.jvm.opens>").matcher(pom);
-        assertTrue(m.find(), "pom.xml names Spark's --add-opens list");
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Xmx1g");
-        cmd.add("-Djava.awt.headless=true");
-        cmd.addAll(Arrays.asList(m.group(1).trim().split("\\s+")));
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.aepool.cli.Main",
-                "--conf", conf.toString(), "--out", root.toString(), "--nightly", "--force", "--as-of", D1));
-        return cmd;
     }
 }

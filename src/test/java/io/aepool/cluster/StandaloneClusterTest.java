@@ -1,6 +1,7 @@
 package io.aepool.cluster;
 
 import io.aepool.cli.Main;
+import io.aepool.testing.ChildJvm;
 import io.aepool.testing.SharedSpark;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
@@ -15,7 +16,6 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -25,8 +25,6 @@ import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -60,7 +58,11 @@ class StandaloneClusterTest {
     @Test
     void aStandaloneClusterPublishesTheLocalModeResults(SparkSession spark) throws Exception {
         long start = System.nanoTime();
-        List<String> opens = sparkOpens();
+        List<String> opens = ChildJvm.sparkOpens();
+        // every JVM of the cluster logs at WARN but for the lines this test waits for or counts: the worker
+        // registering, the driver granted executors, the executors finishing tasks
+        String logConfig = ChildJvm.logConfigOption(dir, "org.apache.spark.deploy.worker.Worker",
+                "org.apache.spark.scheduler.cluster.StandaloneSchedulerBackend", "org.apache.spark.executor");
         Path conf = writeConf();
 
         // SPARK_HOME/jars: the Spark distribution the worker launches executors from
@@ -69,8 +71,7 @@ class StandaloneClusterTest {
         Path mainClasses = null;
         Set<String> names = new HashSet<>();
         int duplicates = 0;
-        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            Path p = Path.of(entry).toAbsolutePath();
+        for (Path p : ChildJvm.classPath()) {
             if (Files.isDirectory(p) && Files.exists(p.resolve("io/aepool/cli/Main.class"))) {
                 mainClasses = p;
             } else if (Files.isRegularFile(p) && p.getFileName().toString().endsWith(".jar")) {
@@ -93,9 +94,9 @@ class StandaloneClusterTest {
         Process worker = null;
         List<ProcessHandle> executors = new ArrayList<>();
         try {
-            master = start(env, dir.resolve("master.log"), opens, "-Xmx512m", "org.apache.spark.deploy.master.Master",
+            master = start(env, dir.resolve("master.log"), logConfig, "-Xmx512m", "org.apache.spark.deploy.master.Master",
                     "--host", "127.0.0.1", "--port", String.valueOf(masterPort), "--webui-port", String.valueOf(freePort()));
-            worker = start(env, dir.resolve("worker.log"), opens, "-Xmx512m", "org.apache.spark.deploy.worker.Worker",
+            worker = start(env, dir.resolve("worker.log"), logConfig, "-Xmx512m", "org.apache.spark.deploy.worker.Worker",
                     "--host", "127.0.0.1", "--cores", "2", "--memory", "1g", "--work-dir", work.toString(),
                     "--webui-port", String.valueOf(freePort()), masterUrl);
 
@@ -115,7 +116,7 @@ class StandaloneClusterTest {
 
             long clusterStart = System.nanoTime();
             Path clustered = dir.resolve("out-cluster");
-            List<String> submit = new ArrayList<>(javaCommand(opens, "-Xmx1g", jars));
+            List<String> submit = new ArrayList<>(ChildJvm.java("-Xmx1g", jars.resolve("*").toString(), logConfig));
             submit.addAll(List.of("org.apache.spark.deploy.SparkSubmit",
                     "--master", masterUrl, "--deploy-mode", "client",
                     "--conf", "spark.ui.enabled=false",
@@ -125,11 +126,11 @@ class StandaloneClusterTest {
                     "--conf", "spark.sql.shuffle.partitions=4",
                     "--conf", "spark.sql.session.timeZone=UTC",
                     "--conf", "spark.driver.extraJavaOptions=" + String.join(" ", opens),
-                    "--conf", "spark.executor.extraJavaOptions=" + String.join(" ", opens),
+                    "--conf", "spark.executor.extraJavaOptions=" + logConfig + " " + String.join(" ", opens),
                     "--class", "io.aepool.cli.Main", appJar.toString(),
                     "--conf", conf.toString(), "--out", clustered.toString()));
             Path driverLog = dir.resolve("driver.log");
-            Process driver = process(submit, env, driverLog).start();
+            Process driver = ChildJvm.start(submit, driverLog, env);
             try {
                 if (!driver.waitFor(240, TimeUnit.SECONDS)) {
                     fail("the cluster run did not finish in 240 s; driver log:\n" + tail(driverLog));
@@ -210,36 +211,15 @@ class StandaloneClusterTest {
         return conf;
     }
 
-    private static List<String> sparkOpens() throws IOException {
-        String pom = Files.readString(Path.of("pom.xml"));
-        Matcher m = Pattern.compile("<spark.jvm.opens>(.*?)</spark.jvm.opens>").matcher(pom);
-        assertTrue(m.find(), "pom.xml names Spark's --add-opens list");
-        return Arrays.asList(m.group(1).trim().split("\\s+"));
-    }
-
-    private static List<String> javaCommand(List<String> opens, String heap, Path jars) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add(heap);
-        cmd.add("-Djava.awt.headless=true");
-        cmd.addAll(opens);
-        cmd.add("-cp");
-        cmd.add(jars.resolve("*").toString());
-        return cmd;
-    }
-
-    private Process start(Map<String, String> env, Path log, List<String> opens, String heap, String... mainAndArgs)
+    /**
+     * A Spark JVM on the SPARK_HOME jars, logging through {@code logConfig} (quiet, with the INFO loggers the test
+     * reads): the jars hold no log config, so without it Spark would log everything at INFO.
+     */
+    private Process start(Map<String, String> env, Path log, String logConfig, String heap, String... mainAndArgs)
             throws IOException {
-        List<String> cmd = new ArrayList<>(javaCommand(opens, heap, dir.resolve("spark-home/jars")));
+        List<String> cmd = new ArrayList<>(ChildJvm.java(heap, dir.resolve("spark-home/jars/*").toString(), logConfig));
         cmd.addAll(List.of(mainAndArgs));
-        return process(cmd, env, log).start();
-    }
-
-    private ProcessBuilder process(List<String> cmd, Map<String, String> env, Path log) {
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().keySet().removeIf(k -> k.startsWith("SPARK_") || k.startsWith("PYSPARK_"));
-        pb.environment().putAll(env);
-        return pb;
+        return ChildJvm.start(cmd, log, env);
     }
 
     private static void awaitLine(Path log, String line, int timeoutSeconds, Process... alive)

@@ -4,11 +4,11 @@
 # Same conventions as the engine: 0.5 added to every cell of a study with a zero cell, double-zero studies dropped
 # for RR/OR, raw counts for MH and Peto. Per-study effects (escalc) are computed once per measure and subset and
 # shared by the rma() fits (the Java engine recomputes them in every analysis).
-#   Rscript bench/metafor-grid.R [csv] [repetitions]
+#   Rscript src/test/resources/bench/metafor-grid.R [csv] [repetitions]
 # Prints "metafor analyses_per_second=<n>" as its last line.
 suppressPackageStartupMessages(library(metafor))
 args <- commandArgs(trailingOnly = TRUE)
-csv <- if (length(args) >= 1) args[1] else "bench/sample-32.csv"
+csv <- if (length(args) >= 1) args[1] else "src/test/resources/bench/sample-32.csv"
 reps <- if (length(args) >= 2) as.integer(args[2]) else 3L
 d <- read.csv(csv, stringsAsFactors = FALSE)
 k <- nrow(d)
