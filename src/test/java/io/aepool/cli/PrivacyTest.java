@@ -177,12 +177,17 @@ class PrivacyTest {
         });
         root.addAppender(appender, Level.INFO, null);
         root.setLevel(Level.INFO);
+        // loggers with their own quiet level (io.aepool, Parquet, Hadoop) are opened for the capture too
+        Map<LoggerConfig, Level> quiet = new LinkedHashMap<>();
+        config.getLoggers().values().stream().filter(l -> l != root).forEach(l -> quiet.put(l, l.getLevel()));
+        quiet.keySet().forEach(l -> l.setLevel(Level.INFO));
         ctx.updateLoggers();
         try {
             return run.getAsInt();
         } finally {
             root.removeAppender("privacy-capture");
             root.setLevel(before);
+            quiet.forEach(LoggerConfig::setLevel);
             // the appenders as configured: their references' own level and filter (none in log4j2-test.properties)
             for (AppenderRef ref : root.getAppenderRefs()) {
                 Appender a = console.get(ref.getRef());

@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  */
 public final class ChildJvm {
 
-    /** The tests' log config on the class path (warn; io.aepool at info). */
+    /** The tests' log config on the class path (everything at warn). */
     private static final String LOG_CONFIG = "log4j2-test.properties";
 
     private ChildJvm() {
