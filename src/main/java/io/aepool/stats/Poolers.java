@@ -131,8 +131,25 @@ public final class Poolers {
         return null;
     }
 
-    /** IV fixed effect and random-effects models on the per-study effects. */
-    static final class EffectSizePooler implements Pooler {
+    /**
+     * IV fixed effect and random-effects models on the per-study effects. Leave-one-out from sums
+     * ({@link LeaveOneOutPooler}) for IV and for DerSimonian–Laird with the Wald-z interval and no Q-profile
+     * intervals: a study's terms are w, wy, w(y − c), w(y − c)², w² with w = 1/v and c the whole set's IV estimate.
+     * O(1) per study: the IV estimate, its SE, Cochran's Q (Σw(y − c)² − (Σw(y − c))²/Σw), I², H², and DL's tau² (from
+     * Q and C = ((Σw)² − Σw²)/Σw). Not O(1): DL's random-effects estimate needs Σ 1/(v + tau²) over the other studies
+     * at their own tau², which no fixed sums give; it is one O(k) pass over the stored y and v (no effect sizes
+     * recomputed), after which SE, interval, p and the prediction interval are O(1) again.
+     */
+    static final class EffectSizePooler implements LeaveOneOutPooler {
+        // components of a study's terms: summed ones first, then y and v for DL's weighting pass
+        private static final int W = 0;
+        private static final int WY = 1;
+        private static final int WD = 2;
+        private static final int WD2 = 3;
+        private static final int W2 = 4;
+        private static final int Y = 5;
+        private static final int V = 6;
+
         private final EffectMeasure measure;
         private final PoolingMethod method;
         private final CiMethod ciMethod;
@@ -177,6 +194,80 @@ public final class Poolers {
                 return Models.inverseVariance(measure, rule.label(), y, v);
             }
             return Models.randomEffects(measure, method, ciMethod, predictionInterval, heterogeneityIntervals, rule.label(), y, v);
+        }
+
+        @Override
+        public PoolSums sums(List<StudyCounts> studies) {
+            boolean fromSums = method == PoolingMethod.IV
+                    || method == PoolingMethod.DL && ciMethod == CiMethod.WALD_Z && !heterogeneityIntervals;
+            if (!fromSums || missingPersonTime(studies, measure) != null) {
+                return null;
+            }
+            double[][] rows = new double[studies.size()][];
+            double sw = 0;
+            double swy = 0;
+            for (int i = 0; i < rows.length; i++) {
+                EffectSize e = EffectSizes.of(studies.get(i), measure, rule).filter(EffectSize::isUsable).orElse(null);
+                if (e != null) {
+                    double w = 1 / e.vi();
+                    rows[i] = new double[] {w, w * e.yi(), 0, 0, w * w, e.yi(), e.vi()};
+                    sw += w;
+                    swy += w * e.yi();
+                }
+            }
+            if (sw == 0) {
+                return null;
+            }
+            double c = swy / sw;
+            for (double[] row : rows) {
+                if (row != null) {
+                    double d = row[Y] - c;
+                    row[WD] = row[W] * d;
+                    row[WD2] = row[W] * d * d;
+                }
+            }
+            return PoolSums.of(rows, W2 + 1, c);
+        }
+
+        @Override
+        public PooledEstimate fromSums(PoolSums sums) {
+            int k = sums.k();
+            if (k == 0 || method == PoolingMethod.DL && k < 2 || !sums.isWellConditioned()) {
+                return null;
+            }
+            double sw = sums.total(W);
+            double swd = sums.total(WD);
+            double swd2 = sums.total(WD2);
+            // Cochran (1954) Q from sums centred at c: Σw(y − c)² − (Σw(y − c))²/Σw
+            double q = swd2 - swd * swd / sw;
+            if (k > 1 && !PoolSums.keepsDigits(q, swd2)) {
+                return null;
+            }
+            if (method == PoolingMethod.IV) {
+                // inverse-variance fixed-effect estimate θ = Σwy/Σw, se = 1/√Σw (Hedges & Olkin 1985)
+                return Models.fixedEffect(measure, method, rule.label(), k, sums.total(WY) / sw, 1 / Math.sqrt(sw), q, k - 1);
+            }
+            double cross = sw * sw - sums.total(W2);
+            double excess = q - (k - 1);
+            if (!PoolSums.keepsDigits(cross, sw * sw) || !PoolSums.keepsDigits(excess, q + k - 1)) {
+                return null;
+            }
+            // DerSimonian & Laird (1986) tau² = max(0, (Q − (k − 1))/C), C = ((Σw)² − Σw²)/Σw
+            double tau2 = Math.max(0, excess / (cross / sw));
+            // "typical" within-study variance s² = (k − 1)Σw/((Σw)² − Σw²) (Higgins & Thompson 2002)
+            double s2 = (k - 1) * sw / cross;
+            double swr = 0;
+            double swry = 0;
+            for (int i = 0; i < sums.size(); i++) {
+                double[] row = sums.term(i);
+                if (row != null) {
+                    double w = 1 / (row[V] + tau2);
+                    swr += w;
+                    swry += w * row[Y];
+                }
+            }
+            return Models.waldZ(measure, method, ciMethod, predictionInterval, rule.label(), k, q, s2, tau2, swr,
+                    swry / swr, null, PooledEstimate.OK);
         }
     }
 

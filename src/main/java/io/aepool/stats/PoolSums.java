@@ -1,0 +1,133 @@
+package io.aepool.stats;
+
+import java.util.Arrays;
+
+/**
+ * The sufficient sums of one pooler over a set of studies: each study's terms (null for a study that contributes
+ * nothing, e.g. one the zero-cell rule drops) and their totals, so that the sums of the set without study {@code i}
+ * are the totals minus that study's terms ({@link #without(int)}, O(number of components), not O(k)). Immutable.
+ * Which components a row holds is the pooler's business ({@link LeaveOneOutPooler}); the first {@code summed}
+ * components of a row are summed, any further ones are per-study data the pooler reads back (e.g. y and v for the
+ * random-effects weighting pass).
+ *
+ * <p>Totals are summed in input order exactly as a fit of the whole set sums them, so the whole set's totals are the
+ * fit's own. A total without one study is the whole total minus its term: algebraically exact, and within a small
+ * multiple of the fit's own rounding error as long as the study left out does not hold almost all of a component's
+ * absolute mass; {@link #isWellConditioned()} says whether that holds (else the caller refits).
+ */
+public final class PoolSums {
+
+    /**
+     * Largest loss of significant digits accepted from a subtraction, as a ratio of magnitudes (10⁴: at most
+     * 4 of 16 digits, so results stay within ~10⁻¹² relative of the refit; beyond it the caller refits).
+     */
+    static final double CANCELLATION_LIMIT = 1e4;
+
+    private final double[][] terms;
+    private final int summed;
+    private final double[] totals;
+    private final double[] absTotals;
+    private final int k;
+    private final int left;
+    private final boolean wellConditioned;
+    private final double[] constants;
+
+    private PoolSums(double[][] terms, int summed, double[] totals, double[] absTotals, int k, int left,
+                     boolean wellConditioned, double[] constants) {
+        this.constants = constants;
+        this.terms = terms;
+        this.summed = summed;
+        this.totals = totals;
+        this.absTotals = absTotals;
+        this.k = k;
+        this.left = left;
+        this.wellConditioned = wellConditioned;
+    }
+
+    /**
+     * The sums of all studies: row i holds study i's terms (at least {@code summed} components) or null when it
+     * contributes nothing. The array is kept, not copied: the caller hands it over. {@code constants} are values of
+     * the whole set the pooler keeps beside its sums (e.g. the centre c of centred sums Σw(y − c)).
+     */
+    static PoolSums of(double[][] terms, int summed, double... constants) {
+        double[] totals = new double[summed];
+        double[] abs = new double[summed];
+        int k = 0;
+        for (double[] row : terms) {
+            if (row == null) {
+                continue;
+            }
+            k++;
+            for (int m = 0; m < summed; m++) {
+                totals[m] += row[m];
+                abs[m] += Math.abs(row[m]);
+            }
+        }
+        return new PoolSums(terms, summed, totals, abs, k, -1, true, constants.clone());
+    }
+
+    /** The sums without study {@code i} (an index into the studies the sums were made of); O(components). */
+    public PoolSums without(int i) {
+        if (left >= 0) {
+            throw new IllegalStateException("these sums already leave out study " + left);
+        }
+        double[] row = terms[i];
+        if (row == null) {
+            return new PoolSums(terms, summed, totals, absTotals, k, i, true, constants);
+        }
+        double[] t = totals.clone();
+        boolean ok = true;
+        for (int m = 0; m < summed; m++) {
+            t[m] -= row[m];
+            double rest = absTotals[m] - Math.abs(row[m]);
+            // the rest must hold at least 1/LIMIT of the absolute mass, or the difference has lost too many digits
+            if (absTotals[m] > 0 && !(rest * CANCELLATION_LIMIT >= absTotals[m])) {
+                ok = false;
+            }
+        }
+        return new PoolSums(terms, summed, t, absTotals, k - 1, i, ok, constants);
+    }
+
+    /** Studies that contribute to these sums. */
+    public int k() {
+        return k;
+    }
+
+    /** Studies the sums were made of (contributing or not, the left-out one included). */
+    public int size() {
+        return terms.length;
+    }
+
+    /** The study left out, or -1. */
+    public int leftOut() {
+        return left;
+    }
+
+    /** False when a total without the left-out study lost more digits than {@link #CANCELLATION_LIMIT} allows. */
+    public boolean isWellConditioned() {
+        return wellConditioned;
+    }
+
+    double total(int component) {
+        return totals[component];
+    }
+
+    double constant(int index) {
+        return constants[index];
+    }
+
+    /** Study i's terms, or null when it contributes nothing or is the study left out. */
+    double[] term(int i) {
+        return i == left ? null : terms[i];
+    }
+
+    /** True when {@code a − b} keeps at least all but log10(LIMIT) digits of its operands' magnitudes. */
+    static boolean keepsDigits(double difference, double magnitude) {
+        return magnitude == 0 || Math.abs(difference) * CANCELLATION_LIMIT >= magnitude;
+    }
+
+    @Override
+    public String toString() {
+        return "PoolSums[k=" + k + ", left=" + left + ", totals=" + Arrays.toString(totals) + "]";
+    }
+}
