@@ -195,18 +195,15 @@ final class TauSquared {
 
             @Override
             public Tau2Model.Scoring scoring(double tau2, boolean reml) {
-                double sw = 0;
+                double sw = Models.sumWeights(v, tau2);
+                double theta = Models.weightedMean(y, v, tau2);
                 double sw2 = 0;
                 double sw3 = 0;
-                double swy = 0;
-                for (int i = 0; i < y.length; i++) {
-                    double w = 1 / (v[i] + tau2);
-                    sw += w;
+                for (double vi : v) {
+                    double w = 1 / (vi + tau2);
                     sw2 += w * w;
                     sw3 += w * w * w;
-                    swy += w * y[i];
                 }
-                double theta = swy / sw;
                 double yPPy = 0;
                 for (int i = 0; i < y.length; i++) {
                     double r = (y[i] - theta) / (v[i] + tau2);
