@@ -18,8 +18,9 @@ public interface LeaveOneOutPooler extends Pooler {
 
     /**
      * The estimate {@link #pool} would give on the studies summed in {@code sums} (typically {@code all.without(i)}),
-     * or null when the sums cannot give it exactly (too few studies, a status other than ok, a subtraction that lost
-     * too many digits): the caller then refits.
+     * or null when the sums cannot give it exactly (too few studies, a status other than ok, a result whose rounding
+     * difference from the refit could exceed 1e-12 of it): the caller
+     * then refits.
      */
     PooledEstimate fromSums(PoolSums sums);
 }

@@ -3,6 +3,7 @@ package io.aepool.stats;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Mantel–Haenszel fixed effect on the raw counts (no continuity correction), after dropping the studies the
@@ -116,23 +117,30 @@ final class MantelHaenszelPooler implements LeaveOneOutPooler {
         if (k == 0 || !sums.isWellConditioned()) {
             return null;
         }
-        double[] estimate = estimate(sums);
+        double[] t = sums.totals();
+        double[] estimate = estimate(t);
         PooledEstimate unusable = unusable(k, estimate);
         if (unusable != null) {
-            return unusable;
+            // a ratio of 0 or ∞ comes from a total of exactly 0 (no event in an arm): exact; a variance of 0 may be rounding
+            return Double.isFinite(estimate[0]) ? null : unusable;
         }
-        int effects = (int) Math.round(sums.total(mh));
-        double q = effects == 0 ? Double.NaN : 0;
-        if (effects > 1) {
-            double d = estimate[0] - sums.constant(0);
-            double sw = sums.total(mh + 1);
-            double swd = sums.total(mh + 2);
-            double swd2 = sums.total(mh + 3);
+        double theta = estimate[0];
+        double se = Math.sqrt(estimate[1]);
+        if (!sums.isExact(x -> estimate(x)[0], Math.max(Math.abs(theta), se))
+                || !sums.isExact(x -> Math.sqrt(estimate(x)[1]), se)) {
+            return null;
+        }
+        int effects = (int) Math.round(t[mh]);
+        double c = sums.constant(0);
+        ToDoubleFunction<double[]> cochranQ = x -> {
+            double d = estimate(x)[0] - c;
             // Cochran (1954) Q around the MH estimate θ from sums centred at c: Σw(y − c)² − 2(θ − c)Σw(y − c) + (θ − c)²Σw
-            q = swd2 - 2 * d * swd + d * d * sw;
-            if (!PoolSums.keepsDigits(q, swd2 + Math.abs(2 * d * swd) + d * d * sw)) {
-                return null;
-            }
+            return x[mh + 3] - 2 * d * x[mh + 2] + d * d * x[mh + 1];
+        };
+        double q = effects == 0 ? Double.NaN : effects == 1 ? 0 : cochranQ.applyAsDouble(t);
+        // Q is as sensitive to θ as Σw(y − θ) is large: the check propagates θ's rounding too
+        if (effects > 1 && !sums.isExact(cochranQ, q)) {
+            return null;
         }
         return result(k, estimate, q, effects - 1);
     }

@@ -1,6 +1,7 @@
 package io.aepool.stats;
 
 import java.util.Arrays;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The sufficient sums of one pooler over a set of studies: each study's terms (null for a study that contributes
@@ -13,7 +14,9 @@ import java.util.Arrays;
  * <p>Totals are summed in input order exactly as a fit of the whole set sums them, so the whole set's totals are the
  * fit's own. A total without one study is the whole total minus its term: algebraically exact, and within a small
  * multiple of the fit's own rounding error as long as the study left out does not hold almost all of a component's
- * absolute mass; {@link #isWellConditioned()} says whether that holds (else the caller refits).
+ * absolute mass ({@link #isWellConditioned()}). What a pooler computes from the totals is checked with
+ * {@link #isExact}: the rounding difference from a refit, propagated through its formula, must stay below
+ * {@link #TOLERANCE} of the result; else the caller refits.
  */
 public final class PoolSums {
 
@@ -22,6 +25,10 @@ public final class PoolSums {
      * 4 of 16 digits, so results stay within ~10⁻¹² relative of the refit; beyond it the caller refits).
      */
     static final double CANCELLATION_LIMIT = 1e4;
+    /** A result from the sums must be within this of the refit's, relative to its scale ({@link #isExact}). */
+    static final double TOLERANCE = 1e-12;
+    /** Relative step of the finite differences of {@link #roundingError}. */
+    private static final double STEP = 1e-7;
 
     private final double[][] terms;
     private final int summed;
@@ -121,9 +128,39 @@ public final class PoolSums {
         return i == left ? null : terms[i];
     }
 
-    /** True when {@code a − b} keeps at least all but log10(LIMIT) digits of its operands' magnitudes. */
-    static boolean keepsDigits(double difference, double magnitude) {
-        return magnitude == 0 || Math.abs(difference) * CANCELLATION_LIMIT >= magnitude;
+    /** The totals (a copy), for the functions {@link #isExact} checks. */
+    double[] totals() {
+        return totals.clone();
+    }
+
+    /**
+     * The rounding difference to expect between {@code f} of these totals and {@code f} of a refit's sums: each total
+     * and the refit's differ by about a summation error, (4 + √k)·ε·Σ|terms|, and that is propagated to first order
+     * through f (finite differences: f is linear in every signed total and smooth in the positive ones). NaN when f
+     * is not finite.
+     */
+    double roundingError(ToDoubleFunction<double[]> f) {
+        double[] t = totals.clone();
+        double f0 = f.applyAsDouble(t);
+        double gamma = (4 + Math.sqrt(k + 1.0)) * Math.ulp(1.0);
+        double error = 0;
+        for (int m = 0; m < summed; m++) {
+            if (absTotals[m] == 0) {
+                continue;
+            }
+            t[m] = totals[m] + STEP * absTotals[m];
+            error += Math.abs(f.applyAsDouble(t) - f0) / STEP * gamma;
+            t[m] = totals[m];
+        }
+        return Double.isFinite(f0) ? error : Double.NaN;
+    }
+
+    /**
+     * True when {@code f} of these totals is within {@link #TOLERANCE} of {@code scale} of what a refit would give
+     * ({@link #roundingError}); else the caller refits.
+     */
+    boolean isExact(ToDoubleFunction<double[]> f, double scale) {
+        return roundingError(f) <= TOLERANCE * scale;
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.aepool.stats;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.ToDoubleFunction;
 
 /** Creates the {@link Pooler} for a measure, pooling method, interval method and zero-cell rule. */
 public final class Poolers {
@@ -235,27 +236,33 @@ public final class Poolers {
             if (k == 0 || method == PoolingMethod.DL && k < 2 || !sums.isWellConditioned()) {
                 return null;
             }
-            double sw = sums.total(W);
-            double swd = sums.total(WD);
-            double swd2 = sums.total(WD2);
+            double[] t = sums.totals();
+            double sw = t[W];
             // Cochran (1954) Q from sums centred at c: Σw(y − c)² − (Σw(y − c))²/Σw
-            double q = swd2 - swd * swd / sw;
-            if (k > 1 && !PoolSums.keepsDigits(q, swd2)) {
+            ToDoubleFunction<double[]> cochranQ = x -> x[WD2] - x[WD] * x[WD] / x[W];
+            double q = k > 1 ? cochranQ.applyAsDouble(t) : 0;
+            if (k > 1 && !sums.isExact(cochranQ, q)) {
                 return null;
             }
             if (method == PoolingMethod.IV) {
                 // inverse-variance fixed-effect estimate θ = Σwy/Σw, se = 1/√Σw (Hedges & Olkin 1985)
-                return Models.fixedEffect(measure, method, rule.label(), k, sums.total(WY) / sw, 1 / Math.sqrt(sw), q, k - 1);
+                double theta = t[WY] / sw;
+                double se = 1 / Math.sqrt(sw);
+                if (!sums.isExact(x -> x[WY] / x[W], Math.max(Math.abs(theta), se))) {
+                    return null;
+                }
+                return Models.fixedEffect(measure, method, rule.label(), k, theta, se, q, k - 1);
             }
-            double cross = sw * sw - sums.total(W2);
-            double excess = q - (k - 1);
-            if (!PoolSums.keepsDigits(cross, sw * sw) || !PoolSums.keepsDigits(excess, q + k - 1)) {
+            // "typical" within-study variance s² = (k − 1)Σw/((Σw)² − Σw²) (Higgins & Thompson 2002)
+            ToDoubleFunction<double[]> typical = x -> (k - 1) * x[W] / (x[W] * x[W] - x[W2]);
+            // DerSimonian & Laird (1986) tau² = max(0, (Q − (k − 1))/C), C = ((Σw)² − Σw²)/Σw = (k − 1)/s²
+            ToDoubleFunction<double[]> dl = x -> Math.max(0, (cochranQ.applyAsDouble(x) - (k - 1))
+                    / ((x[W] * x[W] - x[W2]) / x[W]));
+            double s2 = typical.applyAsDouble(t);
+            double tau2 = dl.applyAsDouble(t);
+            if (!sums.isExact(typical, s2) || !sums.isExact(dl, tau2)) {
                 return null;
             }
-            // DerSimonian & Laird (1986) tau² = max(0, (Q − (k − 1))/C), C = ((Σw)² − Σw²)/Σw
-            double tau2 = Math.max(0, excess / (cross / sw));
-            // "typical" within-study variance s² = (k − 1)Σw/((Σw)² − Σw²) (Higgins & Thompson 2002)
-            double s2 = (k - 1) * sw / cross;
             double swr = 0;
             double swry = 0;
             for (int i = 0; i < sums.size(); i++) {
