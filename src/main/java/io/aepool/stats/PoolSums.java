@@ -30,25 +30,18 @@ public final class PoolSums {
     /** Relative step of the finite differences of {@link #roundingError}. */
     private static final double STEP = 1e-7;
 
-    private final double[][] terms;
-    private final int summed;
-    private final double[] totals;
-    private final double[] absTotals;
-    private final int k;
-    private final int left;
-    private final boolean wellConditioned;
-    private final double[] constants;
+    /** What the whole set's sums and every set without one study share: its terms, their absolute mass, constants. */
+    private record Whole(double[][] terms, int summed, double[] absTotals, int k, double[] constants) {
+    }
 
-    private PoolSums(double[][] terms, int summed, double[] totals, double[] absTotals, int k, int left,
-                     boolean wellConditioned, double[] constants) {
-        this.constants = constants;
-        this.terms = terms;
-        this.summed = summed;
+    private final Whole whole;
+    private final double[] totals;
+    private final int left;
+
+    private PoolSums(Whole whole, double[] totals, int left) {
+        this.whole = whole;
         this.totals = totals;
-        this.absTotals = absTotals;
-        this.k = k;
         this.left = left;
-        this.wellConditioned = wellConditioned;
     }
 
     /**
@@ -70,7 +63,7 @@ public final class PoolSums {
                 abs[m] += Math.abs(row[m]);
             }
         }
-        return new PoolSums(terms, summed, totals, abs, k, -1, true, constants.clone());
+        return new PoolSums(new Whole(terms, summed, abs, k, constants.clone()), totals, -1);
     }
 
     /** The sums without study {@code i} (an index into the studies the sums were made of); O(components). */
@@ -78,31 +71,22 @@ public final class PoolSums {
         if (left >= 0) {
             throw new IllegalStateException("these sums already leave out study " + left);
         }
-        double[] row = terms[i];
-        if (row == null) {
-            return new PoolSums(terms, summed, totals, absTotals, k, i, true, constants);
-        }
+        double[] row = whole.terms()[i];
         double[] t = totals.clone();
-        boolean ok = true;
-        for (int m = 0; m < summed; m++) {
+        for (int m = 0; row != null && m < whole.summed(); m++) {
             t[m] -= row[m];
-            double rest = absTotals[m] - Math.abs(row[m]);
-            // the rest must hold at least 1/LIMIT of the absolute mass, or the difference has lost too many digits
-            if (absTotals[m] > 0 && !(rest * CANCELLATION_LIMIT >= absTotals[m])) {
-                ok = false;
-            }
         }
-        return new PoolSums(terms, summed, t, absTotals, k - 1, i, ok, constants);
+        return new PoolSums(whole, t, i);
     }
 
     /** Studies that contribute to these sums. */
     public int k() {
-        return k;
+        return whole.k() - (left >= 0 && whole.terms()[left] != null ? 1 : 0);
     }
 
     /** Studies the sums were made of (contributing or not, the left-out one included). */
     public int size() {
-        return terms.length;
+        return whole.terms().length;
     }
 
     /** The study left out, or -1. */
@@ -110,9 +94,19 @@ public final class PoolSums {
         return left;
     }
 
-    /** False when a total without the left-out study lost more digits than {@link #CANCELLATION_LIMIT} allows. */
+    /**
+     * False when the study left out holds more than 1 − 1/{@link #CANCELLATION_LIMIT} of some total's absolute mass:
+     * the difference would have lost more than 4 of 16 digits.
+     */
     public boolean isWellConditioned() {
-        return wellConditioned;
+        double[] row = left < 0 ? null : whole.terms()[left];
+        for (int m = 0; row != null && m < whole.summed(); m++) {
+            double mass = whole.absTotals()[m];
+            if (mass > 0 && !((mass - Math.abs(row[m])) * CANCELLATION_LIMIT >= mass)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     double total(int component) {
@@ -120,12 +114,12 @@ public final class PoolSums {
     }
 
     double constant(int index) {
-        return constants[index];
+        return whole.constants()[index];
     }
 
     /** Study i's terms, or null when it contributes nothing or is the study left out. */
     double[] term(int i) {
-        return i == left ? null : terms[i];
+        return i == left ? null : whole.terms()[i];
     }
 
     /** The totals (a copy), for the functions {@link #isExact} checks. */
@@ -142,13 +136,14 @@ public final class PoolSums {
     double roundingError(ToDoubleFunction<double[]> f) {
         double[] t = totals.clone();
         double f0 = f.applyAsDouble(t);
-        double gamma = (4 + Math.sqrt(k + 1.0)) * Math.ulp(1.0);
         double error = 0;
-        for (int m = 0; m < summed; m++) {
-            if (absTotals[m] == 0) {
+        double gamma = (4 + Math.sqrt(k() + 1.0)) * Math.ulp(1.0);
+        for (int m = 0; m < whole.summed(); m++) {
+            double mass = whole.absTotals()[m];
+            if (mass == 0) {
                 continue;
             }
-            t[m] = totals[m] + STEP * absTotals[m];
+            t[m] = totals[m] + STEP * mass;
             error += Math.abs(f.applyAsDouble(t) - f0) / STEP * gamma;
             t[m] = totals[m];
         }
@@ -165,6 +160,6 @@ public final class PoolSums {
 
     @Override
     public String toString() {
-        return "PoolSums[k=" + k + ", left=" + left + ", totals=" + Arrays.toString(totals) + "]";
+        return "PoolSums[k=" + k() + ", left=" + left + ", totals=" + Arrays.toString(totals) + "]";
     }
 }
