@@ -124,10 +124,8 @@ final class MantelHaenszelPooler implements LeaveOneOutPooler {
             // a ratio of 0 or ∞ comes from a total of exactly 0 (no event in an arm): exact; a variance of 0 may be rounding
             return Double.isFinite(estimate[0]) ? null : unusable;
         }
-        double theta = estimate[0];
-        double se = Math.sqrt(estimate[1]);
-        if (!sums.isExact(x -> estimate(x)[0], Math.max(Math.abs(theta), se))
-                || !sums.isExact(x -> Math.sqrt(estimate(x)[1]), se)) {
+        // the variance can cancel (RD: rd·Σt1 + Σt2), down to an exact 0 the refit reports as not estimable
+        if (!sums.isExact(x -> Math.sqrt(estimate(x)[1]), Math.sqrt(estimate[1]))) {
             return null;
         }
         int effects = (int) Math.round(t[mh]);
@@ -138,7 +136,8 @@ final class MantelHaenszelPooler implements LeaveOneOutPooler {
             return x[mh + 3] - 2 * d * x[mh + 2] + d * d * x[mh + 1];
         };
         double q = effects == 0 ? Double.NaN : effects == 1 ? 0 : cochranQ.applyAsDouble(t);
-        // Q is as sensitive to θ as Σw(y − θ) is large: the check propagates θ's rounding too
+        // Q cancels where the refit's Σ(y − θ)²/v does not, and is as sensitive to θ as Σw(y − θ) is large: the check
+        // propagates both
         if (effects > 1 && !sums.isExact(cochranQ, q)) {
             return null;
         }

@@ -21,10 +21,11 @@ import java.util.function.ToDoubleFunction;
 public final class PoolSums {
 
     /**
-     * Largest loss of significant digits accepted from a subtraction, as a ratio of magnitudes (10⁴: at most
-     * 4 of 16 digits, so results stay within ~10⁻¹² relative of the refit; beyond it the caller refits).
+     * The study left out may hold at most 1 − 1/1000 of any total's absolute mass: a total without it then carries at
+     * most 1000 times the refit's own summation error (~1e-16 relative each), so what follows from the totals by the
+     * same formula as the refit's (θ, SE) stays within ~1e-13 of it; beyond it the caller refits.
      */
-    static final double CANCELLATION_LIMIT = 1e4;
+    static final double CANCELLATION_LIMIT = 1000;
     /** A result from the sums must be within this of the refit's, relative to its scale ({@link #isExact}). */
     static final double TOLERANCE = 1e-12;
     /** Relative step of the finite differences of {@link #roundingError}. */
@@ -95,8 +96,7 @@ public final class PoolSums {
     }
 
     /**
-     * False when the study left out holds more than 1 − 1/{@link #CANCELLATION_LIMIT} of some total's absolute mass:
-     * the difference would have lost more than 4 of 16 digits.
+     * False when the study left out holds more than 1 − 1/{@link #CANCELLATION_LIMIT} of some total's absolute mass.
      */
     public boolean isWellConditioned() {
         double[] row = left < 0 ? null : whole.terms()[left];

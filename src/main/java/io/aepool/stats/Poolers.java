@@ -246,12 +246,7 @@ public final class Poolers {
             }
             if (method == PoolingMethod.IV) {
                 // inverse-variance fixed-effect estimate θ = Σwy/Σw, se = 1/√Σw (Hedges & Olkin 1985)
-                double theta = t[WY] / sw;
-                double se = 1 / Math.sqrt(sw);
-                if (!sums.isExact(x -> x[WY] / x[W], Math.max(Math.abs(theta), se))) {
-                    return null;
-                }
-                return Models.fixedEffect(measure, method, rule.label(), k, theta, se, q, k - 1);
+                return Models.fixedEffect(measure, method, rule.label(), k, t[WY] / sw, 1 / Math.sqrt(sw), q, k - 1);
             }
             // "typical" within-study variance s² = (k − 1)Σw/((Σw)² − Σw²) (Higgins & Thompson 2002)
             ToDoubleFunction<double[]> typical = x -> (k - 1) * x[W] / (x[W] * x[W] - x[W2]);
