@@ -114,95 +114,55 @@ final class MixedEffects {
 
     /** Residual tau² of the meta-regression for a random-effects method (metafor rma.uni with mods). */
     static TauSquared.Estimate residualTau2(PoolingMethod method, double[] y, double[] v, double[][] x, Wls fe) {
-        int k = y.length;
-        int p = x[0].length;
-        if (k <= p) {
-            return new TauSquared.Estimate(0, null);
+        return TauSquared.estimate(method, new Regression(y, v, x, fe));
+    }
+
+    /** The meta-regression as the tau² estimators see it: weighted least squares at each tau². */
+    private record Regression(double[] y, double[] v, double[][] x, Wls fe) implements Tau2Model {
+        @Override
+        public int k() {
+            return y.length;
         }
-        return switch (method) {
-            case DL -> {
-                // DerSimonian & Laird (1986) generalised to meta-regression: (Q_E − (k − p))/tr(P) (Raudenbush 2009)
-                yield new TauSquared.Estimate(Math.max(0, (fe.rss() - (k - p)) / fe.traceP(x)), null);
+
+        @Override
+        public int p() {
+            return x[0].length;
+        }
+
+        @Override
+        public double rss(double tau2) {
+            Wls at = tau2 == 0 ? fe : wls(y, v, x, tau2);
+            return at == null ? Double.NaN : at.rss();
+        }
+
+        @Override
+        public double traceP0() {
+            return fe.traceP(x);
+        }
+
+        // Hedges (1983) moment estimator with OLS residuals: (RSS_OLS − tr(P_OLS V))/(k − p) (metafor "HE")
+        @Override
+        public double hedges() {
+            int k = y.length;
+            double[] ones = new double[k];
+            java.util.Arrays.fill(ones, 1);
+            double[][] inv = invert(crossprod(x, ones, 1));
+            if (inv == null) {
+                return Double.NaN;
             }
-            case HE -> new TauSquared.Estimate(Math.max(0, he(y, v, x)), null);
-            case SJ -> new TauSquared.Estimate(Math.max(0, sj(y, v, x)), null);
-            case PM -> pm(y, v, x);
-            case REML -> fisherScoring(y, v, x, true);
-            case ML -> fisherScoring(y, v, x, false);
-            default -> throw new IllegalArgumentException(method + " is not a random-effects method");
-        };
-    }
-
-    // Hedges (1983) moment estimator with OLS residuals: (RSS_OLS − tr(P_OLS V))/(k − p) (metafor "HE")
-    static double he(double[] y, double[] v, double[][] x) {
-        int k = y.length;
-        int p = x[0].length;
-        double[] ones = new double[k];
-        java.util.Arrays.fill(ones, 1);
-        double[][] inv = invert(crossprod(x, ones, 1));
-        if (inv == null) {
-            return Double.NaN;
-        }
-        Wls ols = wls(y, new double[k], x, 1); // w = 1 for every study: ordinary least squares
-        double rss = 0;
-        double trPV = 0;
-        for (int i = 0; i < k; i++) {
-            rss += ols.r()[i] * ols.r()[i];
-            double h = quadraticForm(inv, x[i]);
-            trPV += (1 - h) * v[i];
-        }
-        return (rss - trPV) / (k - p);
-    }
-
-    // Sidik & Jonkman (2005): tau0² = Σ(y − ȳ)²/k, tau² = tau0²·y'P(tau0²)y/(k − p) (metafor "SJ")
-    static double sj(double[] y, double[] v, double[][] x) {
-        int k = y.length;
-        int p = x[0].length;
-        double tau0 = TauSquared.sjStart(y);
-        if (tau0 == 0) {
-            return 0;
-        }
-        Wls at = wls(y, v, x, tau0);
-        return at == null ? Double.NaN : tau0 * at.rss() / (k - p);
-    }
-
-    // Paule & Mandel (1982) generalised: root of y'P(tau²)y = k − p, 0 when Q_E < k − p (metafor: uniroot)
-    static TauSquared.Estimate pm(double[] y, double[] v, double[][] x) {
-        int k = y.length;
-        int p = x[0].length;
-        double target = k - p;
-        java.util.function.DoubleUnaryOperator q = t -> wls(y, v, x, t).rss() - target;
-        if (q.applyAsDouble(0) < 0) {
-            return new TauSquared.Estimate(0, null);
-        }
-        double hi = TauSquared.TAU2_MAX;
-        int doublings = 0;
-        while (q.applyAsDouble(hi) > 0) {
-            if (++doublings > 60) {
-                return new TauSquared.Estimate(Double.NaN, "PM tau² above " + hi);
+            Wls ols = wls(y, new double[k], x, 1); // w = 1 for every study: ordinary least squares
+            double rss = 0;
+            double trPV = 0;
+            for (int i = 0; i < k; i++) {
+                rss += ols.r()[i] * ols.r()[i];
+                double h = quadraticForm(inv, x[i]);
+                trPV += (1 - h) * v[i];
             }
-            hi *= 2;
+            return (rss - trPV) / (k - p());
         }
-        RootFinder.Root root = RootFinder.zeroin(q, 0, hi, RootFinder.R_UNIROOT_TOL, TauSquared.FISHER_MAX_ITERATIONS);
-        if (!root.converged()) {
-            return new TauSquared.Estimate(root.x(), "PM root search after " + root.iterations() + " iterations");
-        }
-        return new TauSquared.Estimate(Math.max(0, root.x()), null);
-    }
 
-    // Fisher scoring for the REML/ML residual tau² (Viechtbauer 2005; metafor rma.uni), started at max(0, HE),
-    // step-halving to stay >= 0, then metafor's check that tau² = 0 is not more likely
-    static TauSquared.Estimate fisherScoring(double[] y, double[] v, double[][] x, boolean reml) {
-        double tau2 = Math.max(0, he(y, v, x));
-        if (Double.isNaN(tau2)) {
-            return new TauSquared.Estimate(Double.NaN, "singular design");
-        }
-        String name = reml ? "REML" : "ML";
-        double change = TauSquared.FISHER_THRESHOLD + 1;
-        int iter = 0;
-        while (change > TauSquared.FISHER_THRESHOLD) {
-            iter++;
-            double old = tau2;
+        @Override
+        public Scoring scoring(double tau2, boolean reml) {
             Wls at = wls(y, v, x, tau2);
             double[] w = at.w();
             double yPPy = 0;
@@ -214,52 +174,31 @@ final class MixedEffects {
                 sw += w[i];
                 sw2 += w[i] * w[i];
             }
-            double adj;
-            if (reml) {
-                // tr(PP) = Σw² − 2 tr(A X'W³X) + tr(A X'W²X A X'W²X), A = (X'WX)⁻¹
-                double[][] a = at.xtwxInv();
-                double[][] c2 = crossprod(x, w, 2);
-                double[][] c3 = crossprod(x, w, 3);
-                double[][] ac2 = matmul(a, c2);
-                double trPP = sw2 - 2 * traceProduct(a, c3) + traceProduct(ac2, ac2);
-                adj = (yPPy - at.traceP(x)) / trPP;
-            } else {
-                adj = (yPPy - sw) / sw2;
+            if (!reml) {
+                return new Scoring(yPPy, Double.NaN, Double.NaN, sw, sw2);
             }
-            int halvings = 0;
-            while (tau2 + adj < 0 && halvings++ < 2000) {
-                adj /= 2;
-            }
-            tau2 = tau2 + adj;
-            change = Math.abs(old - tau2);
-            if (!Double.isFinite(tau2)) {
-                return new TauSquared.Estimate(Double.NaN, name + " diverged after " + iter + " iterations");
-            }
-            if (iter > TauSquared.FISHER_MAX_ITERATIONS) {
-                return new TauSquared.Estimate(Math.max(0, tau2), name + " after " + TauSquared.FISHER_MAX_ITERATIONS + " iterations");
-            }
+            // tr(PP) = Σw² − 2 tr(A X'W³X) + tr(A X'W²X A X'W²X), A = (X'WX)⁻¹
+            double[][] a = at.xtwxInv();
+            double[][] ac2 = matmul(a, crossprod(x, w, 2));
+            double trPP = sw2 - 2 * traceProduct(a, crossprod(x, w, 3)) + traceProduct(ac2, ac2);
+            return new Scoring(yPPy, at.traceP(x), trPP, sw, sw2);
         }
-        if (tau2 > TauSquared.FISHER_THRESHOLD
-                && logLik(y, v, x, 0, reml) - logLik(y, v, x, tau2, reml) > RootFinder.R_UNIROOT_TOL) {
-            tau2 = 0;
-        }
-        return new TauSquared.Estimate(Math.max(0, tau2), null);
-    }
 
-    // (restricted) log-likelihood of the mixed-effects model (Viechtbauer 2005; metafor rma.uni fit statistics)
-    static double logLik(double[] y, double[] v, double[][] x, double tau2, boolean reml) {
-        int k = y.length;
-        int p = x[0].length;
-        Wls at = wls(y, v, x, tau2);
-        double sumLog = 0;
-        for (double vi : v) {
-            sumLog += Math.log(vi + tau2);
+        // (restricted) log-likelihood of the mixed-effects model (Viechtbauer 2005; metafor rma.uni fit statistics)
+        @Override
+        public double logLik(double tau2, boolean reml) {
+            int k = y.length;
+            Wls at = wls(y, v, x, tau2);
+            double sumLog = 0;
+            for (double vi : v) {
+                sumLog += Math.log(vi + tau2);
+            }
+            if (reml) {
+                double logDet = Math.log(new LUDecomposition(MatrixUtils.createRealMatrix(crossprod(x, at.w(), 1))).getDeterminant());
+                return -0.5 * (k - p()) * Math.log(2 * Math.PI) - 0.5 * sumLog - 0.5 * logDet - 0.5 * at.rss();
+            }
+            return -0.5 * k * Math.log(2 * Math.PI) - 0.5 * sumLog - 0.5 * at.rss();
         }
-        if (reml) {
-            double logDet = Math.log(new LUDecomposition(MatrixUtils.createRealMatrix(crossprod(x, at.w(), 1))).getDeterminant());
-            return -0.5 * (k - p) * Math.log(2 * Math.PI) - 0.5 * sumLog - 0.5 * logDet - 0.5 * at.rss();
-        }
-        return -0.5 * k * Math.log(2 * Math.PI) - 0.5 * sumLog - 0.5 * at.rss();
     }
 
     /** Wald statistic β_S' (V_SS)⁻¹ β_S of the coefficients with indices from..p−1 (metafor QM). */

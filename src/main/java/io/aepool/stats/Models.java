@@ -164,7 +164,6 @@ final class Models {
 
         double thetaFe = weightedMean(y, v, 0);
         double q = k > 1 ? cochranQ(y, v, thetaFe) : 0;
-        double qP = k > 1 ? Dist.chiSquareUpper(q, k - 1) : 1;
 
         double sw0 = 0;
         for (double vi : v) {
@@ -173,14 +172,10 @@ final class Models {
         // "typical" within-study variance s² = (k − 1)Σw/((Σw)² − Σw²) (Higgins & Thompson 2002; metafor vt)
         // (Σw)² − Σw² summed stably: fuzzing (a 10⁹-subject study among small ones) found the direct form losing ~8 digits
         double s2 = k > 1 ? (k - 1) * sw0 / crossWeightSum(v) : Double.NaN;
-        double i2 = k > 1 ? tau2 / (tau2 + s2) : 0;
-        double h2 = k > 1 ? (tau2 + s2) / s2 : 1;
 
         double sw = sumWeights(v, tau2);
         double theta = weightedMean(y, v, tau2);
-        double se;
-        double crit;
-        double p;
+        QProfile.Interval ci = k > 1 && heterogeneityIntervals ? QProfile.tau2(y, v, tau2, LEVEL) : null;
         if (ciMethod.isHartungKnapp() && k > 1) {
             // Hartung & Knapp (2001) / Sidik & Jonkman (2002): se² = Σw*(y − θ)²/((k − 1)Σw*), t(k − 1), no truncation
             double rss = 0;
@@ -192,20 +187,39 @@ final class Models {
                 // ad hoc correction: scaling factor truncated at 1 (Röver, Knapp & Friede 2015)
                 factor = Math.max(1, factor);
             }
-            se = Math.sqrt(factor / sw);
+            double se = Math.sqrt(factor / sw);
             if (!(se > 0)) {
                 // fuzzing found "ok" with se = 0 and p = NaN when every study has the same effect (HKSJ factor 0)
                 return PooledEstimate.notEstimable(measure, method, ciMethod, zeroRule, k,
                         "the Hartung-Knapp variance is zero (every study has the same effect); use hksj-adhoc or wald-z");
             }
-            crit = Dist.tQuantile(1 - (1 - LEVEL) / 2, k - 1);
-            p = Dist.twoSidedTP(theta / se, k - 1);
-        } else {
-            // Wald interval with the normal quantile, se = 1/√Σw* (DerSimonian & Laird 1986)
-            se = 1 / Math.sqrt(sw);
-            crit = Z_CRIT;
-            p = Dist.twoSidedNormalP(theta / se);
+            return randomEffects(measure, method, ciMethod, predictionInterval, zeroRule, k, q, s2, tau2, theta, se,
+                    Dist.tQuantile(1 - (1 - LEVEL) / 2, k - 1), Dist.twoSidedTP(theta / se, k - 1), ci, status);
         }
+        return waldZ(measure, method, ciMethod, predictionInterval, zeroRule, k, q, s2, tau2, sw, theta, ci, status);
+    }
+
+    /**
+     * The random-effects result with the Wald interval from Σw* = Σ 1/(v + tau²) and θ = Σw*y/Σw*, given Cochran's
+     * Q, the typical within-study variance s² and tau² (shared by the fit and leave-one-out from sums).
+     */
+    static PooledEstimate waldZ(EffectMeasure measure, PoolingMethod method, CiMethod ciMethod,
+                                PredictionInterval predictionInterval, String zeroRule, int k, double q, double s2,
+                                double tau2, double sw, double theta, QProfile.Interval ci, String status) {
+        // Wald interval with the normal quantile, se = 1/√Σw* (DerSimonian & Laird 1986)
+        double se = 1 / Math.sqrt(sw);
+        return randomEffects(measure, method, ciMethod, predictionInterval, zeroRule, k, q, s2, tau2, theta, se,
+                Z_CRIT, Dist.twoSidedNormalP(theta / se), ci, status);
+    }
+
+    /** The random-effects result from its parts; {@code ci} the Q-profile interval of tau², or null for none. */
+    private static PooledEstimate randomEffects(EffectMeasure measure, PoolingMethod method, CiMethod ciMethod,
+                                                PredictionInterval predictionInterval, String zeroRule, int k,
+                                                double q, double s2, double tau2, double theta, double se, double crit,
+                                                double p, QProfile.Interval ci, String status) {
+        double qP = k > 1 ? Dist.chiSquareUpper(q, k - 1) : 1;
+        double i2 = k > 1 ? tau2 / (tau2 + s2) : 0;
+        double h2 = k > 1 ? (tau2 + s2) / s2 : 1;
 
         double piLow = Double.NaN;
         double piHigh = Double.NaN;
@@ -224,8 +238,7 @@ final class Models {
         double tau2High = Double.NaN;
         double i2Low = Double.NaN;
         double i2High = Double.NaN;
-        if (k > 1 && heterogeneityIntervals) {
-            QProfile.Interval ci = QProfile.tau2(y, v, tau2, LEVEL);
+        if (ci != null) {
             tau2Low = ci.low();
             tau2High = ci.high();
             // I² bounds from the tau² bounds with the same typical within-study variance (metafor confint)

@@ -2,6 +2,7 @@ package io.aepool.stats;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.ToDoubleFunction;
 
 /** Creates the {@link Pooler} for a measure, pooling method, interval method and zero-cell rule. */
 public final class Poolers {
@@ -131,8 +132,25 @@ public final class Poolers {
         return null;
     }
 
-    /** IV fixed effect and random-effects models on the per-study effects. */
-    static final class EffectSizePooler implements Pooler {
+    /**
+     * IV fixed effect and random-effects models on the per-study effects. Leave-one-out from sums
+     * ({@link LeaveOneOutPooler}) for IV and for DerSimonian–Laird with the Wald-z interval and no Q-profile
+     * intervals: a study's terms are w, wy, w(y − c), w(y − c)², w² with w = 1/v and c the whole set's IV estimate.
+     * O(1) per study: the IV estimate, its SE, Cochran's Q (Σw(y − c)² − (Σw(y − c))²/Σw), I², H², and DL's tau² (from
+     * Q and C = ((Σw)² − Σw²)/Σw). Not O(1): DL's random-effects estimate needs Σ 1/(v + tau²) over the other studies
+     * at their own tau², which no fixed sums give; it is one O(k) pass over the stored y and v (no effect sizes
+     * recomputed), after which SE, interval, p and the prediction interval are O(1) again.
+     */
+    static final class EffectSizePooler implements LeaveOneOutPooler {
+        // components of a study's terms: summed ones first, then y and v for DL's weighting pass
+        private static final int W = 0;
+        private static final int WY = 1;
+        private static final int WD = 2;
+        private static final int WD2 = 3;
+        private static final int W2 = 4;
+        private static final int Y = 5;
+        private static final int V = 6;
+
         private final EffectMeasure measure;
         private final PoolingMethod method;
         private final CiMethod ciMethod;
@@ -177,6 +195,81 @@ public final class Poolers {
                 return Models.inverseVariance(measure, rule.label(), y, v);
             }
             return Models.randomEffects(measure, method, ciMethod, predictionInterval, heterogeneityIntervals, rule.label(), y, v);
+        }
+
+        @Override
+        public PoolSums sums(List<StudyCounts> studies) {
+            boolean fromSums = method == PoolingMethod.IV
+                    || method == PoolingMethod.DL && ciMethod == CiMethod.WALD_Z && !heterogeneityIntervals;
+            if (!fromSums || missingPersonTime(studies, measure) != null) {
+                return null;
+            }
+            double[][] rows = new double[studies.size()][];
+            double sw = 0;
+            double swy = 0;
+            for (int i = 0; i < rows.length; i++) {
+                EffectSize e = EffectSizes.of(studies.get(i), measure, rule).filter(EffectSize::isUsable).orElse(null);
+                if (e != null) {
+                    double w = 1 / e.vi();
+                    rows[i] = new double[] {w, w * e.yi(), 0, 0, w * w, e.yi(), e.vi()};
+                    sw += w;
+                    swy += w * e.yi();
+                }
+            }
+            if (sw == 0) {
+                return null;
+            }
+            double c = swy / sw;
+            for (double[] row : rows) {
+                if (row != null) {
+                    double d = row[Y] - c;
+                    row[WD] = row[W] * d;
+                    row[WD2] = row[W] * d * d;
+                }
+            }
+            return PoolSums.of(rows, W2 + 1, c);
+        }
+
+        @Override
+        public PooledEstimate fromSums(PoolSums sums) {
+            int k = sums.k();
+            if (k == 0 || method == PoolingMethod.DL && k < 2 || !sums.isWellConditioned()) {
+                return null;
+            }
+            double[] t = sums.totals();
+            double sw = t[W];
+            // Cochran (1954) Q from sums centred at c: Σw(y − c)² − (Σw(y − c))²/Σw
+            ToDoubleFunction<double[]> cochranQ = x -> x[WD2] - x[WD] * x[WD] / x[W];
+            double q = k > 1 ? cochranQ.applyAsDouble(t) : 0;
+            if (k > 1 && !sums.isExact(cochranQ, q)) {
+                return null;
+            }
+            if (method == PoolingMethod.IV) {
+                // inverse-variance fixed-effect estimate θ = Σwy/Σw, se = 1/√Σw (Hedges & Olkin 1985)
+                return Models.fixedEffect(measure, method, rule.label(), k, t[WY] / sw, 1 / Math.sqrt(sw), q, k - 1);
+            }
+            // "typical" within-study variance s² = (k − 1)Σw/((Σw)² − Σw²) (Higgins & Thompson 2002)
+            ToDoubleFunction<double[]> typical = x -> (k - 1) * x[W] / (x[W] * x[W] - x[W2]);
+            // DerSimonian & Laird (1986) tau² = max(0, (Q − (k − 1))/C), C = ((Σw)² − Σw²)/Σw = (k − 1)/s²
+            ToDoubleFunction<double[]> dl = x -> Math.max(0, (cochranQ.applyAsDouble(x) - (k - 1))
+                    / ((x[W] * x[W] - x[W2]) / x[W]));
+            double s2 = typical.applyAsDouble(t);
+            double tau2 = dl.applyAsDouble(t);
+            if (!sums.isExact(typical, s2) || !sums.isExact(dl, tau2)) {
+                return null;
+            }
+            double swr = 0;
+            double swry = 0;
+            for (int i = 0; i < sums.size(); i++) {
+                double[] row = sums.term(i);
+                if (row != null) {
+                    double w = 1 / (row[V] + tau2);
+                    swr += w;
+                    swry += w * row[Y];
+                }
+            }
+            return Models.waldZ(measure, method, ciMethod, predictionInterval, rule.label(), k, q, s2, tau2, swr,
+                    swry / swr, null, PooledEstimate.OK);
         }
     }
 

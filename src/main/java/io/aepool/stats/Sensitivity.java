@@ -17,15 +17,14 @@ public final class Sensitivity {
     /**
      * The pooled estimate without each study in turn, keyed by the left-out study's id, in input order.
      * A study the pooler would drop anyway (e.g. double zero) still gets its entry (equal to the full analysis).
-     * Duplicate study ids keep the last one's result.
+     * Duplicate study ids keep the last one's result. O(1) per study from the pooler's sums when it has them
+     * ({@link LeaveOneOutPooler}: MH, IV, DL with the Wald-z interval and no Q-profile intervals), else a refit each.
      */
     public static LinkedHashMap<String, PooledEstimate> leaveOneOut(Pooler pooler, List<StudyCounts> studies) {
+        LeaveOneOut loo = LeaveOneOut.of(pooler, studies);
         LinkedHashMap<String, PooledEstimate> out = new LinkedHashMap<>();
         for (int i = 0; i < studies.size(); i++) {
-            List<StudyCounts> rest = new ArrayList<>(studies.size() - 1);
-            rest.addAll(studies.subList(0, i));
-            rest.addAll(studies.subList(i + 1, studies.size()));
-            out.put(studies.get(i).studyId(), pooler.pool(rest));
+            out.put(studies.get(i).studyId(), loo.without(i).estimate());
         }
         return out;
     }

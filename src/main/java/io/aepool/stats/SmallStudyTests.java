@@ -36,20 +36,35 @@ public final class SmallStudyTests {
             x[i] = new double[] {1, Math.sqrt(in.v()[i])};
         }
         // Egger et al. (1997) in the form of Sterne & Egger (2005): y = b0 + b1·se, weights 1/v, dispersion estimated
-        MixedEffects.Wls fit = MixedEffects.wls(in.y(), in.v(), x, 0);
-        if (fit == null) {
-            return notEstimableEgger(measure, label, k, "all studies have the same standard error");
+        SlopeTest s = SlopeTest.of(in, x, "all studies have the same standard error");
+        if (s.failure() != null) {
+            return notEstimableEgger(measure, label, k, s.failure());
         }
-        int df = k - 2;
-        double sigma2 = fit.rss() / df;
-        double se = Math.sqrt(sigma2 * fit.xtwxInv()[1][1]);
-        double slope = fit.beta()[1];
-        if (!(se > 0) || !Double.isFinite(se)) {
-            return notEstimableEgger(measure, label, k, "the regression fits the studies exactly");
-        }
-        double t = slope / se;
-        return new EggerTest(measure, label, k, fit.beta()[0], slope, se, t, df, Dist.twoSidedTP(t, df),
+        return new EggerTest(measure, label, k, s.intercept(), s.slope(), s.se(), s.t(), s.df(), s.p(),
                 k < RECOMMENDED_STUDIES, PooledEstimate.OK);
+    }
+
+    /**
+     * The t test of the slope of y = b0 + b1·x by weighted least squares with weights 1/v and the dispersion estimated
+     * (on k − 2 df), shared by Egger's and Peters' tests; {@code failure} says why there is none (else null).
+     */
+    private record SlopeTest(double intercept, double slope, double se, double t, int df, double p, String failure) {
+        static SlopeTest of(Input in, double[][] x, String whenSingular) {
+            MixedEffects.Wls fit = MixedEffects.wls(in.y(), in.v(), x, 0);
+            double n = Double.NaN;
+            if (fit == null) {
+                return new SlopeTest(n, n, n, n, 0, n, whenSingular);
+            }
+            int df = in.k() - 2;
+            // se(b1)² = σ²·[(X'WX)⁻¹]₁₁ with σ² = Σw(y − Xb)²/(k − 2) (Sterne & Egger 2005)
+            double se = Math.sqrt(fit.rss() / df * fit.xtwxInv()[1][1]);
+            double slope = fit.beta()[1];
+            if (!(se > 0) || !Double.isFinite(se)) {
+                return new SlopeTest(n, n, n, n, 0, n, "the regression fits the studies exactly");
+            }
+            double t = slope / se;
+            return new SlopeTest(fit.beta()[0], slope, se, t, df, Dist.twoSidedTP(t, df), null);
+        }
     }
 
     /** Begg's rank correlation test (metafor {@code ranktest}) on the inverse-variance input. */
@@ -103,18 +118,11 @@ public final class SmallStudyTests {
             x[i] = new double[] {1, 1.0 / (s.nExp() + s.nCtl())};
         }
         // Peters et al. (2006) in metafor's form: y = b0 + b1/n, weights 1/v, dispersion estimated, t test of b1
-        MixedEffects.Wls fit = MixedEffects.wls(in.y(), in.v(), x, 0);
-        if (fit == null) {
-            return notEstimablePeters(measure, label, k, "all studies have the same sample size");
+        SlopeTest s = SlopeTest.of(in, x, "all studies have the same sample size");
+        if (s.failure() != null) {
+            return notEstimablePeters(measure, label, k, s.failure());
         }
-        int df = k - 2;
-        double se = Math.sqrt(fit.rss() / df * fit.xtwxInv()[1][1]);
-        double slope = fit.beta()[1];
-        if (!(se > 0) || !Double.isFinite(se)) {
-            return notEstimablePeters(measure, label, k, "the regression fits the studies exactly");
-        }
-        double t = slope / se;
-        return new PetersTest(measure, label, k, fit.beta()[0], slope, se, t, df, Dist.twoSidedTP(t, df),
+        return new PetersTest(measure, label, k, s.intercept(), s.slope(), s.se(), s.t(), s.df(), s.p(),
                 k < RECOMMENDED_STUDIES, PooledEstimate.OK);
     }
 
