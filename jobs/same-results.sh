@@ -19,7 +19,11 @@
 #                                content is what the CSVs hold
 #   _SUCCESS, *.crc, logs        markers and checksums of the above, and console output (times)
 #
-# Exit: 0 identical, 1 results differ (the differing files are listed; KEEP=1 or a difference keeps the temporary
+# TOLERANCE=1e-12 (relative): files that differ in bytes are compared cell by cell instead: the same header, rows and
+# text cells, numbers within the tolerance; the count of such cells and the largest difference are printed, with
+# examples. For a change that is meant to move numbers in the last digits only (e.g. leave-one-out from sums).
+#
+# Exit: 0 identical (or within TOLERANCE), 1 results differ (the differing files are listed; KEEP=1 or a difference keeps the temporary
 # directory for a look), 2 a build or run failed or bad arguments.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -106,6 +110,47 @@ while IFS= read -r f; do
 done < <({ csvs "$TMP/out-a"; csvs "$TMP/out-b"; } | LC_ALL=C sort -u)
 
 n=$(csvs "$TMP/out-a" | wc -l)
+if [[ ${#diffs[@]} -gt 0 && -n ${TOLERANCE:-} ]]; then
+  # cell by cell: a file only on one side, another header, row count or text cell, or a number beyond the tolerance fails
+  if python3 - "$TMP/out-a" "$TMP/out-b" "$TOLERANCE" "${diffs[@]}" <<'PY'
+import csv, sys
+a_dir, b_dir, tol, files = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4:]
+bad, moved, worst, examples = [], 0, 0.0, []
+for f in files:
+    if f.endswith(")"):
+        bad.append(f); continue
+    a = list(csv.reader(open(f"{a_dir}/{f}", newline="")))
+    b = list(csv.reader(open(f"{b_dir}/{f}", newline="")))
+    if a[:1] != b[:1] or len(a) != len(b):
+        bad.append(f"{f}: header or row count differs"); continue
+    for i, (ra, rb) in enumerate(zip(a[1:], b[1:]), start=2):
+        for col, x, y in zip(a[0], ra, rb):
+            if x == y:
+                continue
+            try:
+                fx, fy = float(x), float(y)
+            except ValueError:
+                bad.append(f"{f} line {i} {col}: {x!r} vs {y!r}"); continue
+            rel = abs(fx - fy) / max(abs(fx), abs(fy))
+            moved += 1
+            worst = max(worst, rel)
+            if rel > tol:
+                bad.append(f"{f} line {i} {col}: {x} vs {y} ({rel:.2e})")
+            elif len(examples) < 5:
+                examples.append(f"{f} line {i} ({ra[0]}) {col}: {x} vs {y} ({rel:.2e})")
+print(f"same-results: {moved} numeric cells in {len(files)} files differ in bytes, largest relative difference "
+      f"{worst:.2e} (tolerance {tol:g})")
+for e in examples:
+    print("  e.g. " + e)
+for e in bad[:20]:
+    print("  beyond: " + e)
+sys.exit(1 if bad else 0)
+PY
+  then
+    echo "same-results: within tolerance: $n CSV files (ignored: summary.json, manifest.json, report/, Parquet)"
+    exit 0
+  fi
+fi
 if [[ ${#diffs[@]} -eq 0 ]]; then
   echo "same-results: identical: $n CSV files (ignored: summary.json, manifest.json, report/, Parquet)"
   exit 0

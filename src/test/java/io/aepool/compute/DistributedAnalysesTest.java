@@ -4,6 +4,7 @@ import io.aepool.plan.AnalysisGrid;
 import io.aepool.plan.AnalysisResult;
 import io.aepool.plan.AnalysisRunner;
 import io.aepool.plan.AnalysisSpec;
+import io.aepool.plan.LeaveOneOutMemo;
 import io.aepool.plan.FamilyTable;
 import io.aepool.plan.GridAxes;
 import io.aepool.plan.Pool;
@@ -50,7 +51,31 @@ class DistributedAnalysesTest {
     @Test
     void distributedAnalysesEqualDriverSideResults(SparkSession spark) {
         List<AnalysisSpec> specs = AnalysisGrid.expand(AXES, STUDIES);
+        // by default leave-one-out rows of MH, IV and DL come from the pool's sums, the same on the driver and in tasks
         Dataset<Row> distributed = DistributedAnalyses.analyses(spark, specs, POOLS, STUDIES);
+        LeaveOneOutMemo memo = new LeaveOneOutMemo();
+        Dataset<Row> driver = spark.createDataFrame(specs.stream()
+                        .map(s -> RowFactory.create(AnalysisRunner.run(s, POOLS, STUDIES, memo).values())).toList(),
+                DistributedAnalyses.schema(AnalysisResult.COLUMNS));
+        DataFrameAssert.assertSameRows(driver, distributed, 0);
+        // and from the refit within 1e-10 (relative), every column
+        Dataset<Row> refit = spark.createDataFrame(specs.stream()
+                        .map(s -> RowFactory.create(AnalysisRunner.run(s, POOLS, STUDIES).values())).toList(),
+                DistributedAnalyses.schema(AnalysisResult.COLUMNS));
+        DataFrameAssert.assertSameRows(refit, distributed, 1e-10);
+    }
+
+    @Test
+    void withTheSwitchOffEveryRowIsTheRefitToTheLastBit(SparkSession spark) {
+        List<AnalysisSpec> specs = AnalysisGrid.expand(AXES, STUDIES);
+        spark.conf().set(DistributedAnalyses.LEAVE_ONE_OUT_FROM_SUMS_KEY, "false");
+        Dataset<Row> distributed;
+        try {
+            distributed = DistributedAnalyses.analyses(spark, specs, POOLS, STUDIES).cache();
+            distributed.count();
+        } finally {
+            spark.conf().unset(DistributedAnalyses.LEAVE_ONE_OUT_FROM_SUMS_KEY);
+        }
         Dataset<Row> driver = spark.createDataFrame(specs.stream()
                         .map(s -> RowFactory.create(AnalysisRunner.run(s, POOLS, STUDIES).values())).toList(),
                 DistributedAnalyses.schema(AnalysisResult.COLUMNS));
