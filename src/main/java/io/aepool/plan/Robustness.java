@@ -235,7 +235,7 @@ public final class Robustness {
 
     /**
      * The distinct analyses among estimable points of one pool, outcome and measure, sorted by estimate, then
-     * interval; each lists its specs in analysis-id order.
+     * interval (each at 10 significant digits), then first analysis id; each lists its specs in analysis-id order.
      */
     public static List<Distinct> distinct(List<Point> estimable) {
         Map<String, List<Point>> byKey = new LinkedHashMap<>();
@@ -243,8 +243,11 @@ public final class Robustness {
                 .forEach(p -> byKey.computeIfAbsent(key(p), k -> new ArrayList<>()).add(p));
         return byKey.values().stream()
                 .map(s -> new Distinct(s.get(0).measure(), s.get(0).estimate(), s.get(0).ciLow(), s.get(0).ciHigh(), List.copyOf(s)))
-                .sorted(Comparator.comparingDouble(Distinct::estimate).thenComparingDouble(Distinct::ciLow)
-                        .thenComparingDouble(Distinct::ciHigh))
+                // ranked at the precision that makes them distinct, so noise in the last digits (a leave-one-out
+                // from sums against a refit) never reorders ties; then by the first analysis id
+                .sorted(Comparator.comparingDouble((Distinct d) -> rounded(d.estimate()))
+                        .thenComparingDouble(d -> rounded(d.ciLow())).thenComparingDouble(d -> rounded(d.ciHigh()))
+                        .thenComparing(d -> d.specs().get(0).analysisId()))
                 .toList();
     }
 
@@ -255,6 +258,10 @@ public final class Robustness {
 
     private static String round(double v) {
         return String.format(Locale.ROOT, "%.9e", v == 0 ? 0.0 : v);
+    }
+
+    private static double rounded(double v) {
+        return Double.parseDouble(round(v));
     }
 
     private static Map<String, List<Point>> groups(List<Point> points) {
