@@ -33,6 +33,7 @@ public final class AggregateStage {
      */
     public static Dataset<Row> arms(SparkSession spark, IngestStage.Result in, List<Dataset<Row>> registryArms,
                                     TrialSettings settings, Validation validation) {
+        spark.sparkContext().setJobGroup(JOB_GROUP, "arm counts to study counts", false);
         List<Dataset<Row>> parts = new ArrayList<>();
         in.armCounts().forEach(a -> parts.add(ArmTable.fromPublished(a.rows(), a.file())));
         for (IngestStage.Adam adam : in.adam()) {
@@ -40,11 +41,13 @@ public final class AggregateStage {
                     settings.outcomes(), settings.window(), adam.adslFile()));
         }
         parts.addAll(registryArms);
+        if (parts.isEmpty()) {
+            throw new IllegalArgumentException("no arm-level input: give arm counts, ADaM pairs or registries");
+        }
         Dataset<Row> all = parts.get(0);
         for (int i = 1; i < parts.size(); i++) {
             all = all.unionByName(parts.get(i));
         }
-        spark.sparkContext().setJobGroup(JOB_GROUP, "arm counts to study counts", false);
         // cached: validation and the study-count build both read the arm table
         return StudyCountsBuilder.completeStudies(all.cache(), validation).localCheckpoint();
     }

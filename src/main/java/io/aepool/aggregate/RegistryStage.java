@@ -37,6 +37,11 @@ public final class RegistryStage {
      */
     public record Result(List<Dataset<Row>> arms, Dataset<Row> incidence, Groups groups, int smallCellThreshold,
                   List<RegistryState.Pending> pendingState, Map<String, String> stateUse) {
+        public Result {
+            arms = List.copyOf(arms);
+            pendingState = List.copyOf(pendingState);
+            stateUse = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(stateUse));
+        }
     }
 
     /**

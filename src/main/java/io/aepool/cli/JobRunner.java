@@ -10,8 +10,8 @@ import io.aepool.compute.PrimaryFindings;
 import io.aepool.compute.RunComparison;
 import io.aepool.compute.StudyRecords;
 import io.aepool.ingest.IngestStage;
+import io.aepool.ingest.RejectsTally;
 import io.aepool.ingest.Validation;
-import io.aepool.plan.AnalysisGrid;
 import io.aepool.plan.ChangeReport;
 import io.aepool.plan.JobPlan;
 import io.aepool.plan.StudyRecord;
@@ -95,10 +95,11 @@ public final class JobRunner {
                             settings.stateSegments()), start.settingsKey(settings.trials().studies()), mode.full()) : null);
             Dataset<Row> arms = AggregateStage.arms(spark, trials, registries == null ? List.of() : registries.arms(),
                     settings.trialSettings(), validation);
+            // every row has been checked by now (rules quarantine as usual, so all are counted)
+            RejectsTally rejected = RejectsTally.of(validation.rejects(spark), trials.studies());
             LOG.info("inputs read and validated by {} s", seconds(started));
-            if (mode.strict() && !validation.rejectedByRule().isEmpty()) {
-                // every row has been checked (rules quarantine as usual, so all are counted); nothing is written
-                throw new RejectedRowsException(Quarantine.of(validation.rejects(spark), trials.studies(), null).strictMessage());
+            if (mode.strict() && rejected.rows() > 0) {
+                throw new RejectedRowsException(Quarantine.of(rejected, null).strictMessage()); // nothing is written
             }
             Dataset<Row> studyCounts = DriverTables.sorted(spark, AggregateStage.studyCounts(arms, trials.studies(),
                     settings.multiArm()), List.of(StudyCountsBuilder.DOSE_ARMS, "outcome", "comparison_id"));
@@ -112,7 +113,7 @@ public final class JobRunner {
             Map<String, Dataset<Row>> tables = new LinkedHashMap<>(grid.families());
             tables.put("rejects", validation.ledger(spark));
             // counts and study ids of what was quarantined, per rule and pool: the console, summary.json and the report
-            Quarantine quarantine = Quarantine.of(tables.get("rejects"), trials.studies(), plan.pools());
+            Quarantine quarantine = Quarantine.of(rejected, plan.pools());
             tables.putAll(grid.multiverse());
             LOG.info("{} analyses and {} tables computed by {} s", plan.specs().size(), tables.size(), seconds(started));
 
@@ -127,7 +128,7 @@ public final class JobRunner {
                     plan.designsKeptApart(records), PrimaryFindings.robustness(grid.robustness()), changes.summary(),
                     registries == null ? Map.of() : registries.stateUse());
             Map<String, Dataset<Row>> shared = registries == null ? Map.of() : SharedViews.of(studyCounts, grid.analyses(),
-                    tables, plan.registryPools(records), registryComparisons(records), registries.smallCellThreshold(),
+                    tables, plan.registryPools(records), plan.registryComparisons(records), registries.smallCellThreshold(),
                     changes.sharedTable());
             Path published = PublishStage.run(spark, target, start.runId(), new ResultsPublisher.RunTables(studyCounts,
                             grid.analyses(), tables, summary.toJson(start), shared), ReportWriter::write,
@@ -144,6 +145,8 @@ public final class JobRunner {
                     (int) changes.rows().stream().filter(ChangeReport.Change::flagged).count(), changes.rows().size(),
                     shared.get("registry_rate_ratios"), plan.configuredZeroRule().label(), quarantine,
                     published.resolve("rejects.csv"));
+        } finally {
+            spark.sparkContext().clearJobGroup(); // what the caller runs next is not a stage of this run
         }
     }
 
@@ -151,7 +154,7 @@ public final class JobRunner {
     private static boolean upToDate(PublishStage.Target target, RunStart start, Mode mode) {
         return mode.nightly() && !mode.force() && !mode.full() && RunHistory.upToDate(target.out(), start.fingerprint())
                 // --strict is no part of the fingerprint: a current run that quarantined rows is not good enough
-                && !(mode.strict() && Quarantine.rowsOf(RunHistory.current(target.out()).orElse(null)) > 0);
+                && !(mode.strict() && RunHistory.rejectedRows(RunHistory.current(target.out()).orElse(null)) > 0);
     }
 
     private JobPlan plan(List<StudyRecord> records) {
@@ -189,10 +192,6 @@ public final class JobRunner {
         summary.put("previous_run", previous.map(PublishStage.PreviousRun::name).orElse(null));
         return new Changes(rows, RunComparison.table(spark, rows),
                 shared == rows ? null : RunComparison.table(spark, shared), summary);
-    }
-
-    private static java.util.Set<String> registryComparisons(List<StudyRecord> records) {
-        return new TreeSet<>(records.stream().filter(AnalysisGrid::isRegistry).map(StudyRecord::comparisonId).toList());
     }
 
     private static double seconds(long startedNanos) {

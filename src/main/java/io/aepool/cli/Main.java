@@ -96,7 +96,7 @@ public final class Main implements Callable<Integer> {
         if (outcome.upToDate()) {
             System.out.println("aepool: up to date: inputs, conf and code are unchanged since the current run in " + out
                     + " (use --force to run anyway)");
-            long rejected = Quarantine.rowsOf(io.aepool.publish.RunHistory.current(out).orElse(null));
+            long rejected = io.aepool.publish.RunHistory.rejectedRows(io.aepool.publish.RunHistory.current(out).orElse(null));
             if (rejected > 0) {
                 // the results still served left rows out: said on every run, so a scheduler's grep sees it
                 System.out.println("aepool: quarantined: the current run excluded " + rejected + " input row"

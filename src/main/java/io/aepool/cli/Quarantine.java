@@ -1,49 +1,33 @@
 package io.aepool.cli;
 
+import io.aepool.ingest.RejectsTally;
 import io.aepool.plan.Pool;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
-import java.util.TreeSet;
-
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.regexp_extract;
 
 /**
- * What validation quarantined, as counts and study ids only: rows per rule, the studies they belong to and the pools
- * those studies would be in. Read from the published rejects ledger (whatever rule ids it holds); the study of a row
- * is the {@code study_id}, {@code STUDYID} or {@code registry_id} of its row key (keys of subject-level tables never
- * name a subject), so no subject identifier reaches the console, summary.json or the report.
+ * What validation quarantined, for the console, summary.json and the report: rows and studies per rule
+ * ({@link RejectsTally}, counted in ingest) and the pools those studies would be in. Counts and study ids only: no
+ * subject identifier reaches the console, summary.json or the report.
  *
  * @param rows              rejected rows in all
- * @param studies           the studies those rows belong to, sorted (rows whose key names no study count in rows only)
+ * @param studies           the studies those rows belong to, sorted
  * @param byRule            per rule id (sorted): rows and studies
  * @param byPool            per pool holding any of those studies (by the study table's attributes against the pool's
  *                          {@code where}; attributes that are not study-table columns, such as {@code dose_arms}, are
  *                          not checked): the studies, sorted; pools in the conf's order
  * @param withoutStudyTable quarantined studies without a valid study-table row: in no pool
  */
-record Quarantine(long rows, List<String> studies, Map<String, RuleCount> byRule, Map<String, List<String>> byPool,
-                  List<String> withoutStudyTable) {
-
-    /** Rows and studies of one rule. */
-    record RuleCount(long rows, List<String> studies) {
-    }
+record Quarantine(long rows, List<String> studies, Map<String, RejectsTally.RuleCount> byRule,
+                  Map<String, List<String>> byPool, List<String> withoutStudyTable) {
 
     /** Study ids named on one console line before "and N more". */
     static final int NAMED = 5;
-
-    // the study a ledger row belongs to: the study, ADaM STUDYID or registry id of its row key
-    private static final String STUDY_OF_KEY = "(?:^|, )(?:study_id|STUDYID|registry_id)=([^,]*)";
 
     static final Quarantine NONE = new Quarantine(0, List.of(), Map.of(), Map.of(), List.of());
 
@@ -52,69 +36,26 @@ record Quarantine(long rows, List<String> studies, Map<String, RuleCount> byRule
     }
 
     /**
-     * @param rejects the rejects ledger (columns {@code rule}, {@code row_key})
-     * @param studies the validated study table (study attributes as columns), or null
-     * @param pools   the pools of the run, or null (not known yet: {@link #byPool} empty)
+     * @param tally what validation rejected
+     * @param pools the pools of the run, or null (not known yet: {@link #byPool} empty)
      */
-    static Quarantine of(Dataset<Row> rejects, Dataset<Row> studies, Map<String, Pool> pools) {
-        List<Row> tally = rejects.select(col("rule"), regexp_extract(col("row_key"), STUDY_OF_KEY, 1).as("study"))
-                .groupBy("rule", "study").count().collectAsList();
-        if (tally.isEmpty()) {
+    static Quarantine of(RejectsTally tally, Map<String, Pool> pools) {
+        if (tally.rows() == 0) {
             return NONE;
-        }
-        long rows = 0;
-        Map<String, long[]> ruleRows = new TreeMap<>();
-        Map<String, TreeSet<String>> ruleStudies = new TreeMap<>();
-        TreeSet<String> all = new TreeSet<>();
-        for (Row r : tally) {
-            String rule = r.isNullAt(0) ? "(no rule)" : r.getString(0);
-            String study = r.isNullAt(1) ? "" : r.getString(1).trim();
-            long n = r.getLong(2);
-            rows += n;
-            ruleRows.computeIfAbsent(rule, k -> new long[1])[0] += n;
-            TreeSet<String> s = ruleStudies.computeIfAbsent(rule, k -> new TreeSet<>());
-            if (!study.isEmpty()) {
-                s.add(study);
-                all.add(study);
-            }
-        }
-        Map<String, RuleCount> byRule = new LinkedHashMap<>();
-        ruleRows.forEach((rule, n) -> byRule.put(rule, new RuleCount(n[0], List.copyOf(ruleStudies.get(rule)))));
-
-        Map<String, Map<String, String>> attributes = new HashMap<>();
-        Set<String> columns = Set.of();
-        if (studies != null && !all.isEmpty()) {
-            columns = Set.of(studies.columns());
-            for (Row s : studies.filter(col("study_id").isin(all.toArray())).collectAsList()) {
-                Map<String, String> a = new HashMap<>();
-                for (String c : s.schema().fieldNames()) {
-                    a.put(c, String.valueOf(s.get(s.fieldIndex(c))));
-                }
-                attributes.put(a.get("study_id"), a);
-            }
         }
         Map<String, List<String>> byPool = new LinkedHashMap<>();
         if (pools != null) {
             for (Pool p : pools.values()) {
-                List<String> in = new ArrayList<>();
-                for (String study : all) {
-                    Map<String, String> a = attributes.get(study);
-                    if (a != null && in(p, a, columns)) {
-                        in.add(study);
-                    }
-                }
+                List<String> in = tally.studies().stream().filter(study -> tally.attributes().containsKey(study)
+                        && p.admits(tally.attributes().get(study)::get, tally.studyColumns())).toList();
                 if (!in.isEmpty()) {
-                    byPool.put(p.name(), List.copyOf(in));
+                    byPool.put(p.name(), in);
                 }
             }
         }
-        List<String> without = all.stream().filter(s -> !attributes.containsKey(s)).toList();
-        return new Quarantine(rows, List.copyOf(all), byRule, byPool, studies == null ? List.of() : without);
-    }
-
-    private static boolean in(Pool pool, Map<String, String> attributes, Set<String> studyColumns) {
-        return pool.where().entrySet().stream().allMatch(e -> !studyColumns.contains(e.getKey())
-                || e.getValue().contains(attributes.get(e.getKey())));
+        List<String> without = tally.studyColumns().isEmpty() ? List.of()
+                : tally.studies().stream().filter(s -> !tally.attributes().containsKey(s)).toList();
+        return new Quarantine(tally.rows(), tally.studies(), tally.byRule(), byPool, without);
     }
 
     /** summary.json's {@code quarantined}. */
@@ -177,30 +118,6 @@ record Quarantine(long rows, List<String> studies, Map<String, RuleCount> byRule
             return String.join(", ", ids);
         }
         return String.join(", ", ids.subList(0, NAMED)) + " and " + (ids.size() - NAMED) + " more";
-    }
-
-    /**
-     * Rows a published run rejected, from its summary.json ({@code quarantined.rows}, else the sum of
-     * {@code rejected_rows_by_rule}); 0 when {@code runDir} is null or has no summary.
-     */
-    static long rowsOf(Path runDir) {
-        if (runDir == null || !java.nio.file.Files.isRegularFile(runDir.resolve("summary.json"))) {
-            return 0;
-        }
-        try {
-            com.fasterxml.jackson.databind.JsonNode s = new com.fasterxml.jackson.databind.ObjectMapper()
-                    .readTree(runDir.resolve("summary.json").toFile());
-            if (s.path("quarantined").has("rows")) {
-                return s.path("quarantined").path("rows").asLong();
-            }
-            long n = 0;
-            for (com.fasterxml.jackson.databind.JsonNode v : s.path("rejected_rows_by_rule")) {
-                n += v.asLong();
-            }
-            return n;
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot read " + runDir.resolve("summary.json"), e);
-        }
     }
 
     private static String plural(long n, String noun) {

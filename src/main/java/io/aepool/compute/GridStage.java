@@ -44,6 +44,14 @@ public final class GridStage {
                          List<Robustness.CurveRow> curve, Robustness.PoolChoice poolChoice,
                          FragilityIndex.Result fragility) {
 
+        public Result {
+            families = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(families)); // table order kept
+            multiverse = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(multiverse));
+            points = List.copyOf(points);
+            robustness = List.copyOf(robustness);
+            curve = List.copyOf(curve);
+        }
+
         public Dataset<Row> subgroupTests() {
             return families.get("subgroup_tests");
         }

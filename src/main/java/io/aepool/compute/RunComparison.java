@@ -18,9 +18,12 @@ import java.util.SortedSet;
 /**
  * Each analysis of this run against the same analysis id of the previous run. It lives here, not in publish, because
  * "which studies did this analysis use" needs the plan's pools and subsets on both runs' study counts; publish is
- * handed the resulting table and summary as plain values (docs/nightly.md).
+ * handed the resulting table and summary as plain values (docs/architecture.md).
  */
 public final class RunComparison {
+
+    /** Spark job group of this stage. */
+    public static final String JOB_GROUP = "aepool-compare";
 
     private RunComparison() {
     }
@@ -32,6 +35,7 @@ public final class RunComparison {
     public static List<ChangeReport.Change> changes(Dataset<Row> previousResults, Dataset<Row> previousStudyCounts,
                                                     Dataset<Row> analyses, Map<String, Pool> pools,
                                                     List<StudyRecord> records, ChangeReport.Thresholds thresholds) {
+        previousResults.sparkSession().sparkContext().setJobGroup(JOB_GROUP, "compare with the previous run", false);
         List<ChangeReport.AnalysisState> before = states(previousResults, pools, StudyRecords.collect(previousStudyCounts));
         return ChangeReport.compare(before, states(analyses, pools, records), thresholds);
     }

@@ -60,6 +60,10 @@ public final class IngestStage {
 
     /** @param studies the validated study table, cached */
     public record Result(Dataset<Row> studies, List<ArmCounts> armCounts, List<Adam> adam) {
+        public Result {
+            armCounts = List.copyOf(armCounts);
+            adam = List.copyOf(adam);
+        }
     }
 
     private IngestStage() {

@@ -25,6 +25,11 @@ import java.util.TreeSet;
 public record JobPlan(Map<String, Pool> pools, GridAxes axes, List<AnalysisSpec> specs, AnalysisSpec primary,
                       boolean primaryHksjReplaced) {
 
+    public JobPlan {
+        pools = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(pools)); // the conf's order kept
+        specs = List.copyOf(specs);
+    }
+
     /** A pool as the conf declares it. */
     public record PoolDeclaration(String name, Map<String, Set<String>> where, boolean combineDesigns) {
     }
@@ -156,6 +161,11 @@ public record JobPlan(Map<String, Pool> pools, GridAxes axes, List<AnalysisSpec>
             }
         });
         return out;
+    }
+
+    /** Comparison ids of the registry comparisons: withheld with their small counts wherever they are shared. */
+    public Set<String> registryComparisons(List<StudyRecord> records) {
+        return new TreeSet<>(records.stream().filter(AnalysisGrid::isRegistry).map(StudyRecord::comparisonId).toList());
     }
 
     /** The zero rule the conf lists first: methods pooling raw counts show their per-study-effect siblings at it. */

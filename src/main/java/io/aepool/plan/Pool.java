@@ -29,6 +29,15 @@ public record Pool(String name, Map<String, Set<String>> where, boolean combineD
     }
 
     public boolean contains(StudyRecord study) {
-        return where.entrySet().stream().allMatch(e -> e.getValue().contains(String.valueOf(study.attribute(e.getKey()))));
+        return admits(study::attribute, null);
+    }
+
+    /**
+     * Whether a study with these attributes is in the pool, judged on {@code checked} attributes only (null: all): a
+     * study known by its study-table row alone (e.g. one quarantined by validation) has no {@code dose_arms}.
+     */
+    public boolean admits(java.util.function.Function<String, Object> attribute, Set<String> checked) {
+        return where.entrySet().stream().allMatch(e -> (checked != null && !checked.contains(e.getKey()))
+                || e.getValue().contains(String.valueOf(attribute.apply(e.getKey()))));
     }
 }

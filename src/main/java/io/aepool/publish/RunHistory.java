@@ -71,6 +71,30 @@ public final class RunHistory {
                 .map(RunManifest::read);
     }
 
+    /**
+     * Input rows a published run rejected by validation, from its summary.json ({@code quarantined.rows}, else the sum
+     * of {@code rejected_rows_by_rule}); 0 when {@code runDir} is null or has no summary.
+     */
+    public static long rejectedRows(Path runDir) {
+        if (runDir == null || !Files.isRegularFile(runDir.resolve("summary.json"))) {
+            return 0;
+        }
+        try {
+            com.fasterxml.jackson.databind.JsonNode s = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(runDir.resolve("summary.json").toFile());
+            if (s.path("quarantined").has("rows")) {
+                return s.path("quarantined").path("rows").asLong();
+            }
+            long n = 0;
+            for (com.fasterxml.jackson.databind.JsonNode v : s.path("rejected_rows_by_rule")) {
+                n += v.asLong();
+            }
+            return n;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + runDir.resolve("summary.json"), e);
+        }
+    }
+
     /** True if the current run is complete ({@code _SUCCESS}) and was made from inputs with this fingerprint. */
     public static boolean upToDate(Path root, String fingerprint) {
         Optional<Path> dir = current(root);

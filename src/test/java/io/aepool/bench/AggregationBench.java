@@ -62,7 +62,7 @@ import static org.apache.spark.sql.functions.upper;
  * The subject-level aggregation stage against DuckDB on the same Parquet files, in one JVM (docs/benchmarks.md,
  * {@code jobs/bench.sh}). Spark {@code local[2]}; each variant runs once to warm up, then REPS timed repetitions:
  * <ul>
- *   <li>{@code spark-job}: the job's stage as {@code JobRunner.readArms} runs it: AdamReader.readSubjects (cached) and
+ *   <li>{@code spark-job}: the job's stage as it ran then (now {@code IngestStage} and {@code AggregateStage.arms}): AdamReader.readSubjects (cached) and
  *   readEvents with the default Validation, SubjectAggregator.aggregate for serious infection, collect of the arm table;</li>
  *   <li>{@code spark-agg}: SubjectAggregator.aggregate alone, on the Parquet columns as read (no validation);</li>
  *   <li>{@code spark-plain}: the issue's plain plan (read ADAE, filter serious TE infections, countDistinct subjects per

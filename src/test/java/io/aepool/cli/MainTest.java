@@ -91,9 +91,13 @@ class MainTest {
                 }
             }
         };
+        // a nightly run with a previous run to compare with: every stage of a trials-only job runs
+        Path root = dir.resolve("nightly");
+        assertEquals(Main.DONE, Main.run("--conf", dir.resolve("job.yaml").toString(), "--out", root.toString(), "--nightly"));
         spark.sparkContext().addSparkListener(listener);
         try {
-            assertEquals(Main.DONE, Main.run("--conf", dir.resolve("job.yaml").toString(), "--out", dir.resolve("out").toString()));
+            assertEquals(Main.DONE, Main.run("--conf", dir.resolve("job.yaml").toString(), "--out", root.toString(),
+                    "--nightly", "--force"));
             // listener events arrive asynchronously: wait for the last stage's jobs
             for (int i = 0; i < 100 && !groups.contains("aepool-publish"); i++) {
                 Thread.sleep(100);
@@ -102,7 +106,7 @@ class MainTest {
             spark.sparkContext().removeSparkListener(listener);
         }
         // the Spark UI says what ran: each stage's jobs under its group, the stages one after another
-        assertEquals(List.of("aepool-ingest", "aepool-aggregate", "aepool-compute", "aepool-publish"),
+        assertEquals(List.of("aepool-ingest", "aepool-aggregate", "aepool-compute", "aepool-compare", "aepool-publish"),
                 groups.stream().distinct().toList(), groups.toString());
         assertEquals(groups.stream().distinct().toList(), groups, "no stage's group comes back after the next began");
     }

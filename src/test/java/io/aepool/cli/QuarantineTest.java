@@ -1,5 +1,6 @@
 package io.aepool.cli;
 
+import io.aepool.ingest.RejectsTally;
 import io.aepool.ingest.Validation;
 import io.aepool.plan.Pool;
 import io.aepool.testing.SharedSpark;
@@ -56,13 +57,13 @@ class QuarantineTest {
         pools.put("all", new Pool("all", Map.of()));
         pools.put("y2019", new Pool("y2019", Map.of("year", Set.of("2019"))));
 
-        Quarantine q = Quarantine.of(rejects, studies(spark), pools);
+        Quarantine q = Quarantine.of(RejectsTally.of(rejects, studies(spark)), pools);
         assertEquals(7, q.rows());
         assertEquals(List.of("GHOST", "REG", "S1", "S2"), q.studies());
-        assertEquals(new Quarantine.RuleCount(2, List.of("S1")), q.byRule().get("some.new_rule"));
-        assertEquals(new Quarantine.RuleCount(1, List.of("S2")), q.byRule().get("usubjid.subject_appears_more_than_once"));
-        assertEquals(new Quarantine.RuleCount(1, List.of("REG")), q.byRule().get("end_date.before_start"));
-        assertEquals(new Quarantine.RuleCount(1, List.of()), q.byRule().get("no.key"), "counted, with no study");
+        assertEquals(new RejectsTally.RuleCount(2, List.of("S1")), q.byRule().get("some.new_rule"));
+        assertEquals(new RejectsTally.RuleCount(1, List.of("S2")), q.byRule().get("usubjid.subject_appears_more_than_once"));
+        assertEquals(new RejectsTally.RuleCount(1, List.of("REG")), q.byRule().get("end_date.before_start"));
+        assertEquals(new RejectsTally.RuleCount(1, List.of()), q.byRule().get("no.key"), "counted, with no study");
         assertEquals(List.of("placebo", "rcts", "all"), List.copyOf(q.byPool().keySet()), "pools that lost nothing are left out");
         assertEquals(List.of("S1"), q.byPool().get("placebo"));
         assertEquals(List.of("S1", "S2"), q.byPool().get("rcts"));
@@ -87,7 +88,7 @@ class QuarantineTest {
         for (int i = 1; i <= 8; i++) {
             rows.add(reject("arms.csv", "r", "study_id=S" + i + ", arm_id=T, outcome=si"));
         }
-        Quarantine q = Quarantine.of(spark.createDataFrame(rows, Validation.REJECTS_SCHEMA), null, null);
+        Quarantine q = Quarantine.of(RejectsTally.of(spark.createDataFrame(rows, Validation.REJECTS_SCHEMA), null), null);
         assertTrue(q.console(Path.of("rejects.csv")).contains("  r: 8 rows, 8 studies (S1, S2, S3, S4, S5 and 3 more)"),
                 q.console(Path.of("rejects.csv")));
         assertTrue(q.strictMessage().startsWith("strict validation: 8 input rows of 8 studies broke row-level rules"),
@@ -96,7 +97,7 @@ class QuarantineTest {
 
     @Test
     void anEmptyLedgerIsNoQuarantine(SparkSession spark) {
-        Quarantine q = Quarantine.of(spark.createDataFrame(List.of(), Validation.REJECTS_SCHEMA), studies(spark), Map.of());
+        Quarantine q = Quarantine.of(RejectsTally.of(spark.createDataFrame(List.of(), Validation.REJECTS_SCHEMA), studies(spark)), Map.of());
         assertFalse(q.any());
         assertEquals("", q.console(Path.of("rejects.csv")));
         assertEquals(0L, q.summary("rejects.csv").get("rows"));
