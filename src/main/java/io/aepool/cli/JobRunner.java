@@ -90,7 +90,7 @@ public final class JobRunner {
             Validation validation = settings.newValidation();
             IngestStage.Result trials = IngestStage.run(spark, settings.trials(), validation);
             RegistryStage.Result registries = settings.registry() == null ? null : RegistryStage.run(spark,
-                    settings.registry(), trials.studies(), validation, start.asOf(), settings.outcomes(),
+                    settings.registry(), trials.studies(), validation, start.asOf(), settings.trialSettings().outcomes(),
                     mode.nightly() ? new RegistryStage.StateMode(new RegistryState(target.stateDir(),
                             settings.stateSegments()), start.settingsKey(settings.trials().studies()), mode.full()) : null);
             Dataset<Row> arms = AggregateStage.arms(spark, trials, registries == null ? List.of() : registries.arms(),

@@ -35,12 +35,13 @@ import java.util.function.Function;
  * @param confFile      the conf, absolute
  * @param trials        the trial inputs (study table, arm counts, ADaM), paths resolved against the conf's directory
  * @param registry      the registry inputs and exposure groups, or null when the conf has none
+ * @param trialSettings how ADaM subjects become arms; its outcome definitions serve the registries too
  * @param multiArm      how multi-arm trials become comparisons, each mode once
  * @param keepDays      nightly: days runs are kept
  * @param stateSegments nightly: segments of a registry state before it is compacted
  */
 record JobSettings(Path confFile, IngestStage.Inputs trials, AggregateStage.TrialSettings trialSettings,
-                   List<OutcomeDefinition> outcomes, RegistryStage.Settings registry,
+                   RegistryStage.Settings registry,
                    List<StudyCountsBuilder.MultiArm> multiArm, List<JobPlan.PoolDeclaration> pools,
                    JobPlan.AxisChoices axes, JobPlan.PrimaryChoice primary, Validation.Action rowLevel,
                    Map<String, Validation.Action> ruleActions, ChangeReport.Thresholds changes, int keepDays,
@@ -84,7 +85,7 @@ record JobSettings(Path confFile, IngestStage.Inputs trials, AggregateStage.Tria
             throw new ConfException("conf nightly.state_segments: must be >= 2, was " + segments);
         }
         Validation.Action rowLevel = rowLevel(conf.validation());
-        return new JobSettings(file, trials, new AggregateStage.TrialSettings(treatments, outcomes, window), outcomes,
+        return new JobSettings(file, trials, new AggregateStage.TrialSettings(treatments, outcomes, window),
                 registry(conf, resolve), multiArm, pools(conf, multiArm), axes(conf.analysis()), primary(conf.primary()),
                 rowLevel, ruleActions(conf.validation()), thresholds(nightly),
                 nightly != null && nightly.keepDays() != null ? nightly.keepDays() : 30, segments);
