@@ -1,21 +1,25 @@
 # Oracle values for io.aepool.stats.MantelHaenszelRates and io.aepool.stats.ClusteredPoissonRates
-# (R 4.2.2, epiR 2.0.57, sandwich 3.0-2, jsonlite; Debian packages r-cran-epir, r-cran-sandwich).
+# (R 4.2.2, epiR 2.0.57, metafor 3.8-1, sandwich 3.0-2, jsonlite; Debian r-cran-epir, r-cran-metafor, r-cran-sandwich).
 # Run from the project root:  Rscript src/test/resources/oracle/make-registry-rates-oracle.R
 # Writes registry-rates.json next to this script (15 significant digits); see README.md in this folder.
-suppressPackageStartupMessages({ library(epiR); library(sandwich); library(jsonlite) })
+suppressPackageStartupMessages({ library(epiR); library(metafor); library(sandwich); library(jsonlite) })
 out <- "src/test/resources/oracle"
 
 # --- Mantel-Haenszel rate ratio with the Greenland-Robins (1985) variance: epiR::epi.2by2(method = "cohort.time"),
 # IRR.mh.wald (Wald interval on the log scale). Each stratum: a events in exposed time t1, b events in unexposed
 # time t0. epiR needs person-time in both groups of every stratum; a case's `dropped` strata (no person-time in one
-# group) are given to Java with the others and must drop out, so R sees the strata used only.
+# group) are given to Java with the others and must drop out, so R sees the strata used only (metafor's rma.mh stops
+# on a person-time of 0). metafor::rma.mh(measure = "IRR") takes each stratum as a study: the same estimator and
+# Greenland-Robins variance, recorded as metafor_* and checked too.
 mh <- function(name, a, t1, b, t0, dropped = list(), conf.level = 0.95) {
   tab <- array(NA_real_, dim = c(2, 2, length(a)))
   for (j in seq_along(a)) tab[, , j] <- matrix(c(a[j], b[j], t1[j], t0[j]), 2, 2)
   r <- epi.2by2(as.table(tab), method = "cohort.time", conf.level = conf.level)$massoc.detail
+  m <- rma.mh(measure = "IRR", x1i = a, t1i = t1, x2i = b, t2i = t0, level = 100 * conf.level)
   list(name = name, a = a, t1 = t1, b = b, t0 = t0, dropped = dropped, conf_level = conf.level,
        estimate = r$IRR.mh.wald$est, low = r$IRR.mh.wald$lower, high = r$IRR.mh.wald$upper,
-       crude = r$IRR.crude.wald$est)
+       crude = r$IRR.crude.wald$est, metafor_estimate = exp(m$beta[1]), metafor_low = exp(m$ci.lb),
+       metafor_high = exp(m$ci.ub))
 }
 
 # --- Patient-clustered sandwich: glm Poisson with one rate per group and log person-time offset, clustered by

@@ -20,10 +20,11 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * The MH rate ratio with Greenland–Robins variance against R's {@code epiR::epi.2by2(method = "cohort.time")}, and the
+ * The MH rate ratio with Greenland–Robins variance against R's {@code epiR::epi.2by2(method = "cohort.time")} and
+ * {@code metafor::rma.mh(measure = "IRR")} (each stratum a study), and the
  * patient-clustered sandwich variances against {@code sandwich::vcovCL(glm(y ~ 0 + group + offset(log(t)), poisson),
  * cluster = ~patient, type = "HC0", cadjust = FALSE)}: {@code src/test/resources/oracle/registry-rates.json}, made by
- * {@code make-registry-rates-oracle.R} (R 4.2.2, epiR 2.0.57, sandwich 3.0-2; 15 significant digits). To 1e-6 relative.
+ * {@code make-registry-rates-oracle.R} (R 4.2.2, epiR 2.0.57, metafor 3.8-1, sandwich 3.0-2; 15 significant digits). To 1e-6 relative.
  */
 class RegistryRatesOracleTest {
 
@@ -48,6 +49,9 @@ class RegistryRatesOracleTest {
             assertAll(() -> close("estimate", c.get("estimate").asDouble(), r.estimate()),
                     () -> close("low", c.get("low").asDouble(), r.low()),
                     () -> close("high", c.get("high").asDouble(), r.high()),
+                    () -> close("metafor estimate", c.get("metafor_estimate").asDouble(), r.estimate()),
+                    () -> close("metafor low", c.get("metafor_low").asDouble(), r.low()),
+                    () -> close("metafor high", c.get("metafor_high").asDouble(), r.high()),
                     () -> assertEquals(used, r.strataUsed()),
                     () -> assertEquals(c.get("dropped").size(), r.strataDropped()));
         })));
