@@ -19,6 +19,7 @@ import java.util.Set;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.concat_ws;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.date_add;
 import static org.apache.spark.sql.functions.datediff;
@@ -66,9 +67,37 @@ public final class RegistryAggregator {
         }
     }
 
-    /** Output columns of {@link #incidence}. */
+    /** Separator of the variable names and of the values of the joint stratum ({@link #jointVariable}). */
+    public static final String JOINT_SEPARATOR = "×";
+
+    /**
+     * Output columns of {@link #incidence}: the counts, then the per-patient sums a patient-clustered (sandwich)
+     * variance of the rate needs, in days: Σ events², Σ events·days, Σ days² over the patients of the row.
+     */
     public static final List<String> INCIDENCE_COLUMNS = List.of("registry_id", "exposure_group", "outcome",
-            "stratum_variable", "stratum", "patients", "events", "person_years");
+            "stratum_variable", "stratum", "patients", "events", "person_years", "sum_events_squared",
+            "sum_events_days", "sum_days_squared");
+
+    /** Output columns of {@link #crossSums}. */
+    public static final List<String> CROSS_SUM_COLUMNS = List.of("registry_id", "outcome", "stratum_variable",
+            "stratum", "group_a", "group_b", "patients_both", "sum_events_a_events_b", "sum_events_a_days_b",
+            "sum_days_a_events_b", "sum_days_a_days_b");
+
+    /**
+     * The stratum variable that stands for all the strata jointly (one stratum per combination of their values), or
+     * null with fewer than two: {@code condition×age_band×sex}, its values e.g. {@code psoriasis×40-49×F}.
+     */
+    public static String jointVariable(List<String> strata) {
+        return strata.size() < 2 ? null : String.join(JOINT_SEPARATOR, strata);
+    }
+
+    /**
+     * The stratum variable a Mantel–Haenszel rate ratio adjusts for: the joint variable with two strata or more, the
+     * one stratum variable, or null without strata.
+     */
+    public static String adjustmentVariable(List<String> strata) {
+        return strata.isEmpty() ? null : strata.size() == 1 ? strata.get(0) : jointVariable(strata);
+    }
 
     private RegistryAggregator() {
     }
@@ -192,8 +221,38 @@ public final class RegistryAggregator {
     public static Dataset<Row> incidence(Dataset<Row> contributions) {
         return contributions.groupBy("registry_id", "exposure_group", "outcome", "stratum_variable", "stratum")
                 .agg(count(lit(1)).as("patients"), sum("events").cast(DataTypes.LongType).as("events"),
-                        sum("days").divide(SubjectAggregator.DAYS_PER_YEAR).as("person_years"))
+                        sum("days").divide(SubjectAggregator.DAYS_PER_YEAR).as("person_years"),
+                        sum(col("events").multiply(col("events"))).cast(DataTypes.LongType).as("sum_events_squared"),
+                        sum(col("events").multiply(col("days"))).cast(DataTypes.LongType).as("sum_events_days"),
+                        sum(col("days").multiply(col("days"))).cast(DataTypes.LongType).as("sum_days_squared"))
                 .select(INCIDENCE_COLUMNS.stream().map(org.apache.spark.sql.functions::col).toArray(Column[]::new));
+    }
+
+    /**
+     * Per registry × outcome × stratum and ordered pair of exposure groups (a, b), sums over the patients who
+     * contribute to both ({@link #CROSS_SUM_COLUMNS}): Σ y_a·y_b, Σ y_a·t_b, Σ t_a·y_b, Σ t_a·t_b (events and days):
+     * the covariance of the two groups' rates in a patient-clustered sandwich variance of their ratio. As-treated time
+     * lets one patient contribute to two groups (a switch, or overlapping exposures), so the term is not zero in
+     * general. Only the given outcomes (the recurrent ones: a first-event outcome's interval is exact) are summed.
+     */
+    public static Dataset<Row> crossSums(Dataset<Row> contributions, Set<String> outcomes) {
+        Dataset<Row> c = contributions.filter(outcomes.isEmpty() ? lit(false) : col("outcome").isin(outcomes.toArray()));
+        Dataset<Row> a = c.select(col("registry_id"), col("patient_id"), col("outcome"), col("stratum_variable"),
+                col("stratum"), col("exposure_group").as("group_a"), col("events").as("__ya"), col("days").as("__ta"));
+        Dataset<Row> b = c.select(col("registry_id").as("__brid"), col("patient_id").as("__bpid"), col("outcome").as("__bout"),
+                col("stratum_variable").as("__bvar"), col("stratum").as("__bstr"), col("exposure_group").as("group_b"),
+                col("events").as("__yb"), col("days").as("__tb"));
+        return a.join(b, a.col("registry_id").equalTo(b.col("__brid")).and(a.col("patient_id").equalTo(b.col("__bpid")))
+                        .and(a.col("outcome").equalTo(b.col("__bout"))).and(a.col("stratum_variable").equalTo(b.col("__bvar")))
+                        .and(a.col("stratum").equalTo(b.col("__bstr"))).and(a.col("group_a").notEqual(b.col("group_b"))),
+                        "inner")
+                .groupBy("registry_id", "outcome", "stratum_variable", "stratum", "group_a", "group_b")
+                .agg(count(lit(1)).as("patients_both"),
+                        sum(col("__ya").multiply(col("__yb"))).cast(DataTypes.LongType).as("sum_events_a_events_b"),
+                        sum(col("__ya").multiply(col("__tb"))).cast(DataTypes.LongType).as("sum_events_a_days_b"),
+                        sum(col("__ta").multiply(col("__yb"))).cast(DataTypes.LongType).as("sum_days_a_events_b"),
+                        sum(col("__ta").multiply(col("__tb"))).cast(DataTypes.LongType).as("sum_days_a_days_b"))
+                .select(CROSS_SUM_COLUMNS.stream().map(org.apache.spark.sql.functions::col).toArray(Column[]::new));
     }
 
     /**
@@ -249,8 +308,15 @@ public final class RegistryAggregator {
         List<String> variables = new ArrayList<>();
         variables.add(ALL);
         variables.addAll(settings.strata());
+        // the strata jointly (one stratum per combination), what a Mantel–Haenszel rate ratio is stratified by
+        String joint = jointVariable(settings.strata());
+        if (joint != null) {
+            variables.add(joint);
+        }
         for (String v : variables) {
-            Column value = v.equals(ALL) ? lit(ALL) : col(v);
+            Column value = v.equals(ALL) ? lit(ALL) : v.equals(joint)
+                    ? concat_ws(JOINT_SEPARATOR, settings.strata().stream().map(org.apache.spark.sql.functions::col)
+                    .toArray(Column[]::new)) : col(v);
             Dataset<Row> one = perIntervalRows.groupBy(col("registry_id"), col("patient_id"), col("exposure_group"),
                             col("outcome"), lit(v).as("stratum_variable"), value.as("stratum"))
                     .agg(sum("__events").cast(DataTypes.LongType).as("events"),

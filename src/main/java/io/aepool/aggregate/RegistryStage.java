@@ -34,13 +34,20 @@ public final class RegistryStage {
     /**
      * What the registry inputs contribute: arms for the grid and the incidence table (exact counts), and for a
      * nightly run the state versions to commit once the run has published.
+     *
+     * @param crossSums          per registry × recurrent outcome × stratum × pair of groups, the sums over patients in
+     *                           both groups ({@link RegistryAggregator#crossSums}): the covariance term of a robust rate ratio
+     * @param recurrentOutcomes  the outcomes whose events recur (robust intervals)
+     * @param adjustmentVariable the stratum variable of the Mantel–Haenszel rate ratio (the strata jointly), or null
      */
     public record Result(List<Dataset<Row>> arms, Dataset<Row> incidence, Groups groups, int smallCellThreshold,
-                  List<RegistryState.Pending> pendingState, Map<String, String> stateUse) {
+                  List<RegistryState.Pending> pendingState, Map<String, String> stateUse, Dataset<Row> crossSums,
+                  Set<String> recurrentOutcomes, String adjustmentVariable) {
         public Result {
             arms = List.copyOf(arms);
             pendingState = List.copyOf(pendingState);
             stateUse = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(stateUse));
+            recurrentOutcomes = Set.copyOf(recurrentOutcomes);
         }
     }
 
@@ -105,6 +112,9 @@ public final class RegistryStage {
         // per generic extract of a nightly run: how its aggregates were computed (for summary.json)
         Map<String, String> stateUse = new LinkedHashMap<>();
         Dataset<Row> incidence = null;
+        Dataset<Row> crossSums = null;
+        Set<String> recurrent = new java.util.TreeSet<>(outcomes.stream().filter(o -> !o.firstEvent())
+                .map(OutcomeDefinition::name).toList());
         for (Input input : settings.inputs()) {
             String path = input.path();
             Dataset<Row> contributions;
@@ -160,8 +170,11 @@ public final class RegistryStage {
             Dataset<Row> one = RegistryAggregator.incidence(contributions).localCheckpoint();
             arms.add(RegistryAggregator.arms(one, groups.experimental(), groups.pooled(), outcomes, path));
             incidence = incidence == null ? one : incidence.unionByName(one);
+            Dataset<Row> cross = RegistryAggregator.crossSums(contributions, recurrent).localCheckpoint();
+            crossSums = crossSums == null ? cross : crossSums.unionByName(cross);
         }
-        return new Result(arms, incidence, groups, settings.smallCellThreshold(), pending, stateUse);
+        return new Result(arms, incidence, groups, settings.smallCellThreshold(), pending, stateUse, crossSums, recurrent,
+                RegistryAggregator.adjustmentVariable(settings.strata()));
     }
 
     /**

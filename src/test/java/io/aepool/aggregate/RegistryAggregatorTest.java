@@ -52,7 +52,17 @@ class RegistryAggregatorTest {
             .add("patients", DataTypes.LongType).add("events", DataTypes.LongType)
             .add("person_years", DataTypes.DoubleType);
 
+    /** The incidence table with the per-patient sums of a robust variance (days). */
+    static final StructType INCIDENCE_WITH_SUMS = INCIDENCE.add("sum_events_squared", DataTypes.LongType)
+            .add("sum_events_days", DataTypes.LongType).add("sum_days_squared", DataTypes.LongType);
+
     static final double DAYS_PER_YEAR = 365.25;
+
+    /** The count columns of an incidence table (without the sums of a robust variance). */
+    static Dataset<Row> counts(Dataset<Row> incidence) {
+        return incidence.select("registry_id", "exposure_group", "outcome", "stratum_variable", "stratum", "patients",
+                "events", "person_years");
+    }
 
     /** GI bleeding, first event: time stops at a patient's first bleed. */
     static final OutcomeDefinition FIRST_BLEED = new OutcomeDefinition("gi_bleed", false, false, List.of(),
@@ -273,9 +283,13 @@ class RegistryAggregatorTest {
         // bleeds of P1, P3 and P4 = 3 patients with a first event
         // recurrent: P1 31 days, 2 bleeds; P2 31, none; P3 10 + 31 + 10 = 51, 2 bleeds; P4 31, 1 bleed
         // = 144 days and 5 bleeds
+        // per patient (events, days), first event: P1 (1, 10), P2 (0, 31), P3 (1, 15), P4 (1, 1): Σy² = 3,
+        // Σy·t = 26, Σt² = 100 + 961 + 225 + 1 = 1287; recurrent: P1 (2, 31), P2 (0, 31), P3 (2, 51), P4 (1, 31):
+        // Σy² = 9, Σy·t = 62 + 102 + 31 = 195, Σt² = 3·961 + 2601 = 5484
         Dataset<Row> expected = spark.createDataFrame(List.of(
-                incidenceRow("jak", "gi_bleed", "all", "all", 4, 3, 57),
-                incidenceRow("jak", "gi_bleed_recurrent", "all", "all", 4, 5, 144)), INCIDENCE);
+                RowFactory.create("R1", "jak", "gi_bleed", "all", "all", 4L, 3L, 57 / DAYS_PER_YEAR, 3L, 26L, 1287L),
+                RowFactory.create("R1", "jak", "gi_bleed_recurrent", "all", "all", 4L, 5L, 144 / DAYS_PER_YEAR, 9L, 195L,
+                        5484L)), INCIDENCE_WITH_SUMS);
         DataFrameAssert.assertSameRows(expected, actual, 1e-12);
     }
 
@@ -291,7 +305,7 @@ class RegistryAggregatorTest {
         // P1 bleeds on the last at-risk day: 40 days and an event; P2 bleeds a day too late: 40 days, no event
         Dataset<Row> expected = spark.createDataFrame(List.of(
                 incidenceRow("jak", "gi_bleed", "all", "all", 2, 1, 80)), INCIDENCE);
-        DataFrameAssert.assertSameRows(expected, actual, 1e-12);
+        DataFrameAssert.assertSameRows(expected, counts(actual), 1e-12);
     }
 
     @Test
@@ -301,7 +315,8 @@ class RegistryAggregatorTest {
                 exposure("P1", "jak", "2020-01-01", "2020-01-31"),
                 exposure("P1", "tnf", "2020-01-16", "2020-02-14")),
                 List.of(event("P1", "2020-01-20", "GI haemorrhage")), null, null);
-        Dataset<Row> actual = RegistryAggregator.incidence(spark, x, List.of(FIRST_BLEED, EVERY_BLEED), window(0));
+        Dataset<Row> contributions = RegistryAggregator.contributions(spark, x, List.of(FIRST_BLEED, EVERY_BLEED), window(0));
+        Dataset<Row> actual = RegistryAggregator.incidence(contributions);
         // first event: jak 01-01..01-20 = 20 days, tnf 01-16..01-20 = 5 days
         // recurrent: jak 31 days; tnf 16 days in January (16..31) + 14 in February = 30 days
         Dataset<Row> expected = spark.createDataFrame(List.of(
@@ -309,7 +324,21 @@ class RegistryAggregatorTest {
                 incidenceRow("tnf", "gi_bleed", "all", "all", 1, 1, 5),
                 incidenceRow("jak", "gi_bleed_recurrent", "all", "all", 1, 1, 31),
                 incidenceRow("tnf", "gi_bleed_recurrent", "all", "all", 1, 1, 30)), INCIDENCE);
-        DataFrameAssert.assertSameRows(expected, actual, 1e-12);
+        DataFrameAssert.assertSameRows(expected, counts(actual), 1e-12);
+        // the same patient in both groups: cross sums of the recurrent outcome, jak (1 event, 31 days) and tnf (1, 30),
+        // for each ordered pair of groups; the first-event outcome is not summed
+        StructType crossSchema = new StructType().add("registry_id", DataTypes.StringType)
+                .add("outcome", DataTypes.StringType).add("stratum_variable", DataTypes.StringType)
+                .add("stratum", DataTypes.StringType).add("group_a", DataTypes.StringType)
+                .add("group_b", DataTypes.StringType).add("patients_both", DataTypes.LongType)
+                .add("sum_events_a_events_b", DataTypes.LongType).add("sum_events_a_days_b", DataTypes.LongType)
+                .add("sum_days_a_events_b", DataTypes.LongType).add("sum_days_a_days_b", DataTypes.LongType);
+        Dataset<Row> expectedCross = spark.createDataFrame(List.of(
+                RowFactory.create("R1", "gi_bleed_recurrent", "all", "all", "jak", "tnf", 1L, 1L, 30L, 31L, 930L),
+                RowFactory.create("R1", "gi_bleed_recurrent", "all", "all", "tnf", "jak", 1L, 1L, 31L, 30L, 930L)),
+                crossSchema);
+        DataFrameAssert.assertSameRows(expectedCross,
+                RegistryAggregator.crossSums(contributions, Set.of("gi_bleed_recurrent")), 1e-12);
     }
 
     @Test
@@ -399,8 +428,15 @@ class RegistryAggregatorTest {
                 incidenceRow("jak", "gi_bleed", "age_band", "40-49", 1, 0, 31),
                 incidenceRow("jak", "gi_bleed", "age_band", "50-59", 2, 1, 5 + 5),
                 incidenceRow("jak", "gi_bleed", "age_band", "30-39", 1, 0, 10),
-                incidenceRow("jak", "gi_bleed", "age_band", "unknown", 1, 0, 2)), INCIDENCE);
-        DataFrameAssert.assertSameRows(expected, actual, 1e-12);
+                incidenceRow("jak", "gi_bleed", "age_band", "unknown", 1, 0, 2),
+                // the two jointly (the strata of a Mantel–Haenszel rate ratio): one stratum per combination
+                incidenceRow("jak", "gi_bleed", "condition×age_band", "psoriasis×40-49", 1, 0, 31),
+                incidenceRow("jak", "gi_bleed", "condition×age_band", "psoriasis×50-59", 1, 1, 5),
+                incidenceRow("jak", "gi_bleed", "condition×age_band", "eczema×30-39", 1, 0, 10),
+                incidenceRow("jak", "gi_bleed", "condition×age_band", "unknown×50-59", 1, 0, 5),
+                incidenceRow("jak", "gi_bleed", "condition×age_band", "unknown×unknown", 1, 0, 2)), INCIDENCE);
+        DataFrameAssert.assertSameRows(expected, counts(actual), 1e-12);
+        assertEquals("condition×age_band", RegistryAggregator.adjustmentVariable(strata.strata()));
     }
 
     @Test
