@@ -116,6 +116,9 @@ public final class JobRunner {
             // counts and study ids of what was quarantined, per rule and pool: the console, summary.json and the report
             Quarantine quarantine = Quarantine.of(rejected, plan.pools());
             tables.putAll(grid.multiverse());
+            if (registries != null) {
+                tables.put("registry_attrition", registries.attrition());
+            }
             LOG.info("{} analyses and {} tables computed by {} s", plan.specs().size(), tables.size(), seconds(started));
 
             Changes changes = mode.nightly() ? changes(target, plan, grid, records, registries) : Changes.NONE;
