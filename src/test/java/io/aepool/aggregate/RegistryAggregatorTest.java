@@ -381,7 +381,7 @@ class RegistryAggregatorTest {
         Dataset<Row> expected = spark.createDataFrame(List.of(
                 incidenceRow("jak", "gi_bleed_recurrent", "all", "all", 2, 2, 41 + 35),
                 incidenceRow("tnf", "gi_bleed_recurrent", "all", "all", 3, 1, 100 + 60 + 270 + 20)), INCIDENCE);
-        DataFrameAssert.assertSameRows(expected, actual, 1e-12);
+        DataFrameAssert.assertSameRows(expected, counts(actual), 1e-12);
     }
 
     @Test
@@ -411,7 +411,7 @@ class RegistryAggregatorTest {
                 incidenceRow("tnf", "gi_bleed", "all", "all", 2, 0, 100 + 60),
                 incidenceRow("jak", "gi_bleed_recurrent", "all", "all", 2, 2, 76),
                 incidenceRow("tnf", "gi_bleed_recurrent", "all", "all", 2, 0, 160)), INCIDENCE);
-        DataFrameAssert.assertSameRows(expected, actual, 1e-12);
+        DataFrameAssert.assertSameRows(expected, counts(actual), 1e-12);
     }
 
     /**
@@ -453,7 +453,7 @@ class RegistryAggregatorTest {
         Dataset<Row> expected = spark.createDataFrame(List.of(
                 incidenceRow("jak", "gi_bleed", "all", "all", 3, 1, 15 + 181 + 62),
                 incidenceRow("jak", "gi_bleed_recurrent", "all", "all", 3, 1, 31 + 181 + 62)), INCIDENCE);
-        DataFrameAssert.assertSameRows(expected, actual, 1e-12);
+        DataFrameAssert.assertSameRows(expected, counts(actual), 1e-12);
     }
 
     static final StructType ATTRITION = new StructType().add("registry_id", DataTypes.StringType)
@@ -494,7 +494,7 @@ class RegistryAggregatorTest {
         Dataset<Row> expected = spark.createDataFrame(List.of(
                 incidenceRow("jak", "gi_bleed", "all", "all", 4, 2, 15 + 181 + 31 + 10),
                 incidenceRow("jak", "gi_bleed_recurrent", "all", "all", 4, 2, 31 + 181 + 31 + 31)), INCIDENCE);
-        DataFrameAssert.assertSameRows(expected, actual, 1e-12);
+        DataFrameAssert.assertSameRows(expected, counts(actual), 1e-12);
     }
 
     @Test
@@ -507,11 +507,11 @@ class RegistryAggregatorTest {
         Dataset<Row> expected = spark.createDataFrame(List.of(
                 incidenceRow("jak", "gi_bleed", "all", "all", 3, 1, 212 + 31 + 10),
                 incidenceRow("jak", "gi_bleed_recurrent", "all", "all", 3, 1, 212 + 31 + 31)), INCIDENCE);
-        DataFrameAssert.assertSameRows(expected, actual, 1e-12);
+        DataFrameAssert.assertSameRows(expected, counts(actual), 1e-12);
         // without new_user every episode enters: N1 and N2 too (31 days each, N1's bleed)
         Dataset<Row> all = RegistryAggregator.incidence(spark, newUserPatients(spark), List.of(EVERY_BLEED), window(0));
         DataFrameAssert.assertSameRows(spark.createDataFrame(List.of(
-                incidenceRow("jak", "gi_bleed_recurrent", "all", "all", 5, 2, 31 + 31 + 212 + 62 + 31)), INCIDENCE), all, 1e-12);
+                incidenceRow("jak", "gi_bleed_recurrent", "all", "all", 5, 2, 31 + 31 + 212 + 62 + 31)), INCIDENCE), counts(all), 1e-12);
     }
 
     @Test
