@@ -206,6 +206,14 @@ class EunomiaIncidenceTest {
      * default attribution (latest_exposure): patients, events and days per drug, and the attrition table's patients
      * and days per step, must equal {@link #newUserIndependently}, a per-person day-set computation over the raw rows
      * written from docs/methods.md §11.
+     * <p>
+     * What Eunomia exercises: every patient has a single one-day era of each drug he takes (at window 0, days =
+     * patients at in_extract), no celecoxib era overlaps a diclofenac era (asserted below: the attribution rule does
+     * not matter here, though the plain computation applies latest_exposure anyway), and no first GI bleed precedes an
+     * index date. So the washout, first_exposure_only and the clean window (any lookback) remove nobody; only the
+     * eras starting outside observation (in_extract → in_observation) and a long minimum prior observation (the
+     * 40-year row, asserted to remove patients) discriminate. Hand-built cases of the other rules are in
+     * RegistryAggregatorTest.
      */
     @ParameterizedTest(name = "window {0}, washout {1}, min prior obs {2}, first only {3}, lookback {4}")
     @CsvSource({
@@ -213,7 +221,8 @@ class EunomiaIncidenceTest {
             "30, 365, 365, true, 99999",
             "30, 365, 365, false, 365",
             "30, 365, 365, true, 365",
-            "0, 365, 730, false, 99999"})
+            "0, 365, 730, false, 99999",
+            "30, 365, 14610, true, 365"})
     void newUserDesignWithWashoutAndCleanWindowEqualsAPlainPerPersonComputation(int window, int washout, int minPrior,
                                                                                 boolean firstOnly, int lookback,
                                                                                 SparkSession spark) {
@@ -242,6 +251,7 @@ class EunomiaIncidenceTest {
         }
         System.out.printf("Eunomia new user (%s): expected %s, Spark %s; cross-group overlapping episode pairs: %d%n",
                 label, expected.incidence(), actual, expected.overlaps());
+        assertEquals(0, expected.overlaps(), label + ": a celecoxib and a diclofenac episode overlap");
         assertEquals(expected.incidence(), actual, label);
         assertTrue(expected.incidence().values().stream().allMatch(t -> t.patients() > 0), label + ": " + expected.incidence());
 
@@ -257,6 +267,12 @@ class EunomiaIncidenceTest {
         }
         System.out.printf("  attrition expected %s%n  attrition Spark    %s%n", expected.steps(), steps);
         assertEquals(expected.steps(), steps, label + " attrition");
+        if (minPrior >= 14610) {
+            for (Map<String, List<Long>> g : expected.steps().values()) {
+                assertTrue(g.get("new_user_after_washout").get(0) < g.get("in_observation").get(0),
+                        label + ": 40 years of prior observation should remove patients, " + g);
+            }
+        }
         contributions.unpersist();
     }
 
