@@ -26,6 +26,16 @@ import java.util.Set;
  */
 public final class RegistryStage {
 
+    /** Columns of the registry_attrition table ({@link RegistryAggregator#ATTRITION_COLUMNS}). */
+    public static final org.apache.spark.sql.types.StructType ATTRITION_SCHEMA = new org.apache.spark.sql.types.StructType()
+            .add("registry_id", org.apache.spark.sql.types.DataTypes.StringType)
+            .add("exposure_group", org.apache.spark.sql.types.DataTypes.StringType)
+            .add("outcome", org.apache.spark.sql.types.DataTypes.StringType)
+            .add("step_order", org.apache.spark.sql.types.DataTypes.IntegerType)
+            .add("step", org.apache.spark.sql.types.DataTypes.StringType)
+            .add("patients", org.apache.spark.sql.types.DataTypes.LongType)
+            .add("person_years", org.apache.spark.sql.types.DataTypes.DoubleType);
+
     /** Spark job group of this stage. */
     public static final String JOB_GROUP = "aepool-registry";
 
@@ -34,13 +44,20 @@ public final class RegistryStage {
     /**
      * What the registry inputs contribute: arms for the grid and the incidence table (exact counts), and for a
      * nightly run the state versions to commit once the run has published.
+     *
+     * @param crossSums          per registry × recurrent outcome × stratum × pair of groups, the sums over patients in
+     *                           both groups ({@link RegistryAggregator#crossSums}): the covariance term of a robust rate ratio
+     * @param recurrentOutcomes  the outcomes whose events recur (robust intervals)
+     * @param adjustmentVariable the stratum variable of the Mantel–Haenszel rate ratio (the strata jointly), or null
      */
     public record Result(List<Dataset<Row>> arms, Dataset<Row> incidence, Groups groups, int smallCellThreshold,
-                  List<RegistryState.Pending> pendingState, Map<String, String> stateUse) {
+                  List<RegistryState.Pending> pendingState, Map<String, String> stateUse, Dataset<Row> crossSums,
+                  Set<String> recurrentOutcomes, String adjustmentVariable, Dataset<Row> attrition) {
         public Result {
             arms = List.copyOf(arms);
             pendingState = List.copyOf(pendingState);
             stateUse = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(stateUse));
+            recurrentOutcomes = Set.copyOf(recurrentOutcomes);
         }
     }
 
@@ -65,12 +82,16 @@ public final class RegistryStage {
      * @param riskWindowDays     days at risk after an exposure episode ends
      * @param smallCellThreshold registry counts from 1 to threshold−1 are suppressed wherever they are shared
      * @param strata             patient columns (or age_band) for stratified incidence
+     * @param attribution        which group a day of overlapping at-risk time of two groups goes to
+     * @param newUser            the new-user design, or null: every episode enters
      */
     public record Settings(List<Input> inputs, Groups groups, int riskWindowDays, int smallCellThreshold,
-                           List<String> strata) {
+                           List<String> strata, RegistryAggregator.Attribution attribution,
+                           RegistryAggregator.NewUser newUser) {
         public Settings {
             inputs = List.copyOf(inputs);
             strata = strata == null ? List.of() : List.copyOf(strata);
+            attribution = attribution == null ? RegistryAggregator.Attribution.LATEST_EXPOSURE : attribution;
         }
 
         /** Every file or directory the registry inputs are read from (for the manifest's fingerprints). */
@@ -99,12 +120,16 @@ public final class RegistryStage {
         spark.sparkContext().setJobGroup(JOB_GROUP, "read registries and aggregate person-time", false);
         Groups groups = settings.groups();
         RegistryAggregator.Settings aggregation = new RegistryAggregator.Settings(settings.riskWindowDays(), asOf,
-                settings.strata());
+                settings.strata(), settings.attribution(), settings.newUser());
         List<Dataset<Row>> arms = new ArrayList<>();
         List<RegistryState.Pending> pending = new ArrayList<>();
         // per generic extract of a nightly run: how its aggregates were computed (for summary.json)
         Map<String, String> stateUse = new LinkedHashMap<>();
         Dataset<Row> incidence = null;
+        Dataset<Row> crossSums = null;
+        Set<String> recurrent = new java.util.TreeSet<>(outcomes.stream().filter(o -> !o.firstEvent())
+                .map(OutcomeDefinition::name).toList());
+        List<Row> attrition = new ArrayList<>();
         for (Input input : settings.inputs()) {
             String path = input.path();
             Dataset<Row> contributions;
@@ -160,8 +185,16 @@ public final class RegistryStage {
             Dataset<Row> one = RegistryAggregator.incidence(contributions).localCheckpoint();
             arms.add(RegistryAggregator.arms(one, groups.experimental(), groups.pooled(), outcomes, path));
             incidence = incidence == null ? one : incidence.unionByName(one);
+            Dataset<Row> cross = RegistryAggregator.crossSums(contributions, recurrent).localCheckpoint();
+            crossSums = crossSums == null ? cross : crossSums.unionByName(cross);
+            // aggregates only (a few rows per group, outcome and step): gathered on the driver and sorted below
+            attrition.addAll(RegistryAggregator.attrition(contributions).collectAsList());
         }
-        return new Result(arms, incidence, groups, settings.smallCellThreshold(), pending, stateUse);
+        attrition.sort(java.util.Comparator.<Row, String>comparing(r -> r.getString(0))
+                .thenComparing(r -> r.getString(2)).thenComparing(r -> r.getString(1)).thenComparing(r -> r.getInt(3)));
+        Dataset<Row> attritionTable = spark.createDataFrame(attrition, ATTRITION_SCHEMA);
+        return new Result(arms, incidence, groups, settings.smallCellThreshold(), pending, stateUse, crossSums, recurrent,
+                RegistryAggregator.adjustmentVariable(settings.strata()), attritionTable);
     }
 
     /**

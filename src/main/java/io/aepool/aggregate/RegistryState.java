@@ -136,6 +136,8 @@ public final class RegistryState {
             // contributions are extended from the date of the segment that computed them
             Dataset<Row> contributions = current(segments, i -> RegistryAggregator.extended(
                     segments.get(i).get("contributions"), chain.get(i).asOf(), asOf), "affected", "registry_id", "patient_id");
+            // and patients whose time resumes by the as-of date without a new row (latest_exposure) are recomputed
+            recheck = recheck.union(RegistryAggregator.due(contributions, asOf)).distinct();
             // the rejects a touched patient's re-check states again go with a later segment's touched list; the rest stay
             Column rechecked = RegistryReader.recheckedRejects(extractDir);
             Dataset<Row> rejects = current(segments, i -> segments.get(i).get("rejects").filter(rechecked), "touched",

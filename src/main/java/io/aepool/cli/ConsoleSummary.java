@@ -108,7 +108,7 @@ final class ConsoleSummary {
         }
         out.append("Results: ").append(run.out().toAbsolutePath().normalize())
                 .append(" (analyses.csv, study_counts.csv, subgroup_tests.csv, small_study_tests.csv, trim_and_fill.csv,"
-                        + " influence.csv, funnel.csv, meta_regression.csv, registry_incidence.csv,"
+                        + " influence.csv, funnel.csv, meta_regression.csv, registry_incidence.csv, registry_attrition.csv,"
                         + " registry_rate_ratios.csv, robustness.csv, specification_curve.csv, rejects.csv, changes.csv,"
                         + " summary.json, manifest.json; Parquet beside each;"
                         + " report/index.html)");

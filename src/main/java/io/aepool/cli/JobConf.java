@@ -86,11 +86,31 @@ public record JobConf(Inputs inputs, List<Treatment> treatments,
      * @param strata           patient columns (or age_band) for stratified incidence
      * @param smallCellThreshold registry counts from 1 to threshold−1 are shown as "<threshold" in shared CSVs and
      *                         the report (default 5)
+     * @param attribution      which group a day of overlapping at-risk time of two groups goes to: latest_exposure
+     *                         (default) or censor_at_switch
+     * @param newUser          a new-user design; absent: every episode enters
      */
     public record RegistryConf(@JsonProperty("exposure_groups") List<ExposureGroup> exposureGroups,
                                @JsonProperty("pooled_comparator") String pooledComparator,
                                @JsonProperty("risk_window_days") Integer riskWindowDays, List<String> strata,
-                               @JsonProperty("small_cell_threshold") Integer smallCellThreshold) {
+                               @JsonProperty("small_cell_threshold") Integer smallCellThreshold,
+                               String attribution, @JsonProperty("new_user") NewUserConf newUser) {
+    }
+
+    /**
+     * A registry new-user design; names as OHDSI CohortMethod's arguments (docs/methods.md §11).
+     *
+     * @param washoutPeriod                  required: days before the index date, observed, with no exposure to the group
+     * @param minPriorObservation            days of observation before the index date (default 0)
+     * @param firstExposureOnly              only the patient's first exposure of the group (default false)
+     * @param removeSubjectsWithPriorOutcome per outcome, leave out an era with the outcome in the lookback (default true)
+     * @param priorOutcomeLookback           days searched before the index date (default 99999: all prior time)
+     */
+    public record NewUserConf(@JsonProperty("washout_period") Integer washoutPeriod,
+                              @JsonProperty("min_prior_observation") Integer minPriorObservation,
+                              @JsonProperty("first_exposure_only") Boolean firstExposureOnly,
+                              @JsonProperty("remove_subjects_with_prior_outcome") Boolean removeSubjectsWithPriorOutcome,
+                              @JsonProperty("prior_outcome_lookback") Integer priorOutcomeLookback) {
     }
 
     public record ExposureGroup(String group, String role, @JsonProperty("drug_classes") List<String> drugClasses,

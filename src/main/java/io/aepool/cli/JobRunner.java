@@ -109,12 +109,16 @@ public final class JobRunner {
             JobPlan plan = plan(records);
             GridStage.Result grid = GridStage.run(spark, plan, records, registries == null ? null
                     : new GridStage.RegistryInput(registries.incidence(), registries.groups().experimental(),
-                    registries.groups().comparators(), registries.groups().pooled()));
+                    registries.groups().comparators(), registries.groups().pooled(), registries.crossSums(),
+                    registries.recurrentOutcomes(), registries.adjustmentVariable()));
             Map<String, Dataset<Row>> tables = new LinkedHashMap<>(grid.families());
             tables.put("rejects", validation.ledger(spark));
             // counts and study ids of what was quarantined, per rule and pool: the console, summary.json and the report
             Quarantine quarantine = Quarantine.of(rejected, plan.pools());
             tables.putAll(grid.multiverse());
+            if (registries != null) {
+                tables.put("registry_attrition", registries.attrition());
+            }
             LOG.info("{} analyses and {} tables computed by {} s", plan.specs().size(), tables.size(), seconds(started));
 
             Changes changes = mode.nightly() ? changes(target, plan, grid, records, registries) : Changes.NONE;

@@ -255,15 +255,39 @@ record JobSettings(Path confFile, IngestStage.Inputs trials, AggregateStage.Tria
         if (threshold < 1) {
             throw new ConfException("conf registry.small_cell_threshold: must be >= 1, was " + threshold);
         }
+        RegistryAggregator.Attribution attribution;
         try {
             new RegistryAggregator.Settings(window, null, rc.strata()); // checks the window now, not after reading
         } catch (IllegalArgumentException e) {
             throw new ConfException("conf registry: " + e.getMessage());
         }
+        try {
+            attribution = rc.attribution() == null ? RegistryAggregator.Attribution.LATEST_EXPOSURE
+                    : RegistryAggregator.Attribution.parse(rc.attribution());
+        } catch (IllegalArgumentException e) {
+            throw new ConfException("conf registry.attribution: " + e.getMessage());
+        }
         List<RegistryStage.Input> inputs = conf.inputs().registries().stream()
                 .map(r -> new RegistryStage.Input(r.extract() == null ? null : resolve.apply(r.extract()),
                         r.omop() == null ? null : resolve.apply(r.omop()), r.registryId())).toList();
-        return new RegistryStage.Settings(inputs, groups(rc), window, threshold, rc.strata());
+        RegistryAggregator.NewUser newUser = null;
+        JobConf.NewUserConf nc = rc.newUser();
+        if (nc != null) {
+            if (nc.washoutPeriod() == null) {
+                throw new ConfException("conf registry.new_user.washout_period: required (days, e.g. 365)");
+            }
+            try {
+                newUser = new RegistryAggregator.NewUser(nc.washoutPeriod(),
+                        nc.minPriorObservation() == null ? 0 : nc.minPriorObservation(),
+                        Boolean.TRUE.equals(nc.firstExposureOnly()),
+                        nc.removeSubjectsWithPriorOutcome() == null || nc.removeSubjectsWithPriorOutcome(),
+                        nc.priorOutcomeLookback() == null ? RegistryAggregator.NewUser.ALL_PRIOR_TIME
+                                : nc.priorOutcomeLookback());
+            } catch (IllegalArgumentException e) {
+                throw new ConfException("conf registry." + e.getMessage());
+            }
+        }
+        return new RegistryStage.Settings(inputs, groups(rc), window, threshold, rc.strata(), attribution, newUser);
     }
 
     private static RegistryStage.Groups groups(JobConf.RegistryConf conf) {

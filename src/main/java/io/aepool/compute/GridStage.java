@@ -29,9 +29,14 @@ public final class GridStage {
     /** Spark job group of this stage (the Spark UI says what ran). */
     public static final String JOB_GROUP = "aepool-compute";
 
-    /** The registry incidence (exact counts) and the exposure groups its rate ratios compare. */
+    /**
+     * The registry incidence (exact counts) and the exposure groups its rate ratios compare; for recurrent outcomes
+     * the cross sums of patients in two groups (robust intervals), and the stratum variable of the Mantel–Haenszel
+     * rate ratio (or null).
+     */
     public record RegistryInput(Dataset<Row> incidence, Set<String> experimental, List<String> comparators,
-                                String pooled) {
+                                String pooled, Dataset<Row> crossSums, Set<String> recurrentOutcomes,
+                                String adjustmentVariable) {
     }
 
     /**
@@ -81,8 +86,9 @@ public final class GridStage {
                     DistributedAnalyses.schema(table.columns())));
         }
         if (registry != null) {
-            RegistryRates.Tables rates = RegistryRates.compute(spark, registry.incidence(), registry.experimental(),
-                    registry.comparators(), registry.pooled());
+            RegistryRates.Tables rates = RegistryRates.compute(spark, registry.incidence(), registry.crossSums(),
+                    registry.experimental(), registry.comparators(), registry.pooled(), registry.recurrentOutcomes(),
+                    registry.adjustmentVariable());
             families.put("registry_incidence", rates.incidence().cache());
             families.put("registry_rate_ratios", rates.rateRatios().cache());
         }

@@ -1,5 +1,7 @@
 package io.aepool.compute;
 
+import io.aepool.stats.ClusteredPoissonRates;
+import io.aepool.stats.MantelHaenszelRates;
 import io.aepool.stats.PoissonRates;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -17,8 +19,12 @@ import java.util.Set;
 
 /**
  * Registry incidence (events, patients, person-years per registry × exposure group × outcome × stratum, already
- * aggregated by Spark: a few rows per registry) to rates per 100 person-years with exact Poisson intervals and the
- * incidence rate ratio of each experimental group against each comparator, with its exact conditional interval.
+ * aggregated by Spark: a few rows per registry) to rates per 100 person-years and the incidence rate ratio of each
+ * experimental group against each comparator. First-event outcomes take exact intervals (Garwood for a rate, the
+ * exact conditional one for a ratio); recurrent-event outcomes a Wald interval from the patient-clustered sandwich
+ * variance (robust to overdispersion: one patient's events are not independent), falling back to the exact interval
+ * where a group has no events; {@code interval_method} says which. The whole-registry rows of the rate-ratio table also
+ * carry the Mantel–Haenszel rate ratio over the strata jointly, with the Greenland–Robins variance.
  */
 public final class RegistryRates {
 
@@ -28,7 +34,8 @@ public final class RegistryRates {
             .add("stratum_variable", DataTypes.StringType).add("stratum", DataTypes.StringType)
             .add("patients", DataTypes.LongType).add("events", DataTypes.LongType)
             .add("person_years", DataTypes.DoubleType).add("rate_per_100py", DataTypes.DoubleType)
-            .add("ci_low", DataTypes.DoubleType).add("ci_high", DataTypes.DoubleType);
+            .add("ci_low", DataTypes.DoubleType).add("ci_high", DataTypes.DoubleType)
+            .add("interval_method", DataTypes.StringType);
 
     public static final StructType RATE_RATIO_SCHEMA = new StructType()
             .add("registry_id", DataTypes.StringType).add("outcome", DataTypes.StringType)
@@ -38,9 +45,23 @@ public final class RegistryRates {
             .add("events_exp", DataTypes.LongType).add("person_years_exp", DataTypes.DoubleType)
             .add("events_ctl", DataTypes.LongType).add("person_years_ctl", DataTypes.DoubleType)
             .add("irr", DataTypes.DoubleType).add("ci_low", DataTypes.DoubleType).add("ci_high", DataTypes.DoubleType)
+            .add("interval_method", DataTypes.StringType)
+            .add("mh_irr", DataTypes.DoubleType).add("mh_ci_low", DataTypes.DoubleType)
+            .add("mh_ci_high", DataTypes.DoubleType).add("mh_strata_used", DataTypes.IntegerType)
+            .add("mh_strata_dropped", DataTypes.IntegerType)
             .add("status", DataTypes.StringType);
 
+    /** {@code interval_method} of a first-event rate. */
+    public static final String EXACT_RATE = "exact (Garwood)";
+    /** {@code interval_method} of a first-event rate ratio. */
+    public static final String EXACT_RATIO = "exact conditional";
+    /** {@code interval_method} of a recurrent-event rate or rate ratio with events in every group. */
+    public static final String ROBUST = "robust (patient sandwich)";
+
     private static final double LEVEL = 0.95;
+    /** The whole-registry stratum's name and value, as the aggregation writes it. */
+    private static final String ALL = "all";
+    private static final double DAYS_PER_YEAR = 365.25;
 
     /** The two tables, sorted on their keys. */
     public record Tables(Dataset<Row> incidence, Dataset<Row> rateRatios) {
@@ -50,13 +71,22 @@ public final class RegistryRates {
     }
 
     /**
-     * @param incidence    registry_id, exposure_group, outcome, stratum_variable, stratum, patients, events, person_years
-     * @param experimental experimental groups
-     * @param comparators  comparator groups, in conf order
-     * @param pooled       the comparator pooled with trials (flagged in the rate-ratio table)
+     * @param incidence          registry_id, exposure_group, outcome, stratum_variable, stratum, patients, events,
+     *                           person_years, and for robust intervals sum_events_squared, sum_events_days,
+     *                           sum_days_squared (per-patient sums, days)
+     * @param crossSums          sums over patients in two groups (registry_id, outcome, stratum_variable, stratum,
+     *                           group_a, group_b, sum_events_a_events_b, sum_events_a_days_b, sum_days_a_events_b,
+     *                           sum_days_a_days_b), or null (no patient in two groups)
+     * @param experimental       experimental groups
+     * @param comparators        comparator groups, in conf order
+     * @param pooled             the comparator pooled with trials (flagged in the rate-ratio table)
+     * @param recurrent          the recurrent-event outcomes (robust intervals)
+     * @param adjustmentVariable the stratum variable whose strata the Mantel–Haenszel rate ratio of the whole-registry
+     *                           rows sums over (the strata jointly), or null (MH columns empty)
      */
-    public static Tables compute(SparkSession spark, Dataset<Row> incidence, Set<String> experimental,
-                                 List<String> comparators, String pooled) {
+    public static Tables compute(SparkSession spark, Dataset<Row> incidence, Dataset<Row> crossSums,
+                                 Set<String> experimental, List<String> comparators, String pooled, Set<String> recurrent,
+                                 String adjustmentVariable) {
         List<Row> rows = new ArrayList<>(incidence.collectAsList());
         rows.sort(Comparator.<Row, String>comparing(r -> r.getAs("registry_id"))
                 .thenComparing(r -> r.<String>getAs("outcome"))
@@ -66,17 +96,33 @@ public final class RegistryRates {
         List<Row> rates = new ArrayList<>();
         // registry | outcome | stratum variable | stratum -> group -> row
         Map<String, Map<String, Row>> cells = new LinkedHashMap<>();
+        // registry | outcome -> stratum of the adjustment variable -> group -> row
+        Map<String, Map<String, Map<String, Row>>> adjustment = new LinkedHashMap<>();
         for (Row r : rows) {
             String group = r.getAs("exposure_group");
             long events = r.<Long>getAs("events");
             double py = r.<Double>getAs("person_years");
-            PoissonRates.RateInterval rate = py > 0 ? PoissonRates.per100(events, py, LEVEL) : null;
+            boolean robust = recurrent.contains(r.<String>getAs("outcome")) && events > 0 && py > 0;
+            PoissonRates.RateInterval rate = !(py > 0) ? null : robust ? robustRate(r) : PoissonRates.per100(events, py, LEVEL);
             rates.add(RowFactory.create(r.getAs("registry_id"), group, experimental.contains(group) ? "experimental" : "comparator",
                     r.getAs("outcome"), r.getAs("stratum_variable"), r.getAs("stratum"), r.<Long>getAs("patients"), events, py,
-                    rate == null ? null : rate.estimate(), rate == null ? null : rate.low(), rate == null ? null : rate.high()));
+                    rate == null ? null : rate.estimate(), rate == null ? null : rate.low(), rate == null ? null : rate.high(),
+                    rate == null ? null : robust ? ROBUST : EXACT_RATE));
             String key = String.join("|", r.<String>getAs("registry_id"), r.getAs("outcome"), r.getAs("stratum_variable"),
                     r.getAs("stratum"));
             cells.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(group, r);
+            if (r.<String>getAs("stratum_variable").equals(adjustmentVariable)) {
+                adjustment.computeIfAbsent(r.<String>getAs("registry_id") + "|" + r.<String>getAs("outcome"),
+                                k -> new LinkedHashMap<>())
+                        .computeIfAbsent(r.getAs("stratum"), k -> new LinkedHashMap<>()).put(group, r);
+            }
+        }
+        Map<String, Row> cross = new LinkedHashMap<>();
+        if (crossSums != null) {
+            for (Row c : crossSums.collectAsList()) {
+                cross.put(String.join("|", c.<String>getAs("registry_id"), c.getAs("outcome"), c.getAs("stratum_variable"),
+                        c.getAs("stratum"), c.getAs("group_a"), c.getAs("group_b")), c);
+            }
         }
         List<Row> ratios = new ArrayList<>();
         for (Map.Entry<String, Map<String, Row>> cell : cells.entrySet()) {
@@ -88,14 +134,35 @@ public final class RegistryRates {
                     if (a == null || b == null) {
                         continue;
                     }
-                    ratios.add(ratio(key, exp, ctl, ctl.equals(pooled), a, b));
+                    MantelHaenszelRates.Result mh = !key[2].equals(ALL) || adjustmentVariable == null
+                            ? null : mantelHaenszel(adjustment.getOrDefault(key[0] + "|" + key[1], Map.of()), exp, ctl);
+                    ratios.add(ratio(key, exp, ctl, ctl.equals(pooled), a, b, recurrent.contains(key[1]),
+                            cross.get(cell.getKey() + "|" + exp + "|" + ctl), mh));
                 }
             }
         }
         return new Tables(spark.createDataFrame(rates, INCIDENCE_SCHEMA), spark.createDataFrame(ratios, RATE_RATIO_SCHEMA));
     }
 
-    private static Row ratio(String[] key, String exp, String ctl, boolean pooled, Row a, Row b) {
+    /** MH rate ratio of exp against ctl over the strata of the adjustment variable (either group's strata). */
+    private static MantelHaenszelRates.Result mantelHaenszel(Map<String, Map<String, Row>> strata, String exp, String ctl) {
+        List<MantelHaenszelRates.Stratum> list = new ArrayList<>();
+        for (Map<String, Row> groups : strata.values()) {
+            Row a = groups.get(exp);
+            Row b = groups.get(ctl);
+            if (a == null && b == null) {
+                continue;
+            }
+            // a group without a row has no person-time in the stratum: it drops out (and is counted)
+            list.add(new MantelHaenszelRates.Stratum(a == null ? 0 : a.<Long>getAs("events"),
+                    a == null ? 0 : a.<Double>getAs("person_years"), b == null ? 0 : b.<Long>getAs("events"),
+                    b == null ? 0 : b.<Double>getAs("person_years")));
+        }
+        return list.isEmpty() ? null : MantelHaenszelRates.rateRatio(list, LEVEL);
+    }
+
+    private static Row ratio(String[] key, String exp, String ctl, boolean pooled, Row a, Row b, boolean recurrent,
+                             Row cross, MantelHaenszelRates.Result mh) {
         long xa = a.<Long>getAs("events");
         long xb = b.<Long>getAs("events");
         double ta = a.<Double>getAs("person_years");
@@ -103,19 +170,46 @@ public final class RegistryRates {
         Double irr = null;
         Double low = null;
         Double high = null;
+        String method = null;
         String status;
         if (!(ta > 0) || !(tb > 0)) {
             status = "not estimable: no person-time in one group";
         } else if (xa == 0 && xb == 0) {
             status = "not estimable: no events in either group";
         } else {
-            PoissonRates.RateInterval r = PoissonRates.rateRatio(xa, ta, xb, tb, LEVEL);
+            boolean robust = recurrent && xa > 0 && xb > 0;
+            PoissonRates.RateInterval r = robust ? ClusteredPoissonRates.rateRatio(sums(a), sums(b), crossSums(cross), LEVEL)
+                    : PoissonRates.rateRatio(xa, ta, xb, tb, LEVEL);
+            method = robust ? ROBUST : EXACT_RATIO;
             irr = finite(r.estimate());
             low = finite(r.low());
             high = finite(r.high());
             status = xb == 0 ? "ok: no comparator events, upper limit infinite" : "ok";
         }
-        return RowFactory.create(key[0], key[1], key[2], key[3], exp, ctl, pooled, xa, ta, xb, tb, irr, low, high, status);
+        return RowFactory.create(key[0], key[1], key[2], key[3], exp, ctl, pooled, xa, ta, xb, tb, irr, low, high, method,
+                mh == null ? null : finite(mh.estimate()), mh == null ? null : finite(mh.low()),
+                mh == null ? null : finite(mh.high()), mh == null ? null : mh.strataUsed(),
+                mh == null ? null : mh.strataDropped(), status);
+    }
+
+    /** A recurrent-event rate per 100 person-years with the robust interval. */
+    private static PoissonRates.RateInterval robustRate(Row r) {
+        PoissonRates.RateInterval perYear = ClusteredPoissonRates.incidence(sums(r), LEVEL);
+        return new PoissonRates.RateInterval(100 * perYear.estimate(), 100 * perYear.low(), 100 * perYear.high());
+    }
+
+    /** The per-patient sums of an incidence row, person-time in years (the variance of a log rate has no unit). */
+    private static ClusteredPoissonRates.GroupSums sums(Row r) {
+        return new ClusteredPoissonRates.GroupSums(r.<Long>getAs("events"), r.<Double>getAs("person_years"),
+                r.<Long>getAs("sum_events_squared"), r.<Long>getAs("sum_events_days") / DAYS_PER_YEAR,
+                r.<Long>getAs("sum_days_squared") / (DAYS_PER_YEAR * DAYS_PER_YEAR));
+    }
+
+    private static ClusteredPoissonRates.CrossSums crossSums(Row c) {
+        return c == null ? ClusteredPoissonRates.CrossSums.NONE : new ClusteredPoissonRates.CrossSums(
+                c.<Long>getAs("sum_events_a_events_b"), c.<Long>getAs("sum_events_a_days_b") / DAYS_PER_YEAR,
+                c.<Long>getAs("sum_days_a_events_b") / DAYS_PER_YEAR,
+                c.<Long>getAs("sum_days_a_days_b") / (DAYS_PER_YEAR * DAYS_PER_YEAR));
     }
 
     private static Double finite(double v) {

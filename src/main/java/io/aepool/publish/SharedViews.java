@@ -39,7 +39,13 @@ public final class SharedViews {
         views.put("registry_incidence", SmallCells.suppress(families.get("registry_incidence"), List.of("patients", "events"),
                 List.of("rate_per_100py", "ci_low", "ci_high"), lit(true), threshold));
         views.put("registry_rate_ratios", SmallCells.suppress(families.get("registry_rate_ratios"),
-                List.of("events_exp", "events_ctl"), List.of("irr", "ci_low", "ci_high"), lit(true), threshold));
+                List.of("events_exp", "events_ctl"), List.of("irr", "ci_low", "ci_high", "mh_irr", "mh_ci_low", "mh_ci_high"),
+                lit(true), threshold));
+        if (families.containsKey("registry_attrition")) {
+            // patients 1..threshold−1 at a step shown as suppressed, their person-time withheld
+            views.put("registry_attrition", SmallCells.suppress(families.get("registry_attrition"), List.of("patients"),
+                    List.of("person_years"), lit(true), threshold));
+        }
         Column registryRow = col("design").equalTo("registry");
         views.put("study_counts", SmallCells.suppress(studyCounts,
                 List.of("events_exp", "n_exp", "events_ctl", "n_ctl", "event_count_exp", "event_count_ctl", "events_ctl_arm",

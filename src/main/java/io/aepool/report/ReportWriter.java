@@ -263,6 +263,19 @@ public final class ReportWriter {
             m.put("status", x.text("status"));
             tests.add(m);
         }
+        List<Map<String, Object>> attrition = new ArrayList<>();
+        for (Row x : r.registryAttrition) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("registry", x.text("registry_id"));
+            m.put("group", x.text("exposure_group"));
+            m.put("outcome", x.text("outcome"));
+            m.put("step", x.text("step"));
+            m.put("patients", x.text("patients"));
+            m.put("py", x.num("person_years") == null ? x.text("person_years") : py(x.num("person_years")));
+            attrition.add(m);
+        }
+        s.put("registryAttrition", attrition);
+        s.put("hasAttrition", !attrition.isEmpty());
         s.put("incidenceFigures", figures);
         s.put("rateRatios", ratios);
         s.put("ratePools", pools);

@@ -85,6 +85,8 @@ final class Results {
     /** registry_incidence.csv (small cells suppressed as written), registry_rate_ratios.csv of the whole registries. */
     final List<Row> registryIncidence;
     final List<Row> rateRatios;
+    /** registry_attrition.csv (small cells suppressed as written): patients and person-years per design step. */
+    final List<Row> registryAttrition;
     /** Whole-pool and by-design rate-ratio (IRR) analyses, MH and DL with Wald intervals, and their design tests. */
     final List<Row> rateAnalyses;
     final List<Row> designTests;
@@ -119,6 +121,7 @@ final class Results {
         this.forestRows = Table.read(dir.resolve("forest.csv"), r -> wholePoolIds.contains(r.text("analysis_id")));
         this.registryIncidence = Table.read(dir.resolve("registry_incidence.csv"), r -> true);
         this.rateRatios = Table.read(dir.resolve("registry_rate_ratios.csv"), r -> r.is("stratum_variable", "all"));
+        this.registryAttrition = Table.read(dir.resolve("registry_attrition.csv"), r -> true);
         this.rateAnalyses = Table.read(dir.resolve("analyses.csv"), r -> r.is("measure", "IRR") && r.is("ci_method", "wald-z")
                 && (r.is("method", "MH") || r.is("method", "DL")) && primary.zeroRuleOf(r)
                 && (r.is("subset", "all") || r.text("subset").startsWith("subgroup:design=")));

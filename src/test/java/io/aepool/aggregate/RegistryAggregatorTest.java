@@ -52,7 +52,17 @@ class RegistryAggregatorTest {
             .add("patients", DataTypes.LongType).add("events", DataTypes.LongType)
             .add("person_years", DataTypes.DoubleType);
 
+    /** The incidence table with the per-patient sums of a robust variance (days). */
+    static final StructType INCIDENCE_WITH_SUMS = INCIDENCE.add("sum_events_squared", DataTypes.LongType)
+            .add("sum_events_days", DataTypes.LongType).add("sum_days_squared", DataTypes.LongType);
+
     static final double DAYS_PER_YEAR = 365.25;
+
+    /** The count columns of an incidence table (without the sums of a robust variance). */
+    static Dataset<Row> counts(Dataset<Row> incidence) {
+        return incidence.select("registry_id", "exposure_group", "outcome", "stratum_variable", "stratum", "patients",
+                "events", "person_years");
+    }
 
     /** GI bleeding, first event: time stops at a patient's first bleed. */
     static final OutcomeDefinition FIRST_BLEED = new OutcomeDefinition("gi_bleed", false, false, List.of(),
@@ -162,7 +172,8 @@ class RegistryAggregatorTest {
         RegistryExtract x = extract(spark, List.of(
                 exposure("P1", "jak", "2020-01-01", "2020-01-31"),
                 exposure("P1", "tnf", "2020-01-16", "2020-02-14")), List.of(), null, null);
-        assertEquals(List.of("P1 jak 2020-01-01..2020-01-31", "P1 tnf 2020-01-16..2020-02-14"),
+        // tnf, started later, takes the overlap 01-16..01-31 (latest_exposure, the default)
+        assertEquals(List.of("P1 jak 2020-01-01..2020-01-15", "P1 tnf 2020-01-16..2020-02-14"),
                 intervals(RegistryAggregator.atRisk(x, window(0))));
     }
 
@@ -273,9 +284,13 @@ class RegistryAggregatorTest {
         // bleeds of P1, P3 and P4 = 3 patients with a first event
         // recurrent: P1 31 days, 2 bleeds; P2 31, none; P3 10 + 31 + 10 = 51, 2 bleeds; P4 31, 1 bleed
         // = 144 days and 5 bleeds
+        // per patient (events, days), first event: P1 (1, 10), P2 (0, 31), P3 (1, 15), P4 (1, 1): Σy² = 3,
+        // Σy·t = 26, Σt² = 100 + 961 + 225 + 1 = 1287; recurrent: P1 (2, 31), P2 (0, 31), P3 (2, 51), P4 (1, 31):
+        // Σy² = 9, Σy·t = 62 + 102 + 31 = 195, Σt² = 3·961 + 2601 = 5484
         Dataset<Row> expected = spark.createDataFrame(List.of(
-                incidenceRow("jak", "gi_bleed", "all", "all", 4, 3, 57),
-                incidenceRow("jak", "gi_bleed_recurrent", "all", "all", 4, 5, 144)), INCIDENCE);
+                RowFactory.create("R1", "jak", "gi_bleed", "all", "all", 4L, 3L, 57 / DAYS_PER_YEAR, 3L, 26L, 1287L),
+                RowFactory.create("R1", "jak", "gi_bleed_recurrent", "all", "all", 4L, 5L, 144 / DAYS_PER_YEAR, 9L, 195L,
+                        5484L)), INCIDENCE_WITH_SUMS);
         DataFrameAssert.assertSameRows(expected, actual, 1e-12);
     }
 
@@ -291,25 +306,212 @@ class RegistryAggregatorTest {
         // P1 bleeds on the last at-risk day: 40 days and an event; P2 bleeds a day too late: 40 days, no event
         Dataset<Row> expected = spark.createDataFrame(List.of(
                 incidenceRow("jak", "gi_bleed", "all", "all", 2, 1, 80)), INCIDENCE);
-        DataFrameAssert.assertSameRows(expected, actual, 1e-12);
+        DataFrameAssert.assertSameRows(expected, counts(actual), 1e-12);
     }
 
     @Test
-    void aPatientExposedToTwoGroupsContributesToEach(SparkSession spark) {
-        // jak 01-01..01-31, tnf 01-16..02-14; the bleed on 01-20 falls in both
+    void aPatientExposedToTwoGroupsContributesEachDayAndEventToOneGroup(SparkSession spark) {
+        // jak 01-01..01-31, tnf 01-16..02-14; the bleed on 01-20 falls in the overlap 01-16..01-31. Default rule
+        // (latest_exposure): tnf, started later, takes the overlap; jak keeps 01-01..01-15
         RegistryExtract x = extract(spark, List.of(
                 exposure("P1", "jak", "2020-01-01", "2020-01-31"),
                 exposure("P1", "tnf", "2020-01-16", "2020-02-14")),
                 List.of(event("P1", "2020-01-20", "GI haemorrhage")), null, null);
-        Dataset<Row> actual = RegistryAggregator.incidence(spark, x, List.of(FIRST_BLEED, EVERY_BLEED), window(0));
-        // first event: jak 01-01..01-20 = 20 days, tnf 01-16..01-20 = 5 days
-        // recurrent: jak 31 days; tnf 16 days in January (16..31) + 14 in February = 30 days
+        Dataset<Row> contributions = RegistryAggregator.contributions(spark, x, List.of(FIRST_BLEED, EVERY_BLEED), window(0));
+        Dataset<Row> actual = RegistryAggregator.incidence(contributions);
+        // first event: jak 01-01..01-15 = 15 days, no bleed; tnf 01-16..01-20 = 5 days, the bleed
+        // recurrent: jak 15 days, no bleed; tnf 16 days in January (16..31) + 14 in February = 30 days, the bleed
         Dataset<Row> expected = spark.createDataFrame(List.of(
-                incidenceRow("jak", "gi_bleed", "all", "all", 1, 1, 20),
+                incidenceRow("jak", "gi_bleed", "all", "all", 1, 0, 15),
                 incidenceRow("tnf", "gi_bleed", "all", "all", 1, 1, 5),
-                incidenceRow("jak", "gi_bleed_recurrent", "all", "all", 1, 1, 31),
+                incidenceRow("jak", "gi_bleed_recurrent", "all", "all", 1, 0, 15),
                 incidenceRow("tnf", "gi_bleed_recurrent", "all", "all", 1, 1, 30)), INCIDENCE);
-        DataFrameAssert.assertSameRows(expected, actual, 1e-12);
+        DataFrameAssert.assertSameRows(expected, counts(actual), 1e-12);
+        // the same patient in both groups: cross sums of the recurrent outcome, jak (0 events, 15 days) and tnf (1, 30),
+        // for each ordered pair of groups; the first-event outcome is not summed
+        StructType crossSchema = new StructType().add("registry_id", DataTypes.StringType)
+                .add("outcome", DataTypes.StringType).add("stratum_variable", DataTypes.StringType)
+                .add("stratum", DataTypes.StringType).add("group_a", DataTypes.StringType)
+                .add("group_b", DataTypes.StringType).add("patients_both", DataTypes.LongType)
+                .add("sum_events_a_events_b", DataTypes.LongType).add("sum_events_a_days_b", DataTypes.LongType)
+                .add("sum_days_a_events_b", DataTypes.LongType).add("sum_days_a_days_b", DataTypes.LongType);
+        Dataset<Row> expectedCross = spark.createDataFrame(List.of(
+                RowFactory.create("R1", "gi_bleed_recurrent", "all", "all", "jak", "tnf", 1L, 0L, 0L, 15L, 450L),
+                RowFactory.create("R1", "gi_bleed_recurrent", "all", "all", "tnf", "jak", 1L, 0L, 15L, 0L, 450L)),
+                crossSchema);
+        DataFrameAssert.assertSameRows(expectedCross,
+                RegistryAggregator.crossSums(contributions, Set.of("gi_bleed_recurrent")), 1e-12);
+    }
+
+    static RegistryAggregator.Settings rule(int days, RegistryAggregator.Attribution attribution) {
+        return new RegistryAggregator.Settings(days, null, List.of(), attribution);
+    }
+
+    /**
+     * Risk window 30 days. P1: a JAK inhibitor started inside the 30-day tail of a biologic (tnf); P2: a short JAK
+     * course inside a long biologic episode (the biologic resumes after the JAK's window); P3: both started the same day.
+     */
+    @Test
+    void latestExposureGivesOverlappingDaysToTheMostRecentlyStartedAndTheEarlierResumesAfter(SparkSession spark) {
+        RegistryExtract x = extract(spark, List.of(
+                // P1: tnf at risk 01-01..04-30 (03-31 + 30); jak started 04-10, at risk 04-10..05-20 (04-20 + 30)
+                exposure("P1", "tnf", "2020-01-01", "2020-03-31"),
+                exposure("P1", "jak", "2020-04-10", "2020-04-20"),
+                // P2: tnf at risk 01-01..12-30 (11-30 + 30); a short jak trial 03-01..03-05, at risk 03-01..04-04
+                exposure("P2", "tnf", "2020-01-01", "2020-11-30"),
+                exposure("P2", "jak", "2020-03-01", "2020-03-05"),
+                // P3: both started on 06-01 (tnf at risk 06-01..07-30 = 06-30 + 30; jak 06-01..07-10 = 06-10 + 30):
+                // the days they share, 06-01..07-10, go to neither; tnf keeps 07-11..07-30
+                exposure("P3", "tnf", "2020-06-01", "2020-06-30"),
+                exposure("P3", "jak", "2020-06-01", "2020-06-10")),
+                List.of(event("P1", "2020-04-15", "GI haemorrhage"),   // overlap: jak's
+                        event("P2", "2020-03-20", "GI haemorrhage"),   // inside jak's window: jak's
+                        event("P2", "2020-06-01", "GI haemorrhage"),   // after the jak window: tnf's again
+                        event("P3", "2020-06-05", "GI haemorrhage")),  // shared start: neither group's
+                null, null);
+        assertEquals(List.of("P1 jak 2020-04-10..2020-05-20", "P1 tnf 2020-01-01..2020-04-09",
+                        "P2 jak 2020-03-01..2020-04-04", "P2 tnf 2020-01-01..2020-02-29", "P2 tnf 2020-04-05..2020-12-30",
+                        "P3 tnf 2020-07-11..2020-07-30"),
+                intervals(RegistryAggregator.atRisk(x, rule(30, RegistryAggregator.Attribution.LATEST_EXPOSURE))));
+        Dataset<Row> actual = RegistryAggregator.incidence(spark, x, List.of(EVERY_BLEED),
+                rule(30, RegistryAggregator.Attribution.LATEST_EXPOSURE));
+        // jak: P1 04-10..05-20 = 21 + 20 = 41 days, P2 03-01..04-04 = 31 + 4 = 35 days; events P1 04-15, P2 03-20
+        // tnf: P1 01-01..04-09 = 31 + 29 + 31 + 9 = 100 days; P2 01-01..02-29 = 60 days and 04-05..12-30 =
+        //      (366 − 60 − 31 − 4) − 1 = 270 days; P3 07-11..07-30 = 20 days; event P2 06-01
+        Dataset<Row> expected = spark.createDataFrame(List.of(
+                incidenceRow("jak", "gi_bleed_recurrent", "all", "all", 2, 2, 41 + 35),
+                incidenceRow("tnf", "gi_bleed_recurrent", "all", "all", 3, 1, 100 + 60 + 270 + 20)), INCIDENCE);
+        DataFrameAssert.assertSameRows(expected, counts(actual), 1e-12);
+    }
+
+    @Test
+    void censorAtSwitchEndsAGroupsTimeTheDayBeforeAnotherGroupsEpisodeStarts(SparkSession spark) {
+        // the same patients as above, under censor_at_switch
+        RegistryExtract x = extract(spark, List.of(
+                exposure("P1", "tnf", "2020-01-01", "2020-03-31"),
+                exposure("P1", "jak", "2020-04-10", "2020-04-20"),
+                exposure("P2", "tnf", "2020-01-01", "2020-11-30"),
+                exposure("P2", "jak", "2020-03-01", "2020-03-05"),
+                exposure("P3", "tnf", "2020-06-01", "2020-06-30"),
+                exposure("P3", "jak", "2020-06-01", "2020-06-10")),
+                List.of(event("P1", "2020-04-15", "GI haemorrhage"), event("P2", "2020-03-20", "GI haemorrhage"),
+                        event("P2", "2020-06-01", "GI haemorrhage"), event("P3", "2020-06-05", "GI haemorrhage")),
+                null, null);
+        // P1 tnf ends 04-09 (jak starts 04-10); P2 tnf ends 02-29 for good (no resumption after the jak trial);
+        // P3: each started the day the other did, so each ends the day before its own start: no time at all
+        assertEquals(List.of("P1 jak 2020-04-10..2020-05-20", "P1 tnf 2020-01-01..2020-04-09",
+                        "P2 jak 2020-03-01..2020-04-04", "P2 tnf 2020-01-01..2020-02-29"),
+                intervals(RegistryAggregator.atRisk(x, rule(30, RegistryAggregator.Attribution.CENSOR_AT_SWITCH))));
+        Dataset<Row> actual = RegistryAggregator.incidence(spark, x, List.of(FIRST_BLEED, EVERY_BLEED),
+                rule(30, RegistryAggregator.Attribution.CENSOR_AT_SWITCH));
+        // jak: 41 + 35 = 76 days, bleeds P1 04-15 and P2 03-20 (first event: P1 04-10..04-15 = 6 days, P2
+        //      03-01..03-20 = 20 days); tnf: P1 100 days, P2 60 days, no bleed (P2's 06-01 bleed is after its end)
+        Dataset<Row> expected = spark.createDataFrame(List.of(
+                incidenceRow("jak", "gi_bleed", "all", "all", 2, 2, 6 + 20),
+                incidenceRow("tnf", "gi_bleed", "all", "all", 2, 0, 100 + 60),
+                incidenceRow("jak", "gi_bleed_recurrent", "all", "all", 2, 2, 76),
+                incidenceRow("tnf", "gi_bleed_recurrent", "all", "all", 2, 0, 160)), INCIDENCE);
+        DataFrameAssert.assertSameRows(expected, counts(actual), 1e-12);
+    }
+
+    /**
+     * New-user design, risk window 0. N1: observed from 2018-01-01, first JAK 2020-03-01..03-31 (790 days of prior
+     * observation), a bleed on 03-15. N2: observed from 2019-06-01 only (274 days before its JAK on 2020-03-01). N3:
+     * JAK 2019-01-01..06-30 and again 2020-01-01..01-31 (the first course ends inside the second's 365-day washout).
+     * N4: JAK 2016-01 and again 2020-01 (four years apart: a new user twice). N5: JAK 2020-05-01..05-31 with a bleed
+     * on 2020-02-01 (before the index date) and another on 05-10.
+     */
+    static RegistryExtract newUserPatients(SparkSession spark) {
+        return extract(spark, List.of(
+                        exposure("N1", "jak", "2020-03-01", "2020-03-31"),
+                        exposure("N2", "jak", "2020-03-01", "2020-03-31"),
+                        exposure("N3", "jak", "2019-01-01", "2019-06-30"),
+                        exposure("N3", "jak", "2020-01-01", "2020-01-31"),
+                        exposure("N4", "jak", "2016-01-01", "2016-01-31"),
+                        exposure("N4", "jak", "2020-01-01", "2020-01-31"),
+                        exposure("N5", "jak", "2020-05-01", "2020-05-31")),
+                List.of(event("N1", "2020-03-15", "GI haemorrhage"), event("N5", "2020-02-01", "GI haemorrhage"),
+                        event("N5", "2020-05-10", "GI haemorrhage")),
+                null,
+                List.of(observation("N1", "2018-01-01", null), observation("N2", "2019-06-01", null),
+                        observation("N3", "2015-01-01", null), observation("N4", "2014-01-01", null),
+                        observation("N5", "2015-01-01", null)));
+    }
+
+    static RegistryAggregator.Settings newUser(RegistryAggregator.NewUser nu) {
+        return new RegistryAggregator.Settings(0, null, List.of(), null, nu);
+    }
+
+    @Test
+    void aWashoutOf365DaysKeepsNewUsersOnlyAndAPriorOutcomeRemovesAnEraForThatOutcome(SparkSession spark) {
+        Dataset<Row> actual = RegistryAggregator.incidence(spark, newUserPatients(spark), List.of(FIRST_BLEED, EVERY_BLEED),
+                newUser(new RegistryAggregator.NewUser(365, 0, false, true, RegistryAggregator.NewUser.ALL_PRIOR_TIME)));
+        // N1 enters: first event 03-01..03-15 = 15 days with its bleed, recurrent 31 days. N2 out (274 < 365 days
+        // observed). N3: the 2019 course enters (01-01..06-30 = 31+28+31+30+31+30 = 181 days), the 2020 one not (the
+        // 2019 course lies in 2019-01-01..2019-12-31). N4: both courses, 31 + 31 = 62 days. N5: a bleed before its
+        // index date (lookback: all prior time) keeps it out for both bleeding outcomes.
+        Dataset<Row> expected = spark.createDataFrame(List.of(
+                incidenceRow("jak", "gi_bleed", "all", "all", 3, 1, 15 + 181 + 62),
+                incidenceRow("jak", "gi_bleed_recurrent", "all", "all", 3, 1, 31 + 181 + 62)), INCIDENCE);
+        DataFrameAssert.assertSameRows(expected, counts(actual), 1e-12);
+    }
+
+    static final StructType ATTRITION = new StructType().add("registry_id", DataTypes.StringType)
+            .add("exposure_group", DataTypes.StringType).add("outcome", DataTypes.StringType)
+            .add("step_order", DataTypes.IntegerType).add("step", DataTypes.StringType)
+            .add("patients", DataTypes.LongType).add("person_years", DataTypes.DoubleType);
+
+    static Row attritionRow(String outcome, int order, String step, long patients, long days) {
+        return RowFactory.create("R1", "jak", outcome, order, step, patients, days / DAYS_PER_YEAR);
+    }
+
+    @Test
+    void theAttritionTableCountsPatientsAndPersonTimeAtEachStep(SparkSession spark) {
+        Dataset<Row> contributions = RegistryAggregator.contributions(spark, newUserPatients(spark),
+                List.of(FIRST_BLEED, EVERY_BLEED),
+                newUser(new RegistryAggregator.NewUser(365, 0, false, true, RegistryAggregator.NewUser.ALL_PRIOR_TIME)));
+        // in the extract and in observation: N1 31, N2 31, N3 181 + 31, N4 31 + 31, N5 31 days: 5 patients, 367 days;
+        // new users after the washout: N1 31, N3 181, N4 62, N5 31: 4 patients, 305 days; N5's prior bleed removes it:
+        // 3 patients, 274 days; at risk: the incidence rows (first event: N1 stops at its bleed, 15 + 181 + 62 = 258)
+        List<Row> expected = new ArrayList<>();
+        for (String outcome : List.of("gi_bleed", "gi_bleed_recurrent")) {
+            expected.add(attritionRow(outcome, 1, "in_extract", 5, 367));
+            expected.add(attritionRow(outcome, 2, "in_observation", 5, 367));
+            expected.add(attritionRow(outcome, 3, "new_user_after_washout", 4, 305));
+            expected.add(attritionRow(outcome, 4, "prior_outcome_removed", 3, 274));
+            expected.add(attritionRow(outcome, 5, "at_risk", 3, outcome.equals("gi_bleed") ? 258 : 274));
+        }
+        DataFrameAssert.assertSameRows(spark.createDataFrame(expected, ATTRITION),
+                RegistryAggregator.attrition(contributions), 1e-12);
+    }
+
+    @Test
+    void firstExposureOnlyAndAShortPriorOutcomeLookback(SparkSession spark) {
+        Dataset<Row> actual = RegistryAggregator.incidence(spark, newUserPatients(spark), List.of(FIRST_BLEED, EVERY_BLEED),
+                newUser(new RegistryAggregator.NewUser(365, 0, true, true, 30)));
+        // as above, but N4 only its 2016 course (31 days); N5's 02-01 bleed is outside 04-01..04-30, so it enters:
+        // first event 05-01..05-10 = 10 days with the 05-10 bleed, recurrent 31 days
+        Dataset<Row> expected = spark.createDataFrame(List.of(
+                incidenceRow("jak", "gi_bleed", "all", "all", 4, 2, 15 + 181 + 31 + 10),
+                incidenceRow("jak", "gi_bleed_recurrent", "all", "all", 4, 2, 31 + 181 + 31 + 31)), INCIDENCE);
+        DataFrameAssert.assertSameRows(expected, counts(actual), 1e-12);
+    }
+
+    @Test
+    void minPriorObservationAloneKeepsPrevalentUsers(SparkSession spark) {
+        Dataset<Row> actual = RegistryAggregator.incidence(spark, newUserPatients(spark), List.of(FIRST_BLEED, EVERY_BLEED),
+                newUser(new RegistryAggregator.NewUser(0, 800, false, false, RegistryAggregator.NewUser.ALL_PRIOR_TIME)));
+        // 800 days observed before the index date: N1 (790) and N2 out; N3 both courses (181 + 31 = 212 days); N4
+        // its 2020 course only (31 days: the 2016 one has 730 days observed before it, 2014-01-01..2015-12-31); N5
+        // with no clean window: first event 10 days, recurrent 31, one bleed
+        Dataset<Row> expected = spark.createDataFrame(List.of(
+                incidenceRow("jak", "gi_bleed", "all", "all", 3, 1, 212 + 31 + 10),
+                incidenceRow("jak", "gi_bleed_recurrent", "all", "all", 3, 1, 212 + 31 + 31)), INCIDENCE);
+        DataFrameAssert.assertSameRows(expected, counts(actual), 1e-12);
+        // without new_user every episode enters: N1 and N2 too (31 days each, N1's bleed)
+        Dataset<Row> all = RegistryAggregator.incidence(spark, newUserPatients(spark), List.of(EVERY_BLEED), window(0));
+        DataFrameAssert.assertSameRows(spark.createDataFrame(List.of(
+                incidenceRow("jak", "gi_bleed_recurrent", "all", "all", 5, 2, 31 + 31 + 212 + 62 + 31)), INCIDENCE), counts(all), 1e-12);
     }
 
     @Test
@@ -344,7 +546,13 @@ class RegistryAggregatorTest {
         Dataset<Row> asOfT2 = RegistryAggregator.contributions(spark, x, outcomes,
                 new RegistryAggregator.Settings(30, t2, strata));
 
-        List<String> extended = rows(RegistryAggregator.extended(asOfT1, t1, t2));
+        // except P7: under latest_exposure its first JAK episode (at risk to 03-21) gives 02-10..03-13 to the tnf
+        // episode and resumes on 03-14, after T1, with no row dated after T1: a marker row says it is due for
+        // recomputation once the as-of date reaches 03-14 (a nightly run then recomputes it)
+        assertEquals(List.of("R1 P7"), RegistryAggregator.due(asOfT1, t2).collectAsList().stream()
+                .map(r -> r.getString(0) + " " + r.getString(1)).toList());
+        List<String> extended = rows(RegistryAggregator.extended(asOfT1, t1, t2)).stream()
+                .filter(r -> !r.contains(RegistryAggregator.RECOMPUTE)).toList();
         assertEquals(rows(asOfT2), extended);
         // and the dates made a difference: P1's time grew (to run on until 2020-12-31 + 30 days), P2's stopped at its
         // window's end, P4's first-event time had stopped at its bleed
@@ -399,8 +607,15 @@ class RegistryAggregatorTest {
                 incidenceRow("jak", "gi_bleed", "age_band", "40-49", 1, 0, 31),
                 incidenceRow("jak", "gi_bleed", "age_band", "50-59", 2, 1, 5 + 5),
                 incidenceRow("jak", "gi_bleed", "age_band", "30-39", 1, 0, 10),
-                incidenceRow("jak", "gi_bleed", "age_band", "unknown", 1, 0, 2)), INCIDENCE);
-        DataFrameAssert.assertSameRows(expected, actual, 1e-12);
+                incidenceRow("jak", "gi_bleed", "age_band", "unknown", 1, 0, 2),
+                // the two jointly (the strata of a Mantel–Haenszel rate ratio): one stratum per combination
+                incidenceRow("jak", "gi_bleed", "condition×age_band", "psoriasis×40-49", 1, 0, 31),
+                incidenceRow("jak", "gi_bleed", "condition×age_band", "psoriasis×50-59", 1, 1, 5),
+                incidenceRow("jak", "gi_bleed", "condition×age_band", "eczema×30-39", 1, 0, 10),
+                incidenceRow("jak", "gi_bleed", "condition×age_band", "unknown×50-59", 1, 0, 5),
+                incidenceRow("jak", "gi_bleed", "condition×age_band", "unknown×unknown", 1, 0, 2)), INCIDENCE);
+        DataFrameAssert.assertSameRows(expected, counts(actual), 1e-12);
+        assertEquals("condition×age_band", RegistryAggregator.adjustmentVariable(strata.strata()));
     }
 
     @Test

@@ -47,7 +47,7 @@ class IncrementalNightlyTest {
 
     /** Published tables compared byte for byte (CSV files are sorted and rounded the same way in every run). */
     static final List<String> TABLES = List.of("registry_incidence.csv", "registry_rate_ratios.csv", "study_counts.csv",
-            "analyses.csv", "forest.csv", "rejects.csv");
+            "analyses.csv", "forest.csv", "rejects.csv", "registry_attrition.csv");
 
     @TempDir
     Path dir;
@@ -123,6 +123,39 @@ class IncrementalNightlyTest {
         }
     }
 
+    /**
+     * The washout and the clean window look back in time and latest_exposure lets an earlier exposure resume after a
+     * later one's window: a patient's earlier rows matter to a later night. Resumed nights under a new-user design
+     * still give the tables of a --full run, attrition included.
+     */
+    @Test
+    void underANewUserDesignAndAttributionResumedNightsGiveTheTablesOfAFullRun(SparkSession spark) throws Exception {
+        Path conf = fixture(spark, """
+                  attribution: latest_exposure
+                  new_user:
+                    washout_period: 180
+                    min_prior_observation: 30
+                    first_exposure_only: false
+                    remove_subjects_with_prior_outcome: true
+                    prior_outcome_lookback: 365
+                """);
+        Path incremental = dir.resolve("nightly");
+        Path full = dir.resolve("full");
+        runNightly(conf, incremental, E1);
+        for (String[] step : new String[][] {{E2, E1}, {E3, E2}, {E4, E3}}) {
+            runNightly(conf, incremental, step[0]);
+            assertEquals("incremental: partitions after " + step[1], aggregation(incremental), "as of " + step[0]);
+        }
+        runNightly(conf, full, E4, "--full");
+        Path a = incremental.resolve("current");
+        Path b = full.resolve("current");
+        for (String table : TABLES) {
+            assertEquals(Files.readAllLines(b.resolve(table)), Files.readAllLines(a.resolve(table)), table);
+        }
+        String attrition = Files.readString(a.resolve("registry_attrition.csv"));
+        assertTrue(attrition.contains("new_user_after_washout") && attrition.contains("prior_outcome_removed"), attrition);
+    }
+
     @Test
     void aFullRunOrAChangedEarlierPartitionRecomputesEverything(SparkSession spark) throws Exception {
         Path conf = fixture(spark);
@@ -165,6 +198,11 @@ class IncrementalNightlyTest {
 
     /** The registry sample copied under the temp dir, two tricky extracts appended, and a registry-only conf. */
     private Path fixture(SparkSession spark) throws IOException {
+        return fixture(spark, "");
+    }
+
+    /** @param registryConf more keys of the conf's registry block (indented by two spaces) */
+    private Path fixture(SparkSession spark, String registryConf) throws IOException {
         Path sample = Path.of("sample-data", "registry");
         Path x = dir.resolve("extract");
         try (Stream<Path> all = Files.walk(sample)) {
@@ -243,7 +281,7 @@ class IncrementalNightlyTest {
                   risk_window_days: 30
                   strata: [condition, age_band, sex]
                   small_cell_threshold: 5
-                outcomes:
+                %soutcomes:
                   - name: serious_infection
                     socs: [Infections and infestations]
                   - name: any_infection
@@ -258,7 +296,7 @@ class IncrementalNightlyTest {
                   measures: [IRR]
                   methods: [MH, DL]
                   leave_one_out: false
-                """);
+                """.formatted(registryConf));
         return conf;
     }
 

@@ -99,6 +99,8 @@ class PrivacyTest {
                     - {group: jak, role: experimental, drug_classes: [JAK inhibitor]}
                     - {group: biologic, role: comparator, drug_classes: [biologic]}
                   strata: [condition, age_band, sex]
+                  attribution: censor_at_switch
+                  new_user: {washout_period: 365, prior_outcome_lookback: 365}
                 outcomes:
                   - {name: serious_infection, socs: [Infections and infestations]}
                 analysis:
@@ -120,6 +122,19 @@ class PrivacyTest {
                 "--as-of", "2026-11-24"));
         assertEquals(Main.DONE, code, log.toString());
         assertTrue(Files.exists(out.resolve("registry_incidence.csv")));
+        // the design's attrition table is published (suppressed CSV) and shown in the report
+        List<String> attrition = Files.readAllLines(out.resolve("registry_attrition.csv"));
+        assertEquals("registry_id,exposure_group,outcome,step_order,step,patients,person_years", attrition.get(0));
+        assertTrue(attrition.stream().anyMatch(l -> l.contains(",new_user_after_washout,")), attrition.toString());
+        try (Stream<Path> html = Files.walk(out)) {
+            assertTrue(html.filter(f -> f.toString().endsWith(".html")).anyMatch(f -> {
+                try {
+                    return Files.readString(f).contains("registry-attrition-table");
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }), "the report shows the attrition table");
+        }
         assertNoLeak(spark, out, patients, log.toString());
     }
 
