@@ -84,10 +84,12 @@ public final class RegistryStage {
      * @param strata             patient columns (or age_band) for stratified incidence
      * @param attribution        which group a day of overlapping at-risk time of two groups goes to
      * @param newUser            the new-user design, or null: every episode enters
+     * @param stratifiedPooling  the pools take each registry's rate ratio adjusted over the strata (Mantel–Haenszel),
+     *                           not the crude one
      */
     public record Settings(List<Input> inputs, Groups groups, int riskWindowDays, int smallCellThreshold,
                            List<String> strata, RegistryAggregator.Attribution attribution,
-                           RegistryAggregator.NewUser newUser) {
+                           RegistryAggregator.NewUser newUser, boolean stratifiedPooling) {
         public Settings {
             inputs = List.copyOf(inputs);
             strata = strata == null ? List.of() : List.copyOf(strata);

@@ -99,11 +99,16 @@ final class ConsoleSummary {
             for (Row r : run.sharedRateRatios().filter(col("stratum_variable").equalTo("all").and(col("pooled")))
                     .orderBy("outcome", "registry_id", "experimental_group").collectAsList()) {
                 String irr = r.getString(r.fieldIndex("irr"));
-                out.append(String.format(Locale.ROOT, "  registry %-12s %-18s %s vs %s: IRR %s (%s to %s)  %s%n",
+                String mh = r.getString(r.fieldIndex("mh_irr"));
+                out.append(String.format(Locale.ROOT, "  registry %-12s %-18s %s vs %s: IRR %s (%s to %s) crude%s  %s%n",
                         r.getString(r.fieldIndex("registry_id")), r.getString(r.fieldIndex("outcome")),
                         r.getString(r.fieldIndex("experimental_group")), r.getString(r.fieldIndex("comparator_group")),
                         shortNumber(irr), shortNumber(r.getString(r.fieldIndex("ci_low"))),
-                        shortNumber(r.getString(r.fieldIndex("ci_high"))), r.getString(r.fieldIndex("status"))));
+                        shortNumber(r.getString(r.fieldIndex("ci_high"))),
+                        mh == null ? "" : String.format(Locale.ROOT, ", %s (%s to %s) Mantel-Haenszel over strata",
+                                shortNumber(mh), shortNumber(r.getString(r.fieldIndex("mh_ci_low"))),
+                                shortNumber(r.getString(r.fieldIndex("mh_ci_high")))),
+                        r.getString(r.fieldIndex("status"))));
             }
         }
         out.append("Results: ").append(run.out().toAbsolutePath().normalize())

@@ -89,12 +89,15 @@ public record JobConf(Inputs inputs, List<Treatment> treatments,
      * @param attribution      which group a day of overlapping at-risk time of two groups goes to: latest_exposure
      *                         (default) or censor_at_switch
      * @param newUser          a new-user design; absent: every episode enters
+     * @param pooledRateRatio  the registry IRR that enters the pools: stratified (default; Mantel–Haenszel over the
+     *                         strata jointly) or crude
      */
     public record RegistryConf(@JsonProperty("exposure_groups") List<ExposureGroup> exposureGroups,
                                @JsonProperty("pooled_comparator") String pooledComparator,
                                @JsonProperty("risk_window_days") Integer riskWindowDays, List<String> strata,
                                @JsonProperty("small_cell_threshold") Integer smallCellThreshold,
-                               String attribution, @JsonProperty("new_user") NewUserConf newUser) {
+                               String attribution, @JsonProperty("new_user") NewUserConf newUser,
+                               @JsonProperty("pooled_rate_ratio") String pooledRateRatio) {
     }
 
     /**

@@ -8,6 +8,7 @@ import io.aepool.compute.DriverTables;
 import io.aepool.compute.GridStage;
 import io.aepool.compute.PrimaryFindings;
 import io.aepool.compute.RunComparison;
+import io.aepool.compute.RegistryRates;
 import io.aepool.compute.StudyRecords;
 import io.aepool.ingest.IngestStage;
 import io.aepool.ingest.RejectsTally;
@@ -104,6 +105,13 @@ public final class JobRunner {
             Dataset<Row> studyCounts = DriverTables.sorted(spark, AggregateStage.studyCounts(arms, trials.studies(),
                     settings.multiArm()), List.of(StudyCountsBuilder.DOSE_ARMS, "outcome", "comparison_id"));
             List<StudyRecord> records = StudyRecords.collect(studyCounts);
+            if (registries != null) {
+                // the registry IRR the pools take: adjusted over the strata (default) or crude; study_counts says which
+                records = RegistryRates.stratified(records, settings.registry().stratifiedPooling(),
+                        registries.incidence(), registries.crossSums(), registries.groups().experimental(),
+                        registries.groups().pooled(), registries.recurrentOutcomes(), registries.adjustmentVariable());
+                studyCounts = StudyRecords.withAttribute(spark, studyCounts, records, RegistryRates.POOLED_AS);
+            }
             LOG.info("inputs validated and aggregated to {} comparisons in {} s", records.size(), seconds(started));
 
             JobPlan plan = plan(records);

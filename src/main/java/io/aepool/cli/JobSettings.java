@@ -287,7 +287,13 @@ record JobSettings(Path confFile, IngestStage.Inputs trials, AggregateStage.Tria
                 throw new ConfException("conf registry." + e.getMessage());
             }
         }
-        return new RegistryStage.Settings(inputs, groups(rc), window, threshold, rc.strata(), attribution, newUser);
+        String pooling = rc.pooledRateRatio() == null ? "stratified" : rc.pooledRateRatio();
+        if (!pooling.equals("stratified") && !pooling.equals("crude")) {
+            throw new ConfException("conf registry.pooled_rate_ratio: stratified (default: Mantel-Haenszel over the "
+                    + "strata) or crude, not '" + pooling + "'");
+        }
+        return new RegistryStage.Settings(inputs, groups(rc), window, threshold, rc.strata(), attribution, newUser,
+                pooling.equals("stratified"));
     }
 
     private static RegistryStage.Groups groups(JobConf.RegistryConf conf) {

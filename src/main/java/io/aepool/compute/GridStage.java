@@ -123,6 +123,11 @@ public final class GridStage {
         if (noCounts != null) {
             return FragilityIndex.Result.none(null, "not estimable: " + noCounts);
         }
+        if (primary.measure() == EffectMeasure.IRR && studies.stream().anyMatch(s -> s.stratified() != null)) {
+            // a registry's rate ratio adjusted over its strata is no pair of counts whose events one could change
+            return FragilityIndex.Result.none(null, "not defined: a study's rate ratio is adjusted over its strata "
+                    + "(Mantel-Haenszel), so no single event count decides it");
+        }
         try {
             return FragilityIndex.of(Poolers.create(primary.measure(), primary.method(), primary.ciMethod(),
                     primary.effectsZeroRule(), primary.predictionInterval(), false), studies);

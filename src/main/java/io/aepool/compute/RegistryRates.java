@@ -48,7 +48,7 @@ public final class RegistryRates {
             .add("interval_method", DataTypes.StringType)
             .add("mh_irr", DataTypes.DoubleType).add("mh_ci_low", DataTypes.DoubleType)
             .add("mh_ci_high", DataTypes.DoubleType).add("mh_strata_used", DataTypes.IntegerType)
-            .add("mh_strata_dropped", DataTypes.IntegerType)
+            .add("mh_strata_dropped", DataTypes.IntegerType).add("mh_interval_method", DataTypes.StringType)
             .add("status", DataTypes.StringType);
 
     /** {@code interval_method} of a first-event rate. */
@@ -59,6 +59,10 @@ public final class RegistryRates {
     public static final String ROBUST = "robust (patient sandwich)";
 
     private static final double LEVEL = 0.95;
+    private static final double Z = new org.apache.commons.math3.distribution.NormalDistribution(null, 0, 1)
+            .inverseCumulativeProbability(1 - (1 - LEVEL) / 2);
+    /** {@code mh_interval_method} of a Mantel–Haenszel rate ratio. */
+    public static final String MH_WALD = "Wald, Greenland-Robins variance";
     /** The whole-registry stratum's name and value, as the aggregation writes it. */
     private static final String ALL = "all";
     private static final double DAYS_PER_YEAR = 365.25;
@@ -144,6 +148,139 @@ public final class RegistryRates {
         return new Tables(spark.createDataFrame(rates, INCIDENCE_SCHEMA), spark.createDataFrame(ratios, RATE_RATIO_SCHEMA));
     }
 
+    /** The study attribute that says how a registry comparison's rate ratio entered the pools. */
+    public static final String POOLED_AS = "irr_pooled_as";
+    private static final String CRUDE = "crude (events / person-time of each group)";
+
+    /**
+     * The registry comparisons of {@code records} with their rate ratio adjusted over the strata of
+     * {@code adjustmentVariable} (the conf's strata jointly): the Mantel–Haenszel sums of the comparison's experimental
+     * group(s) against the pooled comparator, the comparator's events and person-time in every stratum taken at the
+     * share the comparison's crude counts took of them (a comparator shared by k comparisons is split, never counted
+     * twice). For recurrent-event outcomes the Greenland–Robins variance, a Poisson variance, is multiplied by the
+     * design effect of the crude comparison, φ = max(1, patient-sandwich variance / Poisson variance of the crude log
+     * rate ratio), the largest over the comparison's experimental groups. Every registry comparison gets the
+     * {@link #POOLED_AS} attribute: what its IRR in the pools is.
+     *
+     * @param records  every comparison (others are returned as they are)
+     * @param adjusted false ({@code registry.pooled_rate_ratio: crude}): the crude counts enter, and say so
+     */
+    public static List<io.aepool.plan.StudyRecord> stratified(List<io.aepool.plan.StudyRecord> records,
+                                                              boolean adjusted, Dataset<Row> incidence,
+                                                              Dataset<Row> crossSums, Set<String> experimental,
+                                                              String pooled, Set<String> recurrent,
+                                                              String adjustmentVariable) {
+        if (records.stream().noneMatch(io.aepool.plan.AnalysisGrid::isRegistry)) {
+            return records;
+        }
+        if (!adjusted) {
+            return records.stream().map(r -> !io.aepool.plan.AnalysisGrid.isRegistry(r) ? r : r.withStratifiedRateRatio(
+                    null, POOLED_AS, CRUDE + ": conf registry.pooled_rate_ratio is crude")).toList();
+        }
+        // registry | outcome | stratum_variable | stratum -> group -> row (the whole-registry and adjustment rows)
+        Map<String, Map<String, Row>> cells = new LinkedHashMap<>();
+        for (Row r : incidence.collectAsList()) {
+            String variable = r.getAs("stratum_variable");
+            if (variable.equals(ALL) || variable.equals(adjustmentVariable)) {
+                cells.computeIfAbsent(String.join("|", r.<String>getAs("registry_id"), r.getAs("outcome"), variable,
+                        r.getAs("stratum")), k -> new java.util.TreeMap<>()).put(r.getAs("exposure_group"), r);
+            }
+        }
+        Map<String, Row> cross = new LinkedHashMap<>();
+        if (crossSums != null) {
+            for (Row c : crossSums.filter(org.apache.spark.sql.functions.col("stratum_variable").equalTo(ALL))
+                    .collectAsList()) {
+                cross.put(String.join("|", c.<String>getAs("registry_id"), c.getAs("outcome"), c.getAs("group_a"),
+                        c.getAs("group_b")), c);
+            }
+        }
+        List<io.aepool.plan.StudyRecord> out = new ArrayList<>(records.size());
+        for (io.aepool.plan.StudyRecord r : records) {
+            String registry = r.attribute("study_id");
+            if (!io.aepool.plan.AnalysisGrid.isRegistry(r)) {
+                out.add(r);
+                continue;
+            }
+            out.add(stratified(r, registry, cells, cross, experimental, pooled, recurrent.contains(r.outcome()),
+                    adjustmentVariable));
+        }
+        return out;
+    }
+
+    private static io.aepool.plan.StudyRecord stratified(io.aepool.plan.StudyRecord r, String registry,
+                                                         Map<String, Map<String, Row>> cells, Map<String, Row> cross,
+                                                         Set<String> experimental, String pooled, boolean recurrent,
+                                                         String adjustmentVariable) {
+        String crude = CRUDE;
+        Row ctlAll = cells.getOrDefault(String.join("|", registry, r.outcome(), ALL, ALL), Map.of()).get(pooled);
+        // the comparison's experimental groups: "registry:group" per group, or every group of the registry merged
+        String prefix = registry + ":";
+        List<String> groups = r.comparisonId().startsWith(prefix)
+                ? List.of(r.comparisonId().substring(prefix.length()).split("\\+"))
+                : cells.getOrDefault(String.join("|", registry, r.outcome(), ALL, ALL), Map.of()).keySet().stream()
+                        .filter(experimental::contains).toList();
+        if (adjustmentVariable == null || ctlAll == null || !r.hasPersonTime() || groups.isEmpty()) {
+            return r.withStratifiedRateRatio(null, POOLED_AS, crude + (adjustmentVariable == null ? ": no registry.strata" : ""));
+        }
+        long ctlEvents = ctlAll.<Long>getAs("events");
+        double eventShare = ctlEvents == 0 ? 1 : Math.min(1, (double) r.eventsCtl() / ctlEvents);
+        double timeShare = Math.min(1, r.personYearsCtl() / ctlAll.<Double>getAs("person_years"));
+        if (!(eventShare > 0) || !(timeShare > 0)) {
+            return r.withStratifiedRateRatio(null, POOLED_AS, crude + ": no comparator share");
+        }
+        // strata of the adjustment variable: the experimental groups' events and time summed, the comparator's
+        Map<String, long[]> eventsByStratum = new java.util.TreeMap<>();
+        Map<String, double[]> timeByStratum = new java.util.TreeMap<>();
+        String stratumPrefix = String.join("|", registry, r.outcome(), adjustmentVariable) + "|";
+        for (Map.Entry<String, Map<String, Row>> cell : cells.entrySet()) {
+            if (!cell.getKey().startsWith(stratumPrefix)) {
+                continue;
+            }
+            long[] e = eventsByStratum.computeIfAbsent(cell.getKey(), k -> new long[2]);
+            double[] t = timeByStratum.computeIfAbsent(cell.getKey(), k -> new double[2]);
+            for (Map.Entry<String, Row> g : cell.getValue().entrySet()) {
+                int side = groups.contains(g.getKey()) ? 0 : g.getKey().equals(pooled) ? 1 : -1;
+                if (side >= 0) {
+                    e[side] += g.getValue().<Long>getAs("events");
+                    t[side] += g.getValue().<Double>getAs("person_years");
+                }
+            }
+        }
+        List<MantelHaenszelRates.Stratum> strata = new ArrayList<>();
+        for (String k : eventsByStratum.keySet()) {
+            long[] e = eventsByStratum.get(k);
+            double[] t = timeByStratum.get(k);
+            if (t[0] > 0 || t[1] > 0) {
+                strata.add(new MantelHaenszelRates.Stratum(e[0], t[0], e[1], t[1]));
+            }
+        }
+        if (strata.isEmpty()) {
+            return r.withStratifiedRateRatio(null, POOLED_AS, crude + ": no strata");
+        }
+        MantelHaenszelRates.Sums mh = MantelHaenszelRates.sums(strata, eventShare, timeShare);
+        io.aepool.stats.RateRatioSums sums = mh.sums();
+        String how = "Mantel-Haenszel over " + adjustmentVariable + " (" + mh.strataUsed() + " strata used, "
+                + mh.strataDropped() + " dropped; Greenland-Robins variance";
+        if (recurrent) {
+            double phi = 1;
+            Map<String, Row> all = cells.get(String.join("|", registry, r.outcome(), ALL, ALL));
+            for (String g : groups) {
+                Row a = all.get(g);
+                if (a != null && a.<Long>getAs("events") > 0 && ctlEvents > 0) {
+                    double robust = ClusteredPoissonRates.logRateRatioVariance(sums(a), sums(ctlAll),
+                            crossSums(cross.get(String.join("|", registry, r.outcome(), g, pooled))));
+                    double poisson = 1.0 / a.<Long>getAs("events") + 1.0 / ctlEvents;
+                    if (Double.isFinite(robust)) {
+                        phi = Math.max(phi, robust / poisson);
+                    }
+                }
+            }
+            sums = sums.withDispersion(phi);
+            how += String.format(java.util.Locale.ROOT, " x design effect %.3f (patient sandwich / Poisson)", phi);
+        }
+        return r.withStratifiedRateRatio(sums, POOLED_AS, how + ")");
+    }
+
     /** MH rate ratio of exp against ctl over the strata of the adjustment variable (either group's strata). */
     private static MantelHaenszelRates.Result mantelHaenszel(Map<String, Map<String, Row>> strata, String exp, String ctl) {
         List<MantelHaenszelRates.Stratum> list = new ArrayList<>();
@@ -172,6 +309,7 @@ public final class RegistryRates {
         Double high = null;
         String method = null;
         String status;
+        Double phi = null;
         if (!(ta > 0) || !(tb > 0)) {
             status = "not estimable: no person-time in one group";
         } else if (xa == 0 && xb == 0) {
@@ -185,11 +323,21 @@ public final class RegistryRates {
             low = finite(r.low());
             high = finite(r.high());
             status = xb == 0 ? "ok: no comparator events, upper limit infinite" : "ok";
+            if (robust && mh != null && Double.isFinite(mh.logVariance())) {
+                // the MH variance is a Poisson one: recurrent events widen it by the crude comparison's design effect
+                double robustVariance = ClusteredPoissonRates.logRateRatioVariance(sums(a), sums(b), crossSums(cross));
+                phi = Math.max(1, robustVariance / (1.0 / xa + 1.0 / xb));
+                double half = Z * Math.sqrt(phi * mh.logVariance());
+                mh = new MantelHaenszelRates.Result(mh.estimate(), phi * mh.logVariance(), mh.estimate() * Math.exp(-half),
+                        mh.estimate() * Math.exp(half), mh.strataUsed(), mh.strataDropped());
+            }
         }
+        String mhMethod = mh == null || !Double.isFinite(mh.logVariance()) ? null : phi == null ? MH_WALD
+                : String.format(java.util.Locale.ROOT, "%s x design effect %.3f (patient sandwich / Poisson)", MH_WALD, phi);
         return RowFactory.create(key[0], key[1], key[2], key[3], exp, ctl, pooled, xa, ta, xb, tb, irr, low, high, method,
                 mh == null ? null : finite(mh.estimate()), mh == null ? null : finite(mh.low()),
                 mh == null ? null : finite(mh.high()), mh == null ? null : mh.strataUsed(),
-                mh == null ? null : mh.strataDropped(), status);
+                mh == null ? null : mh.strataDropped(), mhMethod, status);
     }
 
     /** A recurrent-event rate per 100 person-years with the robust interval. */

@@ -57,4 +57,28 @@ public final class StudyRecords {
         }
         return records;
     }
+
+    /**
+     * The study_counts table (held on the driver) with one more string column: the records' attribute of that name
+     * (matched on outcome and comparison id; null where a record has none). Row order is kept.
+     */
+    public static Dataset<Row> withAttribute(org.apache.spark.sql.SparkSession spark, Dataset<Row> studyCounts,
+                                             List<StudyRecord> records, String attribute) {
+        Map<String, String> values = new java.util.HashMap<>();
+        for (StudyRecord r : records) {
+            values.put(r.outcome() + "\u0000" + r.comparisonId(), r.attribute(attribute));
+        }
+        List<Row> rows = new ArrayList<>();
+        for (Row row : studyCounts.collectAsList()) {
+            Object[] cells = new Object[row.size() + 1];
+            for (int i = 0; i < row.size(); i++) {
+                cells[i] = row.get(i);
+            }
+            cells[row.size()] = values.get(row.getString(row.fieldIndex("outcome")) + "\u0000"
+                    + row.getString(row.fieldIndex("comparison_id")));
+            rows.add(org.apache.spark.sql.RowFactory.create(cells));
+        }
+        return spark.createDataFrame(rows, studyCounts.schema().add(attribute,
+                org.apache.spark.sql.types.DataTypes.StringType));
+    }
 }

@@ -1,5 +1,6 @@
 package io.aepool.plan;
 
+import io.aepool.stats.RateRatioSums;
 import io.aepool.stats.StudyCounts;
 
 import java.io.Serializable;
@@ -14,12 +15,22 @@ import java.util.Map;
  * (metafor's {@code x1i, t1i, x2i, t2i}): {@code nExp} and {@code nCtl} are then 0 and mean "unknown" (the engine's
  * {@link StudyCounts#rate} convention), and such a study enters rate measures only. {@code inputOrder} is the study's
  * row in the study tables as read (files in conf order, rows in file order): cumulative analyses add studies of
- * the same year, or of no year, in that order.
+ * the same year, or of no year, in that order. {@code stratifiedRateRatio} (null unless set) is a registry's rate
+ * ratio adjusted over its strata: the IRR analyses take it in place of the crude counts ({@link StudyCounts}).
  */
 public record StudyRecord(String outcome, String comparisonId, long eventsExp, long nExp, long eventsCtl, long nCtl,
                           Double personYearsExp, Double personYearsCtl, Integer year,
-                          Map<String, String> attributes, boolean participantCounts, long inputOrder)
+                          Map<String, String> attributes, boolean participantCounts, long inputOrder,
+                          RateRatioSums stratifiedRateRatio)
         implements Serializable {
+
+    /** A comparison without a stratified rate ratio. */
+    public StudyRecord(String outcome, String comparisonId, long eventsExp, long nExp, long eventsCtl, long nCtl,
+                       Double personYearsExp, Double personYearsCtl, Integer year,
+                       Map<String, String> attributes, boolean participantCounts, long inputOrder) {
+        this(outcome, comparisonId, eventsExp, nExp, eventsCtl, nCtl, personYearsExp, personYearsCtl, year, attributes,
+                participantCounts, inputOrder, null);
+    }
 
     public StudyRecord {
         attributes = Map.copyOf(attributes);
@@ -34,6 +45,14 @@ public record StudyRecord(String outcome, String comparisonId, long eventsExp, l
                        Double personYearsExp, Double personYearsCtl, Integer year, Map<String, String> attributes) {
         this(outcome, comparisonId, eventsExp, nExp, eventsCtl, nCtl, personYearsExp, personYearsCtl, year, attributes,
                 true, 0);
+    }
+
+    /** This comparison with a rate ratio adjusted over its strata, and one more attribute saying how. */
+    public StudyRecord withStratifiedRateRatio(RateRatioSums sums, String attribute, String description) {
+        Map<String, String> more = new java.util.LinkedHashMap<>(attributes);
+        more.put(attribute, description);
+        return new StudyRecord(outcome, comparisonId, eventsExp, nExp, eventsCtl, nCtl, personYearsExp, personYearsCtl,
+                year, more, participantCounts, inputOrder, sums);
     }
 
     /** The experimental arm's size, or null when the study gave events and person-years only. */
@@ -63,6 +82,6 @@ public record StudyRecord(String outcome, String comparisonId, long eventsExp, l
     public StudyCounts counts() {
         return new StudyCounts(comparisonId, eventsExp, nExp, eventsCtl, nCtl,
                 personYearsExp == null ? Double.NaN : personYearsExp,
-                personYearsCtl == null ? Double.NaN : personYearsCtl);
+                personYearsCtl == null ? Double.NaN : personYearsCtl, hasPersonTime() ? stratifiedRateRatio : null);
     }
 }

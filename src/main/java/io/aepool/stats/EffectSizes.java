@@ -100,6 +100,11 @@ public final class EffectSizes {
     }
 
     private static EffectSize rate(StudyCounts s, EffectMeasure measure, ZeroCellRule rule) {
+        if (measure == EffectMeasure.IRR && s.hasUsableStratifiedRatio()) {
+            // Mantel–Haenszel log rate ratio over the study's own strata with the Greenland–Robins (1985) variance:
+            // no continuity correction (both groups have events in the strata used)
+            return new EffectSize(s.studyId(), s.stratified().logRatio(), s.stratified().logVariance());
+        }
         double x1 = s.eventsExp();
         double x2 = s.eventsCtl();
         double t1 = s.timeExp();

@@ -194,6 +194,11 @@ final class MantelHaenszelPooler implements LeaveOneOutPooler {
                         (a * (n2 - c) + c * (n1 - a)) / (2 * n)};
             }
             case IRR -> {
+                if (st.stratified() != null) {
+                    // a stratified study's own strata enter the MH sums as strata (its variance term times its dispersion)
+                    RateRatioSums r = st.stratified();
+                    yield new double[] {r.exposed(), r.reference(), r.dispersion() * r.variance()};
+                }
                 double t1 = st.timeExp();
                 double t2 = st.timeCtl();
                 double t = t1 + t2;

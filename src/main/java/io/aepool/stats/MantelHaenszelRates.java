@@ -60,14 +60,52 @@ public final class MantelHaenszelRates {
      * @throws OutOfRangeException   if {@code confidenceLevel} is not in (0, 1)
      */
     public static Result rateRatio(List<Stratum> strata, double confidenceLevel) {
+        if (!(confidenceLevel > 0 && confidenceLevel < 1)) {
+            throw new OutOfRangeException(LocalizedFormats.OUT_OF_BOUNDS_CONFIDENCE_LEVEL, confidenceLevel, 0, 1);
+        }
+        Sums s = sums(strata, 1, 1);
+        double num = s.sums().exposed();
+        double den = s.sums().reference();
+        if (s.strataUsed() == 0 || (num == 0 && den == 0)) {
+            return new Result(Double.NaN, Double.NaN, Double.NaN, Double.NaN, s.strataUsed(), s.strataDropped());
+        }
+        if (num == 0 || den == 0) {
+            return new Result(num == 0 ? 0 : Double.POSITIVE_INFINITY, Double.NaN, Double.NaN, Double.NaN,
+                    s.strataUsed(), s.strataDropped());
+        }
+        double estimate = num / den;
+        double logVariance = s.sums().logVariance();
+        double z = new NormalDistribution(null, 0, 1).inverseCumulativeProbability(1 - (1 - confidenceLevel) / 2);
+        // Wald on the log scale: exp(ln IRR_MH ± z·√Var)
+        double half = z * Math.sqrt(logVariance);
+        return new Result(estimate, logVariance, estimate * Math.exp(-half), estimate * Math.exp(half), s.strataUsed(),
+                s.strataDropped());
+    }
+
+    /** The three MH sums over the strata used, and how many strata were used and dropped. */
+    public record Sums(RateRatioSums sums, int strataUsed, int strataDropped) {
+    }
+
+    /**
+     * The MH sums of A versus B over the strata, B's events and person-time in every stratum first multiplied by the
+     * given shares (1 and 1: B as given; a comparator shared by k comparisons enters each with its share, as the
+     * crude counts of a shared control arm do).
+     *
+     * @throws NullArgumentException if {@code strata} or one of its entries is null
+     * @throws NoDataException       if {@code strata} is empty
+     * @throws OutOfRangeException   if a share is not in (0, 1]
+     */
+    public static Sums sums(List<Stratum> strata, double eventShareB, double timeShareB) {
         if (strata == null) {
             throw new NullArgumentException();
         }
         if (strata.isEmpty()) {
             throw new NoDataException();
         }
-        if (!(confidenceLevel > 0 && confidenceLevel < 1)) {
-            throw new OutOfRangeException(LocalizedFormats.OUT_OF_BOUNDS_CONFIDENCE_LEVEL, confidenceLevel, 0, 1);
+        for (double share : new double[] {eventShareB, timeShareB}) {
+            if (!(share > 0 && share <= 1)) {
+                throw new OutOfRangeException(share, 0, 1);
+            }
         }
         double num = 0;
         double den = 0;
@@ -83,25 +121,16 @@ public final class MantelHaenszelRates {
                 continue;
             }
             used++;
-            double t = s.timeA() + s.timeB();
+            double b = s.eventsB() * eventShareB;
+            double t0 = s.timeB() * timeShareB;
+            double t = s.timeA() + t0;
             // Rothman, Greenland & Lash (2008) ch. 15: IRR_MH = Σ a_j·T0_j/T_j / Σ b_j·T1_j/T_j
-            num += s.eventsA() * (s.timeB() / t);
-            den += s.eventsB() * (s.timeA() / t);
+            num += s.eventsA() * (t0 / t);
+            den += b * (s.timeA() / t);
             // Greenland & Robins (1985): Var(ln IRR_MH) = Σ M1_j·T1_j·T0_j/T_j² / (Σ a_j·T0_j/T_j · Σ b_j·T1_j/T_j)
-            var += (s.eventsA() + s.eventsB()) * (s.timeA() / t) * (s.timeB() / t);
+            var += (s.eventsA() + b) * (s.timeA() / t) * (t0 / t);
         }
-        if (used == 0 || (num == 0 && den == 0)) {
-            return new Result(Double.NaN, Double.NaN, Double.NaN, Double.NaN, used, dropped);
-        }
-        if (num == 0 || den == 0) {
-            return new Result(num == 0 ? 0 : Double.POSITIVE_INFINITY, Double.NaN, Double.NaN, Double.NaN, used, dropped);
-        }
-        double estimate = num / den;
-        double logVariance = var / (num * den);
-        double z = new NormalDistribution(null, 0, 1).inverseCumulativeProbability(1 - (1 - confidenceLevel) / 2);
-        // Wald on the log scale: exp(ln IRR_MH ± z·√Var)
-        double half = z * Math.sqrt(logVariance);
-        return new Result(estimate, logVariance, estimate * Math.exp(-half), estimate * Math.exp(half), used, dropped);
+        return new Sums(new RateRatioSums(num, den, var, 1), used, dropped);
     }
 
     private static void checkEvents(long events) {

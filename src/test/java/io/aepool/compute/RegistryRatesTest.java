@@ -18,6 +18,7 @@ import java.util.Set;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The registry rate tables: exact intervals for first-event outcomes, robust (patient sandwich) intervals for
@@ -110,5 +111,71 @@ class RegistryRatesTest {
                 () -> assertEquals(100 * rate.low(), recRate.<Double>getAs("ci_low"), 1e-10),
                 () -> assertEquals(RegistryRates.EXACT_RATE, firstRate.getAs("interval_method")),
                 () -> assertEquals(PoissonRates.per100(5, 19, 0.95).high(), firstRate.<Double>getAs("ci_high"), 1e-10));
+    }
+
+    static io.aepool.plan.StudyRecord record(String outcome, String id, long a, long b, double t1, double t0,
+                                             String design) {
+        return new io.aepool.plan.StudyRecord(outcome, id, a, 3, b, 3, t1, t0, null,
+                java.util.Map.of("design", design, "study_id", id.split(":")[0]), true, 0);
+    }
+
+    @Test
+    void thePoolsTakeEachRegistrysRateRatioAdjustedOverItsStrataAtTheComparatorsShare(SparkSession spark) {
+        Dataset<Row> incidence = spark.createDataFrame(List.of(
+                row("jak", "bleed", "all", "all", 5, 19), row("tnf", "bleed", "all", "all", 4, 35),
+                row("jak", "bleed", JOINT, "F×40-49", 2, 10), row("tnf", "bleed", JOINT, "F×40-49", 1, 20),
+                row("jak", "bleed", JOINT, "M×40-49", 1, 5), row("tnf", "bleed", JOINT, "M×40-49", 3, 15),
+                row("jak", "bleed", JOINT, "M×50-59", 2, 4),
+                row("tyk", "bleed", "all", "all", 3, 8), row("tyk", "bleed", JOINT, "F×40-49", 3, 8),
+                recurrent("jak", 12, 900, 40, 2600, 180_000), recurrent("tnf", 6, 1000, 14, 1500, 230_000),
+                RowFactory.create("R1", "jak", "bleed_rec", JOINT, "F×40-49", 5L, 12L, 900 / Y, 40L, 2600L, 180_000L),
+                RowFactory.create("R1", "tnf", "bleed_rec", JOINT, "F×40-49", 5L, 6L, 1000 / Y, 14L, 1500L, 230_000L)),
+                INCIDENCE);
+        Dataset<Row> cross = spark.createDataFrame(List.of(
+                RowFactory.create("R1", "bleed_rec", "all", "all", "jak", "tnf", 1L, 4L, 300L, 200L, 30_000L)), CROSS);
+        io.aepool.plan.StudyRecord trial = record("bleed", "T1", 4, 2, 12.5, 11, "rct");
+        List<io.aepool.plan.StudyRecord> records = List.of(trial,
+                // jak and tyk each against tnf, tnf's 4 events and 35 years shared half and half
+                record("bleed", "R1:jak", 5, 2, 19, 17.5, "registry"), record("bleed", "R1:tyk", 3, 2, 8, 17.5, "registry"),
+                record("bleed_rec", "R1:jak", 12, 6, 900 / Y, 1000 / Y, "registry"));
+        List<io.aepool.plan.StudyRecord> out = RegistryRates.stratified(records, true, incidence, cross,
+                Set.of("jak", "tyk"), "tnf", Set.of("bleed_rec"), JOINT);
+
+        assertEquals(trial, out.get(0));
+        io.aepool.stats.RateRatioSums jak = out.get(1).stratifiedRateRatio();
+        // F×40-49: a 2, T1 10, b 1·½, T0 20·½; M×40-49: a 1, T1 5, b 3·½, T0 15·½; M×50-59 dropped (no tnf time)
+        double num = 2 * 10 / 20.0 + 1 * 7.5 / 12.5;
+        double den = 0.5 * 10 / 20.0 + 1.5 * 5 / 12.5;
+        assertAll(() -> assertEquals(num, jak.exposed(), 1e-12), () -> assertEquals(den, jak.reference(), 1e-12),
+                () -> assertEquals(1, jak.dispersion()),
+                () -> assertEquals("Mantel-Haenszel over " + JOINT + " (2 strata used, 1 dropped; Greenland-Robins "
+                        + "variance)", out.get(1).attribute(RegistryRates.POOLED_AS)),
+                // tyk has time in F×40-49 only; the other two strata have no tyk time and drop out
+                () -> assertEquals(3 * 10 / 18.0, out.get(2).stratifiedRateRatio().exposed(), 1e-12));
+
+        // recurrent: one stratum, so MH is the crude ratio; its Poisson variance times the design effect
+        io.aepool.stats.RateRatioSums rec = out.get(3).stratifiedRateRatio();
+        double robust = io.aepool.stats.ClusteredPoissonRates.logRateRatioVariance(
+                new ClusteredPoissonRates.GroupSums(12, 900 / Y, 40, 2600 / Y, 180_000 / (Y * Y)),
+                new ClusteredPoissonRates.GroupSums(6, 1000 / Y, 14, 1500 / Y, 230_000 / (Y * Y)),
+                new ClusteredPoissonRates.CrossSums(4, 300 / Y, 200 / Y, 30_000 / (Y * Y)));
+        double poisson = 1 / 12.0 + 1 / 6.0;
+        assertAll(() -> assertEquals(Math.log((12 / 900.0) / (6 / 1000.0)), rec.logRatio(), 1e-12),
+                () -> assertEquals(Math.max(1, robust / poisson), rec.dispersion(), 1e-12),
+                () -> assertEquals(Math.max(robust, poisson), rec.logVariance(), 1e-12));
+
+        // the registry_rate_ratios row of the recurrent outcome: the same design effect on its MH interval
+        Row mhRow = find(RegistryRates.compute(spark, incidence, cross, Set.of("jak"), List.of("tnf"), "tnf",
+                Set.of("bleed_rec"), JOINT).rateRatios().filter("experimental_group = 'jak'").collectAsList(),
+                "bleed_rec", "all");
+        assertEquals(Math.exp(Math.log((12 / 900.0) / (6 / 1000.0)) + 1.959963984540054 * Math.sqrt(rec.logVariance())),
+                mhRow.<Double>getAs("mh_ci_high"), 1e-9);
+
+        // crude by conf: no sums, and the attribute says so
+        List<io.aepool.plan.StudyRecord> crude = RegistryRates.stratified(records, false, incidence, cross,
+                Set.of("jak", "tyk"), "tnf", Set.of("bleed_rec"), JOINT);
+        assertAll(() -> assertEquals(null, crude.get(1).stratifiedRateRatio()),
+                () -> assertTrue(crude.get(1).attribute(RegistryRates.POOLED_AS).startsWith("crude")),
+                () -> assertEquals(null, crude.get(0).attribute(RegistryRates.POOLED_AS)));
     }
 }
