@@ -21,10 +21,19 @@ import static org.apache.spark.sql.functions.trim;
  *                     false counts every event over the whole at-risk time (recurrent events)
  * @param hospitalised registry events only: require hospitalised = Y
  * @param omopConcepts OMOP condition concept ids of the outcome (for OMOP CDM registries)
+ * @param cleanWindow  registry recurrent outcomes: days after each event during which the patient is not at risk of
+ *                     the outcome again (OHDSI CohortIncidence's {@code cleanWindow}): those days leave the person-time
+ *                     and events on them are not counted; 0: none
  */
 public record OutcomeDefinition(String name, boolean treatmentEmergent, boolean serious,
                                 List<String> socs, List<String> preferredTerms, boolean firstEvent,
-                                boolean hospitalised, List<Long> omopConcepts) {
+                                boolean hospitalised, List<Long> omopConcepts, int cleanWindow) {
+
+    public OutcomeDefinition(String name, boolean treatmentEmergent, boolean serious, List<String> socs,
+                             List<String> preferredTerms, boolean firstEvent, boolean hospitalised,
+                             List<Long> omopConcepts) {
+        this(name, treatmentEmergent, serious, socs, preferredTerms, firstEvent, hospitalised, omopConcepts, 0);
+    }
 
     public OutcomeDefinition(String name, boolean treatmentEmergent, boolean serious, List<String> socs,
                              List<String> preferredTerms) {
@@ -40,6 +49,14 @@ public record OutcomeDefinition(String name, boolean treatmentEmergent, boolean 
         omopConcepts = omopConcepts == null ? List.of() : List.copyOf(omopConcepts);
         if (socs.isEmpty() && preferredTerms.isEmpty() && omopConcepts.isEmpty()) {
             throw new IllegalArgumentException("outcome '" + name + "' needs at least one SOC, preferred term or OMOP concept");
+        }
+        if (cleanWindow < 0) {
+            throw new IllegalArgumentException("outcome '" + name + "': clean_window must be >= 0 days, was " + cleanWindow);
+        }
+        if (cleanWindow > 0 && firstEvent) {
+            throw new IllegalArgumentException("outcome '" + name + "': clean_window applies to recurrent outcomes "
+                    + "(first_event: false); a first-event outcome's time ends at its first event, and "
+                    + "registry.new_user.prior_outcome_lookback keeps out patients with the outcome before entry");
         }
     }
 

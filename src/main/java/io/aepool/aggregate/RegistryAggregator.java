@@ -644,6 +644,15 @@ public final class RegistryAggregator {
         Plan plan = plan(extract, settings, outcomes);
         Dataset<Row> intervals = plan.intervals();
         Dataset<Row> events = outcomeEvents(extract.events(), outcomes);
+        // CohortIncidence's clean window: the days after each event of a recurrent outcome are no time at risk
+        Dataset<Row> cleanEras = cleanWindowEras(events, outcomes);
+        if (cleanEras != null) {
+            // an event inside an excluded era is part of an earlier episode: not counted
+            events = events.join(cleanEras, events.col("registry_id").equalTo(cleanEras.col("__xrid"))
+                    .and(events.col("patient_id").equalTo(cleanEras.col("__xpid")))
+                    .and(events.col("outcome").equalTo(cleanEras.col("__xout")))
+                    .and(events.col("event_date").between(cleanEras.col("__xs"), cleanEras.col("__xe"))), "left_anti");
+        }
         boolean perOutcome = List.of(intervals.columns()).contains("outcome");
         Dataset<Row> i = intervals.select(col("registry_id").as("__irid"), col("patient_id").as("__ipid"),
                 col("exposure_group").as("__igroup"), col("risk_start").as("__is"), col("risk_end").as("__ie"),
@@ -685,8 +694,14 @@ public final class RegistryAggregator {
                 : col("risk_until").gt(col("risk_end")).and(col("__first_event").unary_$bang().or(first.isNull()));
         Dataset<Row> perIntervalRows = joined.withColumn("__days", when(col("__first_event"), firstDays).otherwise(full))
                 .withColumn("__events", when(col("__first_event"), firstHere).otherwise(coalesce(col("__n"), lit(0L))))
-                .withColumn("__open_until", when(running, col("risk_until")))
-                .cache(); // one plan, aggregated once per stratum variable
+                .withColumn("__open_until", when(running, col("risk_until")));
+        Dataset<Row> cleanMarkers = null;
+        if (cleanEras != null) {
+            perIntervalRows = withoutCleanWindows(perIntervalRows, cleanEras);
+            cleanMarkers = perIntervalRows.filter(col("__recompute_at").isNotNull())
+                    .select(col("registry_id"), col("patient_id"), col("__recompute_at").as("__next"));
+        }
+        perIntervalRows = perIntervalRows.cache(); // one plan, aggregated once per stratum variable
 
         Dataset<Row> result = null;
         List<String> variables = new ArrayList<>();
@@ -719,7 +734,92 @@ public final class RegistryAggregator {
                     lit(RECOMPUTE).as("stratum_variable"), lit(null).cast(DataTypes.StringType).as("stratum"),
                     lit(0L).as("events"), lit(0L).as("days"), col("__next").as("open_until")));
         }
+        if (cleanMarkers != null) {
+            // a clean window ahead of the as-of date changes how the days grow: recomputed once a run reaches it
+            result = result.unionByName(cleanMarkers.select(col("registry_id"), col("patient_id"),
+                    lit(null).cast(DataTypes.StringType).as("exposure_group"), lit(null).cast(DataTypes.StringType).as("outcome"),
+                    lit(RECOMPUTE).as("stratum_variable"), lit(null).cast(DataTypes.StringType).as("stratum"),
+                    lit(0L).as("events"), lit(0L).as("days"), col("__next").as("open_until")));
+        }
         return result;
+    }
+
+    /**
+     * The excluded eras of the clean window (OHDSI CohortIncidence {@code cleanWindow}): each event of an outcome
+     * with a clean window W excludes the days event_date + 1 .. event_date + W (the event's own day stays at risk, as
+     * in CohortIncidence, whose excluded time starts the day after the outcome); overlapping windows of one patient
+     * and outcome are merged. Every event makes a window, counted or not. Columns __xrid, __xpid, __xout, __xs, __xe;
+     * null when no outcome has a clean window.
+     */
+    static Dataset<Row> cleanWindowEras(Dataset<Row> events, List<OutcomeDefinition> outcomes) {
+        List<OutcomeDefinition> windowed = outcomes.stream().filter(o -> o.cleanWindow() > 0).toList();
+        if (windowed.isEmpty()) {
+            return null;
+        }
+        Column w = null;
+        for (OutcomeDefinition o : windowed) {
+            w = (w == null ? when(col("outcome").equalTo(o.name()), lit(o.cleanWindow()))
+                    : w.when(col("outcome").equalTo(o.name()), lit(o.cleanWindow())));
+        }
+        Dataset<Row> windows = events.filter(col("outcome").isin(windowed.stream().map(OutcomeDefinition::name).toArray()))
+                .select(col("registry_id"), col("patient_id"), col("outcome"), date_add(col("event_date"), 1).as("__ws"),
+                        date_add(col("event_date"), w).as("__we"));
+        // gaps and islands: one patient's windows of one outcome have one length, so the ends rise with the starts and
+        // a window opens a new era when it starts after the previous window's end
+        WindowSpec order = Window.partitionBy("registry_id", "patient_id", "outcome").orderBy("__ws", "__we");
+        Column opens = when(org.apache.spark.sql.functions.lag(col("__we"), 1).over(order).isNull()
+                .or(col("__ws").gt(org.apache.spark.sql.functions.lag(col("__we"), 1).over(order))), 1).otherwise(0);
+        return windows.withColumn("__era", sum(opens).over(order.rowsBetween(Window.unboundedPreceding(), 0)))
+                .groupBy(col("registry_id").as("__xrid"), col("patient_id").as("__xpid"), col("outcome").as("__xout"),
+                        col("__era"))
+                .agg(min("__ws").as("__xs"), max("__we").as("__xe"))
+                .drop("__era");
+    }
+
+    /**
+     * Per at-risk interval (rows of {@link #contributions}' per-interval table): the days of the clean window's
+     * excluded eras inside [risk_start, risk_end] leave {@code __days}; and where the interval still runs at the
+     * as-of date, the next era after it bounds how far the days may grow by arithmetic ({@code __open_until}) and
+     * sets {@code __recompute_at}, the date from which the patient must be recomputed.
+     */
+    private static Dataset<Row> withoutCleanWindows(Dataset<Row> rows, Dataset<Row> eras) {
+        List<String> key = List.of("registry_id", "patient_id", "exposure_group", "risk_start", "outcome");
+        Dataset<Row> k = rows.select(col("registry_id"), col("patient_id"), col("exposure_group"), col("risk_start"),
+                col("risk_end"), col("risk_until"), col("outcome"), col("__open_until"));
+        Dataset<Row> overlaps = k.join(eras, col("registry_id").equalTo(col("__xrid"))
+                .and(col("patient_id").equalTo(col("__xpid"))).and(col("outcome").equalTo(col("__xout")))
+                .and(col("__xs").leq(when(col("__open_until").isNull(), col("risk_end")).otherwise(col("risk_until"))))
+                .and(col("__xe").geq(col("risk_start"))), "inner");
+        Column inside = col("__xs").leq(col("risk_end"));
+        Column excluded = when(inside, datediff(least(col("__xe"), col("risk_end")),
+                org.apache.spark.sql.functions.greatest(col("__xs"), col("risk_start"))).plus(1)).otherwise(0);
+        // the first era not yet passed at the cut (ending after risk_end), for running intervals only
+        Column ahead = col("__open_until").isNotNull().and(col("__xe").gt(col("risk_end")));
+        Dataset<Row> perInterval = overlaps.groupBy(key.stream().map(c -> col(c).as("__k_" + c)).toArray(Column[]::new))
+                .agg(sum(excluded).cast(DataTypes.LongType).as("__excluded"),
+                        min(when(ahead, org.apache.spark.sql.functions.struct(col("__xs"), col("__xe")))).as("__next_era"));
+        Column joinOn = null;
+        for (String c : key) {
+            Column eq = rows.col(c).equalTo(perInterval.col("__k_" + c));
+            joinOn = joinOn == null ? eq : joinOn.and(eq);
+        }
+        Column nextStart = col("__next_era.__xs");
+        Column nextEnd = col("__next_era.__xe");
+        Column running = col("__open_until").isNotNull().and(col("__next_era").isNotNull());
+        Dataset<Row> out = rows.join(perInterval, joinOn, "left")
+                .withColumn("__days", col("__days").minus(coalesce(col("__excluded"), lit(0L))))
+                // the cut falls before the era: the days grow up to the day before it, then the patient is recomputed;
+                // the cut falls inside it: no growth until the day after it ends (if the interval runs on)
+                .withColumn("__recompute_at", when(running, when(nextStart.gt(col("risk_end")), nextStart)
+                        .when(nextEnd.lt(col("risk_until")), date_add(nextEnd, 1))))
+                .withColumn("__open_until", when(running, when(nextStart.gt(col("risk_end")),
+                        least(col("risk_until"), date_add(nextStart, -1)))).otherwise(col("__open_until")));
+        List<Column> cols = new ArrayList<>();
+        for (String c : rows.columns()) {
+            cols.add(col(c));
+        }
+        cols.add(col("__recompute_at"));
+        return out.select(cols.toArray(Column[]::new));
     }
 
     /**

@@ -117,7 +117,8 @@ public record JobConf(Inputs inputs, List<Treatment> treatments,
     }
 
     public record ExposureGroup(String group, String role, @JsonProperty("drug_classes") List<String> drugClasses,
-                                @JsonProperty("omop_concepts") List<Long> omopConcepts) {
+                                @JsonProperty("omop_concepts") List<Long> omopConcepts,
+                          @JsonProperty("clean_window") Integer cleanWindow) {
     }
 
     /** A registry input: a generic extract directory, or an OMOP CDM directory with the registry id it carries. */
@@ -173,7 +174,8 @@ public record JobConf(Inputs inputs, List<Treatment> treatments,
     public record Outcome(String name, @JsonProperty("treatment_emergent") Boolean treatmentEmergent,
                           Boolean serious, List<String> socs, @JsonProperty("preferred_terms") List<String> preferredTerms,
                           @JsonProperty("first_event") Boolean firstEvent, Boolean hospitalised,
-                          @JsonProperty("omop_concepts") List<Long> omopConcepts) {
+                          @JsonProperty("omop_concepts") List<Long> omopConcepts,
+                          @JsonProperty("clean_window") Integer cleanWindow) {
     }
 
     /**

@@ -159,6 +159,10 @@ public final class JobRunner {
                     published.resolve("rejects.csv"));
         } finally {
             spark.sparkContext().clearJobGroup(); // what the caller runs next is not a stage of this run
+            // the run's cached plans (patient-level intervals among them) are of no use to what runs next in this
+            // session, and the cache manager would hold them for the session's life: a scheduler or a test JVM that
+            // runs the job again in one session kept every run's in memory
+            spark.catalog().clearCache();
         }
     }
 

@@ -99,7 +99,8 @@ record JobSettings(Path confFile, IngestStage.Inputs trials, AggregateStage.Tria
             return conf.outcomes().stream()
                     .map(o -> new OutcomeDefinition(o.name(), !Boolean.FALSE.equals(o.treatmentEmergent()),
                             !Boolean.FALSE.equals(o.serious()), o.socs(), o.preferredTerms(),
-                            !Boolean.FALSE.equals(o.firstEvent()), Boolean.TRUE.equals(o.hospitalised()), o.omopConcepts()))
+                            !Boolean.FALSE.equals(o.firstEvent()), Boolean.TRUE.equals(o.hospitalised()), o.omopConcepts(),
+                            o.cleanWindow() == null ? 0 : o.cleanWindow()))
                     .toList();
         } catch (IllegalArgumentException e) {
             throw new ConfException("conf outcomes: " + e.getMessage());

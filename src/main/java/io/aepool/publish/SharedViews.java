@@ -42,9 +42,11 @@ public final class SharedViews {
                 List.of("events_exp", "events_ctl"), List.of("irr", "ci_low", "ci_high", "mh_irr", "mh_ci_low", "mh_ci_high"),
                 lit(true), threshold));
         if (families.containsKey("registry_attrition")) {
-            // patients 1..threshold−1 at a step shown as suppressed, their person-time withheld
-            views.put("registry_attrition", SmallCells.suppress(families.get("registry_attrition"), List.of("patients"),
-                    List.of("person_years"), lit(true), threshold));
+            // patients 1..threshold−1 at a step, or removed by a step, withheld with their person-time
+            Dataset<Row> attrition = families.get("registry_attrition");
+            views.put("registry_attrition", SmallCells.suppressSteps(attrition.sparkSession(), attrition,
+                    List.of("registry_id", "exposure_group", "outcome"), "step_order", "patients",
+                    List.of("person_years"), threshold));
         }
         Column registryRow = col("design").equalTo("registry");
         views.put("study_counts", SmallCells.suppress(studyCounts,

@@ -68,4 +68,68 @@ public final class SmallCells {
         }
         return table.select(out.toArray(Column[]::new));
     }
+
+    /**
+     * Small-cell suppression of step tables (an attrition table: one count per step of each sequence), with
+     * complementary suppression: no count from 1 to threshold − 1 is shown ({@code <threshold}), and no shown count
+     * differs from the next shown one of its sequence by 1 to threshold − 1 (the patients a step removed), so no small
+     * number can be recovered by subtraction. Steps are walked from the last, which is kept where possible (it is
+     * the count other tables publish), to the first: a count whose difference from the last shown one is small is
+     * withheld as {@code suppressed} (a zero difference, nobody removed, is shown). The derived columns of a withheld
+     * row are {@code suppressed} too. Rows held on the driver (a step table is a few rows per group).
+     *
+     * @param sequence the columns naming one sequence of steps
+     * @param order    the step order column (integer)
+     * @param count    the count column (long)
+     */
+    public static Dataset<Row> suppressSteps(org.apache.spark.sql.SparkSession spark, Dataset<Row> table,
+                                             List<String> sequence, String order, String count, List<String> derived,
+                                             int threshold) {
+        List<Row> rows = new ArrayList<>(table.collectAsList());
+        int countAt = table.schema().fieldIndex(count);
+        int orderAt = table.schema().fieldIndex(order);
+        java.util.Map<List<Object>, List<Integer>> sequences = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < rows.size(); i++) {
+            Row r = rows.get(i);
+            List<Object> key = sequence.stream().map(c -> r.get(r.fieldIndex(c))).toList();
+            sequences.computeIfAbsent(key, k -> new ArrayList<>()).add(i);
+        }
+        String[] shown = new String[rows.size()];
+        boolean[] withheld = new boolean[rows.size()];
+        for (List<Integer> steps : sequences.values()) {
+            steps.sort(java.util.Comparator.comparingInt((Integer i) -> rows.get(i).getInt(orderAt)).reversed());
+            Long lastShown = null;
+            for (int i : steps) {
+                long n = rows.get(i).getLong(countAt);
+                long removed = lastShown == null ? 0 : Math.abs(n - lastShown);
+                if (n >= 1 && n < threshold) {
+                    shown[i] = "<" + threshold;
+                    withheld[i] = true;
+                } else if (removed >= 1 && removed < threshold) {
+                    shown[i] = SUPPRESSED;
+                    withheld[i] = true;
+                } else {
+                    shown[i] = String.valueOf(n);
+                    lastShown = n;
+                }
+            }
+        }
+        org.apache.spark.sql.types.StructType schema = new org.apache.spark.sql.types.StructType();
+        for (org.apache.spark.sql.types.StructField f : table.schema().fields()) {
+            boolean text = f.name().equals(count) || derived.contains(f.name());
+            schema = schema.add(f.name(), text ? DataTypes.StringType : f.dataType(), true);
+        }
+        List<Row> out = new ArrayList<>(rows.size());
+        for (int i = 0; i < rows.size(); i++) {
+            Row r = rows.get(i);
+            Object[] cells = new Object[r.size()];
+            for (int c = 0; c < r.size(); c++) {
+                String name = table.schema().fields()[c].name();
+                cells[c] = c == countAt ? shown[i] : derived.contains(name)
+                        ? (withheld[i] ? SUPPRESSED : r.get(c) == null ? null : String.valueOf(r.get(c))) : r.get(c);
+            }
+            out.add(org.apache.spark.sql.RowFactory.create(cells));
+        }
+        return spark.createDataFrame(out, schema);
+    }
 }

@@ -234,6 +234,13 @@ public final class ReportWriter {
             m.put("exp", x.text("events_exp") + " / " + py(x.num("person_years_exp")));
             m.put("ctl", x.text("events_ctl") + " / " + py(x.num("person_years_ctl")));
             m.put("irr", x.num("irr") == null ? x.text("irr") : Fmt.estCi(x.num("irr"), x.num("ci_low"), x.num("ci_high"), true));
+            m.put("intervalMethod", x.text("interval_method"));
+            String mh = x.text("mh_irr");
+            m.put("mh", mh == null || mh.isEmpty() ? "\u2014" : x.num("mh_irr") == null ? mh
+                    : Fmt.estCi(x.num("mh_irr"), x.num("mh_ci_low"), x.num("mh_ci_high"), true)
+                    + (x.text("mh_interval_method") != null && x.text("mh_interval_method").contains("design effect")
+                    ? " (" + x.text("mh_interval_method").replaceFirst("^.*design effect ([0-9.]+).*$", "design effect $1") + ")"
+                    : ""));
             m.put("status", x.text("status"));
             ratios.add(m);
         }

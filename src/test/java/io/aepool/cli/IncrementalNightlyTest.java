@@ -125,8 +125,10 @@ class IncrementalNightlyTest {
 
     /**
      * The washout and the clean window look back in time and latest_exposure lets an earlier exposure resume after a
-     * later one's window: a patient's earlier rows matter to a later night. Resumed nights under a new-user design
-     * still give the tables of a --full run, attrition included.
+     * later one's window: a patient's earlier rows matter to a later night, and a clean window of the recurrent
+     * outcome that runs past a night's as-of date holds the patient's days until a later night recomputes them.
+     * Resumed nights under a new-user design and a clean window still give the tables of a --full run, attrition
+     * included.
      */
     @Test
     void underANewUserDesignAndAttributionResumedNightsGiveTheTablesOfAFullRun(SparkSession spark) throws Exception {
@@ -138,7 +140,7 @@ class IncrementalNightlyTest {
                     first_exposure_only: false
                     remove_subjects_with_prior_outcome: true
                     prior_outcome_lookback: 365
-                """);
+                """, "    clean_window: 30\n");
         Path incremental = dir.resolve("nightly");
         Path full = dir.resolve("full");
         runNightly(conf, incremental, E1);
@@ -198,11 +200,14 @@ class IncrementalNightlyTest {
 
     /** The registry sample copied under the temp dir, two tricky extracts appended, and a registry-only conf. */
     private Path fixture(SparkSession spark) throws IOException {
-        return fixture(spark, "");
+        return fixture(spark, "", "");
     }
 
-    /** @param registryConf more keys of the conf's registry block (indented by two spaces) */
-    private Path fixture(SparkSession spark, String registryConf) throws IOException {
+    /**
+     * @param registryConf   more keys of the conf's registry block (indented by two spaces)
+     * @param recurrentConf  more keys of the recurrent outcome (indented by four spaces)
+     */
+    private Path fixture(SparkSession spark, String registryConf, String recurrentConf) throws IOException {
         Path sample = Path.of("sample-data", "registry");
         Path x = dir.resolve("extract");
         try (Stream<Path> all = Files.walk(sample)) {
@@ -288,7 +293,7 @@ class IncrementalNightlyTest {
                     serious: false
                     first_event: false
                     socs: [Infections and infestations]
-                nightly:
+                %snightly:
                   state_segments: 3
                 pools:
                   - name: registries
@@ -296,7 +301,7 @@ class IncrementalNightlyTest {
                   measures: [IRR]
                   methods: [MH, DL]
                   leave_one_out: false
-                """.formatted(registryConf));
+                """.formatted(registryConf, recurrentConf));
         return conf;
     }
 

@@ -13,7 +13,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** registry.attribution and registry.new_user: defaults, CohortMethod's names, errors naming the key. */
+/**
+ * registry.attribution, registry.new_user, registry.pooled_rate_ratio and outcomes[].clean_window: defaults,
+ * CohortMethod's and CohortIncidence's names, errors naming the key.
+ */
 class RegistryDesignConfTest {
 
     @TempDir
@@ -58,5 +61,25 @@ class RegistryDesignConfTest {
         assertTrue(negative.contains("new_user"), negative);
         String typo = assertThrows(ConfException.class, () -> bind("  new_user: {washout: 365}")).getMessage();
         assertTrue(typo.contains("washout"), typo);
+    }
+
+    @Test
+    void thePoolsTakeTheStratifiedRateRatioUnlessTheConfSaysCrude() {
+        assertTrue(bind().stratifiedPooling());
+        assertTrue(!bind("  pooled_rate_ratio: crude").stratifiedPooling());
+        String bad = assertThrows(ConfException.class, () -> bind("  pooled_rate_ratio: adjusted")).getMessage();
+        assertTrue(bad.contains("registry.pooled_rate_ratio") && bad.contains("stratified"), bad);
+    }
+
+    @Test
+    void aCleanWindowBelongsToARecurrentOutcome() {
+        Path ok = Path.of(Files2.write(dir, "ok.yaml", "inputs:", "  studies: studies.csv", "outcomes:",
+                "  - {name: any_infection, first_event: false, clean_window: 30, socs: [Infections and infestations]}"));
+        assertEquals(30, JobSettings.bind(JobConf.load(ok), ok).trialSettings().outcomes().get(0).cleanWindow());
+        Path first = Path.of(Files2.write(dir, "first.yaml", "inputs:", "  studies: studies.csv", "outcomes:",
+                "  - {name: serious_infection, clean_window: 30, socs: [Infections and infestations]}"));
+        String message = assertThrows(ConfException.class, () -> JobSettings.bind(JobConf.load(first), first)).getMessage();
+        assertTrue(message.contains("conf outcomes") && message.contains("clean_window applies to recurrent outcomes"),
+                message);
     }
 }

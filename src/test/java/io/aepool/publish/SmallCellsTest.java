@@ -71,4 +71,28 @@ class SmallCellsTest {
         assertEquals(false, SmallCells.revealsSmallCount("0.85 -> 1.2", 5), "decimals are estimates, not counts");
         assertEquals(false, SmallCells.revealsSmallCount(null, 5));
     }
+
+    static final StructType STEPS = new StructType().add("registry_id", DataTypes.StringType)
+            .add("exposure_group", DataTypes.StringType).add("step_order", DataTypes.IntegerType)
+            .add("patients", DataTypes.LongType).add("person_years", DataTypes.DoubleType);
+
+    @Test
+    void anAttritionStepThatRemovesFewerPatientsThanTheThresholdIsWithheldSoNoSubtractionRevealsThem(SparkSession spark) {
+        Dataset<Row> table = spark.createDataFrame(List.of(
+                // jak: 500 → 498 (2 removed) → 498 → 430: the first step is withheld, walking back from the last
+                RowFactory.create("R1", "jak", 1, 500L, 900.0), RowFactory.create("R1", "jak", 2, 498L, 899.0),
+                RowFactory.create("R1", "jak", 3, 498L, 899.0), RowFactory.create("R1", "jak", 4, 430L, 800.0),
+                // tnf: 40 → 3 → 3: primary suppression of the small counts; 40 stays (nothing shown to subtract)
+                RowFactory.create("R1", "tnf", 1, 40L, 60.0), RowFactory.create("R1", "tnf", 2, 3L, 5.0),
+                RowFactory.create("R1", "tnf", 3, 3L, 5.0),
+                // ustek: 100 → 97 → 96 → 90: 96 is 6 above 90 (shown); 97 and then 100 lie within 4 of 96 (withheld)
+                RowFactory.create("R1", "ustek", 1, 100L, 10.0), RowFactory.create("R1", "ustek", 2, 97L, 9.0),
+                RowFactory.create("R1", "ustek", 3, 96L, 9.0), RowFactory.create("R1", "ustek", 4, 90L, 8.0)), STEPS);
+        List<String> shown = SmallCells.suppressSteps(spark, table, List.of("registry_id", "exposure_group"),
+                "step_order", "patients", List.of("person_years"), 5).collectAsList().stream()
+                .map(r -> r.getString(1) + " " + r.getInt(2) + " " + r.getString(3) + " " + r.getString(4)).toList();
+        assertEquals(List.of("jak 1 suppressed suppressed", "jak 2 498 899.0", "jak 3 498 899.0", "jak 4 430 800.0",
+                "tnf 1 40 60.0", "tnf 2 <5 suppressed", "tnf 3 <5 suppressed",
+                "ustek 1 suppressed suppressed", "ustek 2 suppressed suppressed", "ustek 3 96 9.0", "ustek 4 90 8.0"), shown);
+    }
 }

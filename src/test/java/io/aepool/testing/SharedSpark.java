@@ -42,6 +42,12 @@ public final class SharedSpark implements ParameterResolver {
                 .config("spark.sql.session.timeZone", "UTC")
                 .config("spark.driver.bindAddress", "127.0.0.1")
                 .config("spark.driver.host", "127.0.0.1")
+                // one JVM runs every test class, hundreds of jobs in all: the status store keeps few of them (their
+                // plans are large) so the 2 GiB heap holds the data, not the history
+                .config("spark.sql.ui.retainedExecutions", "20")
+                .config("spark.ui.retainedJobs", "100")
+                .config("spark.ui.retainedStages", "100")
+                .config("spark.ui.retainedTasks", "2000")
                 .getOrCreate();
         private final SparkSession spark = SPARK;
 
