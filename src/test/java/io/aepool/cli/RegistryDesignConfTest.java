@@ -73,11 +73,13 @@ class RegistryDesignConfTest {
 
     @Test
     void aCleanWindowBelongsToARecurrentOutcome() {
-        Path ok = Path.of(Files2.write(dir, "ok.yaml", "inputs:", "  studies: studies.csv", "outcomes:",
-                "  - {name: any_infection, first_event: false, clean_window: 30, socs: [Infections and infestations]}"));
+        Path ok = Path.of(Files2.write(dir, "ok.yaml", "inputs:", "  studies: studies.csv", "  arm_counts: arms.csv", "outcomes:",
+                "  - {name: any_infection, first_event: false, clean_window: 30, socs: [Infections and infestations]}",
+                "analysis:", "  measures: [IRR]"));
         assertEquals(30, JobSettings.bind(JobConf.load(ok), ok).trialSettings().outcomes().get(0).cleanWindow());
-        Path first = Path.of(Files2.write(dir, "first.yaml", "inputs:", "  studies: studies.csv", "outcomes:",
-                "  - {name: serious_infection, clean_window: 30, socs: [Infections and infestations]}"));
+        Path first = Path.of(Files2.write(dir, "first.yaml", "inputs:", "  studies: studies.csv", "  arm_counts: arms.csv", "outcomes:",
+                "  - {name: serious_infection, clean_window: 30, socs: [Infections and infestations]}",
+                "analysis:", "  measures: [IRR]"));
         String message = assertThrows(ConfException.class, () -> JobSettings.bind(JobConf.load(first), first)).getMessage();
         assertTrue(message.contains("conf outcomes") && message.contains("clean_window applies to recurrent outcomes"),
                 message);

@@ -1,6 +1,7 @@
 package io.aepool.testing;
 
 import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
@@ -9,9 +10,11 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * JUnit 5 extension giving every test one local SparkSession shared by the whole test JVM
  * (the role spark-testing-base's SharedSparkSession plays). Tests receive it as a parameter:
  * {@code @ExtendWith(SharedSpark.class) class T { @Test void t(SparkSession spark) {...} }}.
- * The session is stopped once, when the JVM's root extension store closes.
+ * The session is stopped once, when the JVM's root extension store closes. After each test the session's cached
+ * plans are dropped: a cached plan stays in Spark's cache manager for the session's life, and one JVM runs every test
+ * class (registry contributions cache their per-interval plan; hundreds of them filled the 2 GiB heap with plan trees).
  */
-public final class SharedSpark implements ParameterResolver {
+public final class SharedSpark implements ParameterResolver, AfterEachCallback {
 
     private static final String KEY = "aepool.shared.spark";
 
@@ -24,6 +27,14 @@ public final class SharedSpark implements ParameterResolver {
     public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
         return context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
                 .getOrComputeIfAbsent(KEY, k -> new Holder(), Holder.class).spark;
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        SparkSession.getDefaultSession().foreach(s -> {
+            s.catalog().clearCache();
+            return null;
+        });
     }
 
     public static SparkSession session() {
