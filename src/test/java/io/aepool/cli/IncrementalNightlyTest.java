@@ -124,8 +124,9 @@ class IncrementalNightlyTest {
     }
 
     /**
-     * The washout and the clean window look back in time and latest_exposure lets an earlier exposure resume after a
-     * later one's window: a patient's earlier rows matter to a later night, and a clean window of the recurrent
+     * The washout and the clean window look back in time and censor_at_switch ends a group's time at a later start of
+     * another group (latest_exposure, the default, lets an earlier exposure resume after a later one's window: the
+     * test above): a patient's earlier rows matter to a later night, and a clean window of the recurrent
      * outcome that runs past a night's as-of date holds the patient's days until a later night recomputes them.
      * Resumed nights under a new-user design and a clean window still give the tables of a --full run, attrition
      * included.
@@ -133,7 +134,7 @@ class IncrementalNightlyTest {
     @Test
     void underANewUserDesignAndAttributionResumedNightsGiveTheTablesOfAFullRun(SparkSession spark) throws Exception {
         Path conf = fixture(spark, """
-                  attribution: latest_exposure
+                  attribution: censor_at_switch
                   new_user:
                     washout_period: 180
                     min_prior_observation: 30
