@@ -1,8 +1,11 @@
 package io.aepool.compute;
 
+import io.aepool.plan.AnalysisGrid;
+import io.aepool.plan.StudyRecord;
 import io.aepool.stats.ClusteredPoissonRates;
 import io.aepool.stats.MantelHaenszelRates;
 import io.aepool.stats.PoissonRates;
+import io.aepool.stats.RateRatioSums;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -14,8 +17,10 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Registry incidence (events, patients, person-years per registry × exposure group × outcome × stratum, already
@@ -59,8 +64,6 @@ public final class RegistryRates {
     public static final String ROBUST = "robust (patient sandwich)";
 
     private static final double LEVEL = 0.95;
-    private static final double Z = new org.apache.commons.math3.distribution.NormalDistribution(null, 0, 1)
-            .inverseCumulativeProbability(1 - (1 - LEVEL) / 2);
     /** {@code mh_interval_method} of a Mantel–Haenszel rate ratio. */
     public static final String MH_WALD = "Wald, Greenland-Robins variance";
     /** The whole-registry stratum's name and value, as the aggregation writes it. */
@@ -165,16 +168,16 @@ public final class RegistryRates {
      * @param records  every comparison (others are returned as they are)
      * @param adjusted false ({@code registry.pooled_rate_ratio: crude}): the crude counts enter, and say so
      */
-    public static List<io.aepool.plan.StudyRecord> stratified(List<io.aepool.plan.StudyRecord> records,
+    public static List<StudyRecord> stratified(List<StudyRecord> records,
                                                               boolean adjusted, Dataset<Row> incidence,
                                                               Dataset<Row> crossSums, Set<String> experimental,
                                                               String pooled, Set<String> recurrent,
                                                               String adjustmentVariable) {
-        if (records.stream().noneMatch(io.aepool.plan.AnalysisGrid::isRegistry)) {
+        if (records.stream().noneMatch(AnalysisGrid::isRegistry)) {
             return records;
         }
         if (!adjusted) {
-            return records.stream().map(r -> !io.aepool.plan.AnalysisGrid.isRegistry(r) ? r : r.withStratifiedRateRatio(
+            return records.stream().map(r -> !AnalysisGrid.isRegistry(r) ? r : r.withStratifiedRateRatio(
                     null, POOLED_AS, CRUDE + ": conf registry.pooled_rate_ratio is crude")).toList();
         }
         // registry | outcome | stratum_variable | stratum -> group -> row (the whole-registry and adjustment rows)
@@ -183,21 +186,21 @@ public final class RegistryRates {
             String variable = r.getAs("stratum_variable");
             if (variable.equals(ALL) || variable.equals(adjustmentVariable)) {
                 cells.computeIfAbsent(String.join("|", r.<String>getAs("registry_id"), r.getAs("outcome"), variable,
-                        r.getAs("stratum")), k -> new java.util.TreeMap<>()).put(r.getAs("exposure_group"), r);
+                        r.getAs("stratum")), k -> new TreeMap<>()).put(r.getAs("exposure_group"), r);
             }
         }
         Map<String, Row> cross = new LinkedHashMap<>();
         if (crossSums != null) {
-            for (Row c : crossSums.filter(org.apache.spark.sql.functions.col("stratum_variable").equalTo(ALL))
+            for (Row c : crossSums.filter(crossSums.col("stratum_variable").equalTo(ALL))
                     .collectAsList()) {
                 cross.put(String.join("|", c.<String>getAs("registry_id"), c.getAs("outcome"), c.getAs("group_a"),
                         c.getAs("group_b")), c);
             }
         }
-        List<io.aepool.plan.StudyRecord> out = new ArrayList<>(records.size());
-        for (io.aepool.plan.StudyRecord r : records) {
+        List<StudyRecord> out = new ArrayList<>(records.size());
+        for (StudyRecord r : records) {
             String registry = r.attribute("study_id");
-            if (!io.aepool.plan.AnalysisGrid.isRegistry(r)) {
+            if (!AnalysisGrid.isRegistry(r)) {
                 out.add(r);
                 continue;
             }
@@ -207,7 +210,7 @@ public final class RegistryRates {
         return out;
     }
 
-    private static io.aepool.plan.StudyRecord stratified(io.aepool.plan.StudyRecord r, String registry,
+    private static StudyRecord stratified(StudyRecord r, String registry,
                                                          Map<String, Map<String, Row>> cells, Map<String, Row> cross,
                                                          Set<String> experimental, String pooled, boolean recurrent,
                                                          String adjustmentVariable) {
@@ -229,8 +232,8 @@ public final class RegistryRates {
             return r.withStratifiedRateRatio(null, POOLED_AS, crude + ": no comparator share");
         }
         // strata of the adjustment variable: the experimental groups' events and time summed, the comparator's
-        Map<String, long[]> eventsByStratum = new java.util.TreeMap<>();
-        Map<String, double[]> timeByStratum = new java.util.TreeMap<>();
+        Map<String, long[]> eventsByStratum = new TreeMap<>();
+        Map<String, double[]> timeByStratum = new TreeMap<>();
         String stratumPrefix = String.join("|", registry, r.outcome(), adjustmentVariable) + "|";
         for (Map.Entry<String, Map<String, Row>> cell : cells.entrySet()) {
             if (!cell.getKey().startsWith(stratumPrefix)) {
@@ -258,7 +261,7 @@ public final class RegistryRates {
             return r.withStratifiedRateRatio(null, POOLED_AS, crude + ": no strata");
         }
         MantelHaenszelRates.Sums mh = MantelHaenszelRates.sums(strata, eventShare, timeShare);
-        io.aepool.stats.RateRatioSums sums = mh.sums();
+        RateRatioSums sums = mh.sums();
         String how = "Mantel-Haenszel over " + adjustmentVariable + " (" + mh.strataUsed() + " strata used, "
                 + mh.strataDropped() + " dropped; Greenland-Robins variance";
         if (recurrent) {
@@ -276,7 +279,7 @@ public final class RegistryRates {
                 }
             }
             sums = sums.withDispersion(phi);
-            how += String.format(java.util.Locale.ROOT, " x design effect %.3f (patient sandwich / Poisson)", phi);
+            how += String.format(Locale.ROOT, " x design effect %.3f (patient sandwich / Poisson)", phi);
         }
         return r.withStratifiedRateRatio(sums, POOLED_AS, how + ")");
     }
@@ -326,14 +329,12 @@ public final class RegistryRates {
             if (robust && mh != null && Double.isFinite(mh.logVariance())) {
                 // the MH variance is a Poisson one: recurrent events widen it by the crude comparison's design effect
                 double robustVariance = ClusteredPoissonRates.logRateRatioVariance(sums(a), sums(b), crossSums(cross));
-                phi = Math.max(1, robustVariance / (1.0 / xa + 1.0 / xb));
-                double half = Z * Math.sqrt(phi * mh.logVariance());
-                mh = new MantelHaenszelRates.Result(mh.estimate(), phi * mh.logVariance(), mh.estimate() * Math.exp(-half),
-                        mh.estimate() * Math.exp(half), mh.strataUsed(), mh.strataDropped());
+                phi = Double.isFinite(robustVariance) ? Math.max(1, robustVariance / (1.0 / xa + 1.0 / xb)) : 1;
+                mh = mh.scaled(phi, LEVEL);
             }
         }
         String mhMethod = mh == null || !Double.isFinite(mh.logVariance()) ? null : phi == null ? MH_WALD
-                : String.format(java.util.Locale.ROOT, "%s x design effect %.3f (patient sandwich / Poisson)", MH_WALD, phi);
+                : String.format(Locale.ROOT, "%s x design effect %.3f (patient sandwich / Poisson)", MH_WALD, phi);
         return RowFactory.create(key[0], key[1], key[2], key[3], exp, ctl, pooled, xa, ta, xb, tb, irr, low, high, method,
                 mh == null ? null : finite(mh.estimate()), mh == null ? null : finite(mh.low()),
                 mh == null ? null : finite(mh.high()), mh == null ? null : mh.strataUsed(),

@@ -3,8 +3,12 @@ package io.aepool.compute;
 import io.aepool.plan.StudyRecord;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,9 +66,9 @@ public final class StudyRecords {
      * The study_counts table (held on the driver) with one more string column: the records' attribute of that name
      * (matched on outcome and comparison id; null where a record has none). Row order is kept.
      */
-    public static Dataset<Row> withAttribute(org.apache.spark.sql.SparkSession spark, Dataset<Row> studyCounts,
+    public static Dataset<Row> withAttribute(SparkSession spark, Dataset<Row> studyCounts,
                                              List<StudyRecord> records, String attribute) {
-        Map<String, String> values = new java.util.HashMap<>();
+        Map<String, String> values = new HashMap<>();
         for (StudyRecord r : records) {
             values.put(r.outcome() + "\u0000" + r.comparisonId(), r.attribute(attribute));
         }
@@ -76,9 +80,9 @@ public final class StudyRecords {
             }
             cells[row.size()] = values.get(row.getString(row.fieldIndex("outcome")) + "\u0000"
                     + row.getString(row.fieldIndex("comparison_id")));
-            rows.add(org.apache.spark.sql.RowFactory.create(cells));
+            rows.add(RowFactory.create(cells));
         }
         return spark.createDataFrame(rows, studyCounts.schema().add(attribute,
-                org.apache.spark.sql.types.DataTypes.StringType));
+                DataTypes.StringType));
     }
 }

@@ -47,6 +47,33 @@ public final class MantelHaenszelRates {
      */
     public record Result(double estimate, double logVariance, double low, double high, int strataUsed,
                          int strataDropped) {
+
+        /**
+         * The same estimate with the variance of its logarithm multiplied by {@code factor} (a design effect, ≥ 1) and
+         * the Wald interval exp(ln IRR_MH ± z·√(factor·Var)) to match; unchanged when the variance is not finite.
+         *
+         * @throws OutOfRangeException if {@code factor} is below 1 or not finite, or the level is not in (0, 1)
+         */
+        public Result scaled(double factor, double confidenceLevel) {
+            if (!(factor >= 1) || Double.isInfinite(factor)) {
+                throw new OutOfRangeException(factor, 1, Double.POSITIVE_INFINITY);
+            }
+            if (!(confidenceLevel > 0 && confidenceLevel < 1)) {
+                throw new OutOfRangeException(LocalizedFormats.OUT_OF_BOUNDS_CONFIDENCE_LEVEL, confidenceLevel, 0, 1);
+            }
+            if (!Double.isFinite(logVariance)) {
+                return this;
+            }
+            double v = factor * logVariance;
+            double half = z(confidenceLevel) * Math.sqrt(v);
+            return new Result(estimate, v, estimate * Math.exp(-half), estimate * Math.exp(half), strataUsed,
+                    strataDropped);
+        }
+    }
+
+    /** The standard normal quantile of a two-sided interval at this level. */
+    private static double z(double confidenceLevel) {
+        return new NormalDistribution(null, 0, 1).inverseCumulativeProbability(1 - (1 - confidenceLevel) / 2);
     }
 
     private MantelHaenszelRates() {
@@ -75,9 +102,8 @@ public final class MantelHaenszelRates {
         }
         double estimate = num / den;
         double logVariance = s.sums().logVariance();
-        double z = new NormalDistribution(null, 0, 1).inverseCumulativeProbability(1 - (1 - confidenceLevel) / 2);
         // Wald on the log scale: exp(ln IRR_MH ± z·√Var)
-        double half = z * Math.sqrt(logVariance);
+        double half = z(confidenceLevel) * Math.sqrt(logVariance);
         return new Result(estimate, logVariance, estimate * Math.exp(-half), estimate * Math.exp(half), s.strataUsed(),
                 s.strataDropped());
     }

@@ -71,6 +71,13 @@ class StratifiedRateRatioTest {
         double v = EffectSizes.of(registry(), EffectMeasure.IRR, RULE).orElseThrow().vi();
         StudyCounts overdispersed = StudyCounts.rate("REG", 9, 45, 6, 43).withStratified(sums.withDispersion(2.5));
         assertEquals(2.5 * v, EffectSizes.of(overdispersed, EffectMeasure.IRR, RULE).orElseThrow().vi(), 1e-12);
+        // the table's MH interval widened by the same factor
+        MantelHaenszelRates.Result mh = MantelHaenszelRates.rateRatio(STRATA, 0.95);
+        MantelHaenszelRates.Result wide = mh.scaled(2.5, 0.95);
+        assertAll(() -> assertEquals(2.5 * v, wide.logVariance(), 1e-12),
+                () -> assertEquals(mh.estimate() * Math.exp(1.959963984540054 * Math.sqrt(2.5 * v)), wide.high(), 1e-9),
+                () -> assertEquals(mh, mh.scaled(1, 0.95)),
+                () -> assertThrows(org.apache.commons.math3.exception.OutOfRangeException.class, () -> mh.scaled(0.9, 0.95)));
 
         // no comparator events in the strata used: the sums are not usable, the crude counts take the zero rule
         RateRatioSums noB = MantelHaenszelRates.sums(List.of(new MantelHaenszelRates.Stratum(3, 10, 0, 10)), 1, 1).sums();
