@@ -270,16 +270,12 @@ public final class RegistryRates {
             for (String g : groups) {
                 Row a = all.get(g);
                 if (a != null && a.<Long>getAs("events") > 0 && ctlEvents > 0) {
-                    double robust = ClusteredPoissonRates.logRateRatioVariance(sums(a), sums(ctlAll),
-                            crossSums(cross.get(String.join("|", registry, r.outcome(), g, pooled))));
-                    double poisson = 1.0 / a.<Long>getAs("events") + 1.0 / ctlEvents;
-                    if (Double.isFinite(robust)) {
-                        phi = Math.max(phi, robust / poisson);
-                    }
+                    phi = Math.max(phi, designEffect(a, ctlAll, cross.get(String.join("|", registry, r.outcome(), g,
+                            pooled))));
                 }
             }
             sums = sums.withDispersion(phi);
-            how += String.format(Locale.ROOT, " x design effect %.3f (patient sandwich / Poisson)", phi);
+            how += designEffectLabel("", phi);
         }
         return r.withStratifiedRateRatio(sums, POOLED_AS, how + ")");
     }
@@ -328,17 +324,32 @@ public final class RegistryRates {
             status = xb == 0 ? "ok: no comparator events, upper limit infinite" : "ok";
             if (robust && mh != null && Double.isFinite(mh.logVariance())) {
                 // the MH variance is a Poisson one: recurrent events widen it by the crude comparison's design effect
-                double robustVariance = ClusteredPoissonRates.logRateRatioVariance(sums(a), sums(b), crossSums(cross));
-                phi = Double.isFinite(robustVariance) ? Math.max(1, robustVariance / (1.0 / xa + 1.0 / xb)) : 1;
+                phi = designEffect(a, b, cross);
                 mh = mh.scaled(phi, LEVEL);
             }
         }
         String mhMethod = mh == null || !Double.isFinite(mh.logVariance()) ? null : phi == null ? MH_WALD
-                : String.format(Locale.ROOT, "%s x design effect %.3f (patient sandwich / Poisson)", MH_WALD, phi);
+                : designEffectLabel(MH_WALD, phi);
         return RowFactory.create(key[0], key[1], key[2], key[3], exp, ctl, pooled, xa, ta, xb, tb, irr, low, high, method,
                 mh == null ? null : finite(mh.estimate()), mh == null ? null : finite(mh.low()),
                 mh == null ? null : finite(mh.high()), mh == null ? null : mh.strataUsed(),
                 mh == null ? null : mh.strataDropped(), mhMethod, status);
+    }
+
+    /**
+     * The design effect of recurrent events on a rate ratio of groups a and b (both with events): the patient-sandwich
+     * variance of the crude log rate ratio over its Poisson variance 1/x_a + 1/x_b, never below 1 (1 when the sandwich
+     * is not finite).
+     */
+    private static double designEffect(Row a, Row b, Row cross) {
+        double robust = ClusteredPoissonRates.logRateRatioVariance(sums(a), sums(b), crossSums(cross));
+        double poisson = 1.0 / a.<Long>getAs("events") + 1.0 / b.<Long>getAs("events");
+        return Double.isFinite(robust) ? Math.max(1, robust / poisson) : 1;
+    }
+
+    /** How a design effect is named after an interval's method, in the tables and study_counts. */
+    private static String designEffectLabel(String method, double phi) {
+        return String.format(Locale.ROOT, "%s x design effect %.3f (patient sandwich / Poisson)", method, phi);
     }
 
     /** A recurrent-event rate per 100 person-years with the robust interval. */

@@ -99,32 +99,10 @@ class EunomiaIncidenceTest {
 
     /** Per exposure group: patients with at-risk time, first bleeds inside it, at-risk days up to the first bleed. */
     static Map<String, Tally> independently(SparkSession spark, int window) {
-        // the raw rows (small: test code may collect them)
-        Map<Long, List<LocalDate[]>> periods = new HashMap<>();
-        for (Row r : spark.read().parquet(DIR + "/observation_period.parquet").select(
-                col("PERSON_ID").cast(DataTypes.LongType), col("OBSERVATION_PERIOD_START_DATE").cast(DataTypes.DateType),
-                col("OBSERVATION_PERIOD_END_DATE").cast(DataTypes.DateType)).collectAsList()) {
-            periods.computeIfAbsent(r.getLong(0), p -> new ArrayList<>()).add(new LocalDate[]{date(r, 1), date(r, 2)});
-        }
-        Map<Long, Map<String, List<LocalDate[]>>> eras = new HashMap<>();
-        for (Row r : spark.read().parquet(DIR + "/drug_era.parquet").select(
-                        col("PERSON_ID").cast(DataTypes.LongType), col("DRUG_CONCEPT_ID").cast(DataTypes.LongType),
-                        col("DRUG_ERA_START_DATE").cast(DataTypes.DateType), col("DRUG_ERA_END_DATE").cast(DataTypes.DateType))
-                .collectAsList()) {
-            String group = GROUPS.get(r.getLong(1));
-            if (group != null) {
-                eras.computeIfAbsent(r.getLong(0), p -> new HashMap<>()).computeIfAbsent(group, g -> new ArrayList<>())
-                        .add(new LocalDate[]{date(r, 2), date(r, 3)});
-            }
-        }
-        Map<Long, List<LocalDate>> bleeds = new HashMap<>();
-        for (Row r : spark.read().parquet(DIR + "/condition_era.parquet").select(
-                col("PERSON_ID").cast(DataTypes.LongType), col("CONDITION_CONCEPT_ID").cast(DataTypes.LongType),
-                col("CONDITION_ERA_START_DATE").cast(DataTypes.DateType)).collectAsList()) {
-            if (r.getLong(1) == GI_BLEED) {
-                bleeds.computeIfAbsent(r.getLong(0), p -> new ArrayList<>()).add(date(r, 2));
-            }
-        }
+        Raw raw = Raw.read(spark);
+        Map<Long, List<LocalDate[]>> periods = raw.periods();
+        Map<Long, Map<String, List<LocalDate[]>>> eras = raw.eras();
+        Map<Long, List<LocalDate>> bleeds = raw.bleeds();
 
         Map<String, long[]> sums = new TreeMap<>(); // group -> patients, events, days
         for (Map.Entry<Long, Map<String, List<LocalDate[]>>> person : eras.entrySet()) {
