@@ -6,6 +6,7 @@
 # repetitions each, and prints the medians, the ratios, peak driver heap and the physical plans.
 #   jobs/bench.sh 1e6            # data under /tmp/aepool-bench/1e6, 5 repetitions
 #   jobs/bench.sh 1e8 3          # 3 repetitions
+#   AEPOOL_COMET=1 BENCH_VARIANTS=spark-job jobs/bench.sh 1e7   # Spark's variants with DataFusion Comet (jobs/comet.sh)
 # Environment: BENCH_DIR (data root, default /tmp/aepool-bench), BENCH_HEAP (default 1g), BENCH_VARIANTS (comma list of
 # spark-job, spark-agg, spark-plain, duckdb-full, duckdb-plain), SHUFFLE_PARTITIONS (default 8, as
 # jobs/run-local.sh), KEEP_DATA=0 to delete the data afterwards; BUILD_DIR (default target) and MVN (default "mvn -q -B")
@@ -30,10 +31,23 @@ if [[ ! -f $DIR/adae.parquet/_SUCCESS || ! -f $DIR/adsl.parquet/_SUCCESS || ! -f
   du -sh "$DIR/adsl.parquet" "$DIR/adae.parquet"
 fi
 
+# AEPOOL_COMET=1: the Comet jar on the bench JVM's classpath and its confs as spark.* system properties (a SparkConf
+# reads them; the bench's session sets none of them), COMET_OFFHEAP of off-heap memory beside the BENCH_HEAP heap
+COMET_OPTS=()
+if [[ ${AEPOOL_COMET:-0} == 1 ]]; then
+  # shellcheck source=jobs/comet.sh
+  source jobs/comet.sh
+  CP="$CP:$COMET_JAR"
+  for c in "${COMET_CONFS[@]}"; do
+    COMET_OPTS+=("-D$c")
+  done
+  echo "== DataFusion Comet: $(basename "$COMET_JAR"); ${COMET_CONFS[*]}"
+fi
+
 echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 # shellcheck disable=SC2086
 /usr/bin/time -f "bench JVM: %e s wall, peak RSS %M KiB" java -Xmx"${BENCH_HEAP:-1g}" $OPENS "$LOG4J" \
-  -Dbench.shufflePartitions="${SHUFFLE_PARTITIONS:-8}" -cp "$CP" \
+  -Dbench.shufflePartitions="${SHUFFLE_PARTITIONS:-8}" ${COMET_OPTS[@]+"${COMET_OPTS[@]}"} -cp "$CP" \
   io.aepool.bench.AggregationBench "$DIR" "$REPS" \
   "${BENCH_VARIANTS:-spark-job,spark-agg,spark-plain,duckdb-full,duckdb-plain}"
 echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

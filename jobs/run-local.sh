@@ -5,6 +5,7 @@
 # target/classpath.txt stands in for a distribution's jars/: Spark (provided scope) and every runtime dependency.
 #   jobs/run-local.sh                                  # conf/sample.yaml -> out/sample
 #   jobs/run-local.sh --conf conf/x.yaml --out /tmp/r  # any job arguments pass through
+#   AEPOOL_COMET=1 jobs/run-local.sh ...                # plans run natively by DataFusion Comet (jobs/comet.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,11 +34,25 @@ if [[ ${AEPOOL_CDS:-1} == 1 ]]; then
   CDS=target/cds-$CDS_KEY.jsa
   if [[ -s $CDS ]]; then
     CDS_OPTS=(-XX:SharedArchiveFile="$CDS" -Xlog:cds=off -Xlog:cds+dynamic=off)
-  elif [[ " ${ARGS[*]} " == *" --conf "* ]]; then
-    # made by a job run (not --help or --version), so that it holds the classes a job loads
+  elif [[ " ${ARGS[*]} " == *" --conf "* && ${AEPOOL_COMET:-0} != 1 ]]; then
+    # made by a job run (not --help or --version), so that it holds the classes a job loads; not by a Comet run,
+    # whose longer classpath would leave the archive unusable for the runs without it
     rm -f target/cds-*.jsa
     CDS_OPTS=(-XX:ArchiveClassesAtExit="$CDS.$$" -Xlog:cds=off -Xlog:cds+dynamic=off)
   fi
+fi
+
+# AEPOOL_COMET=1: the Comet jar is appended to the classpath (after Spark's, so the AppCDS archive of the classpath
+# still applies) and its confs are passed to SparkSubmit; off by default (docs/benchmarks.md says why).
+EXTRA_CP=""
+SPARK_CONFS=()
+if [[ ${AEPOOL_COMET:-0} == 1 ]]; then
+  # shellcheck source=jobs/comet.sh
+  source jobs/comet.sh
+  EXTRA_CP=":$COMET_JAR"
+  for c in "${COMET_CONFS[@]}"; do
+    SPARK_CONFS+=(--conf "$c")
+  done
 fi
 
 # JVM defaults of the launching JVM (the driver; in local mode also the executors). JAVA_OPTS replaces all of them,
@@ -52,11 +67,12 @@ DEFAULT_JAVA_OPTS="-Xmx2g -XX:+UseParallelGC -XX:Tier4InvocationThreshold=50000 
 run() {
   java ${JAVA_OPTS:-$DEFAULT_JAVA_OPTS} "${CDS_OPTS[@]}" -Djava.awt.headless=true $OPENS \
   -Dlog4j2.configurationFile="$PWD/conf/log4j2.properties" \
-  -cp "$(cat "$CP_FILE")" org.apache.spark.deploy.SparkSubmit \
+  -cp "$(cat "$CP_FILE")$EXTRA_CP" org.apache.spark.deploy.SparkSubmit \
   --master "${SPARK_MASTER:-local[*]}" \
   --conf spark.ui.enabled=false \
   --conf spark.sql.shuffle.partitions="${SHUFFLE_PARTITIONS:-8}" \
   --conf "spark.driver.extraJavaOptions=$OPENS" \
+  ${SPARK_CONFS[@]+"${SPARK_CONFS[@]}"} \
   --class io.aepool.cli.Main \
   "$JAR" "${ARGS[@]}"
 }

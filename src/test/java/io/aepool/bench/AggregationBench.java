@@ -375,6 +375,14 @@ public final class AggregationBench {
                 count(tree, "BroadcastNestedLoopJoin"), count(tree, "(?m)^\\s*HashAggregate"), count(tree, "(?m)^\\s*SortAggregate"),
                 count(tree, "(?m)^\\s*Window"), count(tree, "(?m)^\\s*Expand"), count(tree, "(?m)^\\s*Sort \\["),
                 tree.contains("UDF") ? "present" : "none");
+        // AEPOOL_COMET=1 (jobs/bench.sh): the operators DataFusion Comet runs natively, and those left to Spark
+        Map<String, Integer> comet = new TreeMap<>();
+        Map<String, Integer> spark = new TreeMap<>();
+        tree.lines().map(String::trim).filter(l -> !l.isEmpty()).map(l -> l.split("[ (\\[]", 2)[0])
+                .forEach(op -> (op.startsWith("Comet") ? comet : spark).merge(op, 1, Integer::sum));
+        if (!comet.isEmpty()) {
+            System.out.println("  Comet operators " + comet + "; left to Spark " + spark);
+        }
     }
 
     private static int count(String s, String regex) {
