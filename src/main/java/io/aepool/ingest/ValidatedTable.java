@@ -206,8 +206,8 @@ public final class ValidatedTable {
         if (first == null || first.startsWith("\uFEFF") || first.chars().filter(c -> c == '"').count() % 2 != 0) {
             return null;
         }
-        scala.collection.immutable.Map<String, String> options = scala.collection.immutable.Map$.MODULE$.empty();
-        options = options.updated("header", "true").updated("inferSchema", "false").updated("mode", "FAILFAST");
+        scala.collection.immutable.Map<String, String> options = new scala.collection.immutable.Map.Map3<>(
+                "header", "true", "inferSchema", "false", "mode", "FAILFAST");
         org.apache.spark.sql.catalyst.csv.CSVOptions csv = new org.apache.spark.sql.catalyst.csv.CSVOptions(options,
                 true, spark.conf().get("spark.sql.session.timeZone"));
         String[] tokens = new com.univocity.parsers.csv.CsvParser(csv.asParserSettings()).parseLine(first);
