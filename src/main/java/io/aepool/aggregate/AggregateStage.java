@@ -48,8 +48,8 @@ public final class AggregateStage {
         for (int i = 1; i < parts.size(); i++) {
             all = all.unionByName(parts.get(i));
         }
-        // cached: validation and the study-count build both read the arm table
-        return StudyCountsBuilder.completeStudies(all.cache(), validation).localCheckpoint();
+        // the complete studies come from the check's materialised pass (a local checkpoint): later plans start there
+        return StudyCountsBuilder.completeStudies(all, validation);
     }
 
     /** Study counts of every multi-arm handling, unioned; not yet sorted. */

@@ -701,7 +701,7 @@ public final class RegistryAggregator {
             cleanMarkers = perIntervalRows.filter(col("__recompute_at").isNotNull())
                     .select(col("registry_id"), col("patient_id"), col("__recompute_at").as("__next"));
         }
-        perIntervalRows = perIntervalRows.cache(); // one plan, aggregated once per stratum variable
+        perIntervalRows = perIntervalRows.cache(); // one plan, read by the aggregation and the clean-window markers
 
         Dataset<Row> result = null;
         List<String> variables = new ArrayList<>();
@@ -712,16 +712,22 @@ public final class RegistryAggregator {
         if (joint != null) {
             variables.add(joint);
         }
+        // every interval row once per stratum variable (its stratum beside it), then one aggregation: one shuffle for
+        // all the variables instead of one each (each a Spark job of its own under adaptive execution)
+        List<Column> perVariable = new ArrayList<>();
         for (String v : variables) {
             Column value = v.equals(ALL) ? lit(ALL) : v.equals(joint)
                     ? concat_ws(JOINT_SEPARATOR, settings.strata().stream().map(org.apache.spark.sql.functions::col)
                     .toArray(Column[]::new)) : col(v);
-            Dataset<Row> one = perIntervalRows.groupBy(col("registry_id"), col("patient_id"), col("exposure_group"),
-                            col("outcome"), lit(v).as("stratum_variable"), value.as("stratum"))
-                    .agg(sum("__events").cast(DataTypes.LongType).as("events"),
-                            sum("__days").cast(DataTypes.LongType).as("days"), max("__open_until").as("open_until"));
-            result = result == null ? one : result.unionByName(one);
+            perVariable.add(org.apache.spark.sql.functions.struct(lit(v).as("v"),
+                    value.cast(DataTypes.StringType).as("s")));
         }
+        result = perIntervalRows.withColumn("__stratum", org.apache.spark.sql.functions.explode(
+                        org.apache.spark.sql.functions.array(perVariable.toArray(Column[]::new))))
+                .groupBy(col("registry_id"), col("patient_id"), col("exposure_group"), col("outcome"),
+                        col("__stratum.v").as("stratum_variable"), col("__stratum.s").as("stratum"))
+                .agg(sum("__events").cast(DataTypes.LongType).as("events"),
+                        sum("__days").cast(DataTypes.LongType).as("days"), max("__open_until").as("open_until"));
         result = result.select(CONTRIBUTION_COLUMNS.stream().map(org.apache.spark.sql.functions::col).toArray(Column[]::new));
         if (plan.steps() != null) {
             result = result.unionByName(plan.steps());

@@ -156,10 +156,9 @@ public final class RegistryStage {
                 } else {
                     fresh = RegistryAggregator.contributions(spark, read.extract(), outcomes, aggregation);
                 }
-                if (keep) {
-                    // patient-level, read by the incidence table and the state: computed once
-                    fresh = fresh.localCheckpoint();
-                }
+                // patient-level, read by the incidence table, the cross sums, the attrition table and the state:
+                // computed once (left a plan, each of them ran it again, a dozen Spark jobs each on the sample)
+                fresh = fresh.localCheckpoint();
                 contributions = stored.isEmpty() ? fresh : RegistryExtract.exceptPatients(stored.get().contributions(),
                         read.affected()).unionByName(fresh);
                 if (keep) {
@@ -181,7 +180,8 @@ public final class RegistryStage {
                 RegistryExtract extract = OmopReader.read(spark, path, input.registryId(), groups.conceptGroups(), studies,
                         validation);
                 checkStrata(extract, aggregation.strata(), path);
-                contributions = RegistryAggregator.contributions(spark, extract, outcomes, aggregation);
+                // computed once for the three tables below (as a generic extract's)
+                contributions = RegistryAggregator.contributions(spark, extract, outcomes, aggregation).localCheckpoint();
             }
             // aggregates only: checkpointed so later plans start here, not at the patient-level plan
             Dataset<Row> one = RegistryAggregator.incidence(contributions).localCheckpoint();

@@ -172,7 +172,8 @@ public final class StudyCountsBuilder {
                 .withColumn("__ctl_arms", sum(when(col("role").equalTo("control"), 1).otherwise(0)).over(study))
                 .withColumn("__origin_first", min("origin").over(Window.partitionBy("study_id")))
                 .withColumn("__origin_last", max("origin").over(Window.partitionBy("study_id")));
-        Dataset<Row> complete = validation.check(flagged, col("origin"), "arm-level inputs (the file is the key's origin)",
+        // materialised by the check's pass: the complete studies are read from it (the windows are not run again)
+        Dataset<Row> complete = validation.checkMaterialised(flagged, col("origin"), "arm-level inputs (the file is the key's origin)",
                 List.of(
                         new Rule(RuleIds.HAS_EXPERIMENTAL_ARM, "role", "study has no experimental arm for this outcome", col("__exp_arms").equalTo(0)),
                         new Rule(RuleIds.HAS_CONTROL_ARM, "role", "study has no control arm for this outcome", col("__ctl_arms").equalTo(0)),

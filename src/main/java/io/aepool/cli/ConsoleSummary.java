@@ -56,9 +56,8 @@ final class ConsoleSummary {
                     fmt(r, "estimate"), "(" + fmt(r, "ci_low") + " to " + fmt(r, "ci_high") + ")",
                     fmt(r, "p_value"), pct(r, "i2"), fmt(r, "tau2"), r.getString(r.fieldIndex("status"))));
         }
-        List<Row> loo = run.analyses().filter(PrimaryFindings.sameModel(p)
-                .and(col("subset_kind").equalTo("loo")).and(col("estimate").isNotNull()))
-                .orderBy("estimate").collectAsList();
+        List<Row> loo = sortedOnDriver(run.analyses().filter(PrimaryFindings.sameModel(p)
+                .and(col("subset_kind").equalTo("loo")).and(col("estimate").isNotNull())), "estimate");
         if (!loo.isEmpty()) {
             Row lo = loo.get(0);
             Row hi = loo.get(loo.size() - 1);
@@ -87,8 +86,8 @@ final class ConsoleSummary {
             out.append(String.format(Locale.ROOT, "  fragility index (primary, %s %s): %s%n", p.method(),
                     p.ciMethod().label(), run.fragility().describe(p.measure())));
         }
-        List<Row> combined = run.analyses().filter(col("designs_combined").isNotNull().and(col("subset").equalTo("all")))
-                .select("pool").distinct().orderBy("pool").collectAsList();
+        List<Row> combined = sortedOnDriver(run.analyses().filter(col("designs_combined").isNotNull()
+                .and(col("subset").equalTo("all"))).select("pool").distinct(), "pool");
         if (!combined.isEmpty()) {
             out.append(String.format(Locale.ROOT, "  warning: pools %s pool trials and registries into one estimate "
                     + "(combine_designs: true); read it beside each design's estimate and the test between designs%n",
@@ -96,8 +95,8 @@ final class ConsoleSummary {
         }
         if (run.sharedRateRatios() != null) {
             // the shared (small-cell suppressed) view: the console is as public as the CSVs
-            for (Row r : run.sharedRateRatios().filter(col("stratum_variable").equalTo("all").and(col("pooled")))
-                    .orderBy("outcome", "registry_id", "experimental_group").collectAsList()) {
+            for (Row r : sortedOnDriver(run.sharedRateRatios().filter(col("stratum_variable").equalTo("all")
+                    .and(col("pooled"))), "outcome", "registry_id", "experimental_group")) {
                 String irr = r.getString(r.fieldIndex("irr"));
                 String mh = r.getString(r.fieldIndex("mh_irr"));
                 out.append(String.format(Locale.ROOT, "  registry %-12s %-18s %s vs %s: IRR %s (%s to %s) crude%s  %s%n",
@@ -148,5 +147,16 @@ final class ConsoleSummary {
     /** An arm total, or "?" when a study gave events and person-years without arm sizes. */
     private static String orUnknown(Object n) {
         return n == null ? "?" : n.toString();
+    }
+
+    /**
+     * A few result rows, collected and put in Spark's ascending order (nulls first) on the driver: a Spark sort of a
+     * handful of rows costs a sampling job and a shuffle (a console summary ran six Spark jobs); rows that tie keep
+     * the order collected.
+     */
+    private static List<Row> sortedOnDriver(org.apache.spark.sql.Dataset<Row> rows, String... columns) {
+        List<Row> out = new java.util.ArrayList<>(rows.collectAsList());
+        out.sort(io.aepool.compute.DriverTables.ascendingNullsFirst(rows.schema(), List.of(columns)));
+        return out;
     }
 }

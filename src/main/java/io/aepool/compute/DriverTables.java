@@ -68,7 +68,7 @@ public final class DriverTables {
      * default UTF-8 binary collation), numbers by value with NaN last and -0.0 equal to 0.0, false before true, dates
      * and decimals by value. Other types (binary, arrays, structs) are refused.
      */
-    static Comparator<Row> ascendingNullsFirst(StructType schema, List<String> columns) {
+    public static Comparator<Row> ascendingNullsFirst(StructType schema, List<String> columns) {
         Comparator<Row> order = (a, b) -> 0;
         for (String column : columns) {
             int i = schema.fieldIndex(column);

@@ -44,7 +44,8 @@ public final class ArmCountsReader {
         Dataset<Row> checked = arms
                 .join(known, arms.col("study_id").equalTo(known.col("__known")), "left")
                 .withColumn("__dupes", count(lit(1)).over(Window.partitionBy("study_id", "arm_id", "outcome")));
-        checked = validation.check(checked, file, List.of(
+        // materialised: the quarantine of incomplete studies and the aggregation read the rows from the check's pass
+        checked = validation.checkMaterialised(checked, file, List.of(
                 new Rule(RuleIds.ROLE_KNOWN, "role", "role must be experimental or control",
                         col("role").isin("experimental", "control").unary_$bang()),
                 // the rule of required columns (n.must_not_be_empty): only rate data may leave n out

@@ -144,7 +144,7 @@ public final class RegistryReader {
             Dataset<Row> checked = raw.withColumn("__same_extract", count(lit(1)).over(
                     Window.partitionBy("registry_id", "patient_id", RegistryExtract.EXTRACT_DATE)));
             // rules on one extract's rows only: a patient row valid once stays valid
-            validPatients = validation.check(checked, patientsFile, List.of(
+            validPatients = validation.checkMaterialised(checked, patientsFile, List.of(
                     new Rule(RuleIds.OBSERVATION_END_NOT_BEFORE_START, "observation_end", "observation_end is before observation_start",
                             col("observation_end").lt(col("observation_start"))),
                     new Rule(RuleIds.DEATH_NOT_BEFORE_OBSERVATION, "death_date", "death_date is before observation_start",
@@ -203,7 +203,10 @@ public final class RegistryReader {
         checkedExposures = checkedExposures
                 .withColumn("__copy", row_number().over(Window.partitionBy("registry_id", "patient_id", "drug", "start_date",
                         "end_date").orderBy(col(RegistryExtract.EXTRACT_DATE).asc_nulls_first())));
-        Dataset<Row> exposures = validation.check(checkedExposures, exposuresFile, List.of(
+        // the rows that pass are read from the check's materialised pass: read again by the state, the event check and
+        // the person-time plan, they neither recompute the rules' joins and windows nor carry the validation plan into
+        // every later plan (nested cached plans grow the plan text beyond the heap)
+        Dataset<Row> exposures = validation.checkMaterialised(checkedExposures, exposuresFile, List.of(
                 Rule.structural(RuleIds.REGISTRY_KNOWN, "registry_id", "registry is not in the studies table with design registry",
                         col("__known").isNull()),
                 new Rule(RuleIds.EXPOSURE_END_NOT_BEFORE_START, "end_date", "exposure end_date is before its start_date", col("end_date").lt(col("start_date"))),
@@ -214,10 +217,7 @@ public final class RegistryReader {
                 new Rule(RuleIds.EXPOSURE_PATIENT_KNOWN, "patient_id", "exposure's patient is not in the patients table", unknownPatient)), KEY)
                 .select(col("registry_id"), col("patient_id"), col("drug"),
                         mapValues(classGroups, col("drug_class")).as("exposure_group"),
-                        col("start_date"), col("end_date"))
-                // read again by the state, the event check and the person-time plan; a checkpoint also cuts the
-                // validation plan out of every later plan (nested cached plans grow the plan text beyond the heap)
-                .localCheckpoint();
+                        col("start_date"), col("end_date"));
         Dataset<Row> checkedExposureRows = exposures;
         if (incremental) {
             // the recomputed patients without new rows keep their valid rows
@@ -230,14 +230,13 @@ public final class RegistryReader {
                         .and(eventRows.col("patient_id").equalTo(exposed.col("__pid"))), "left")
                 .withColumn("__copy", row_number().over(Window.partitionBy("registry_id", "patient_id", "event_date", "term")
                         .orderBy(col(RegistryExtract.EXTRACT_DATE).asc_nulls_first())));
-        Dataset<Row> events = validation.check(checkedEvents, eventsFile, List.of(
+        Dataset<Row> events = validation.checkMaterialised(checkedEvents, eventsFile, List.of(
                 new Rule(RuleIds.SERIOUS_Y_OR_N, "serious", "serious must be Y or N", yesNo("serious")),
                 new Rule(RuleIds.HOSPITALISED_Y_OR_N, "hospitalised", "hospitalised must be Y or N", yesNo("hospitalised")),
                 new Rule(RuleIds.EVENT_PATIENT_EXPOSED, "patient_id", "event's patient has no exposure episode in the extract", col("__pid").isNull()),
                 new Rule(RuleIds.EVENT_NOT_REPEATED, "event_date", "event repeats a row of an earlier extract or of the same one", col("__copy").gt(1))), KEY)
                 .select(col("registry_id"), col("patient_id"), col("event_date"), col("term"), col("soc"),
-                        col("serious"), col("hospitalised"), lit(null).cast(DataTypes.LongType).as("concept_id"))
-                .localCheckpoint();
+                        col("serious"), col("hospitalised"), lit(null).cast(DataTypes.LongType).as("concept_id"));
         Dataset<Row> checkedEventRows = events;
         if (incremental) {
             events = earlierRows(history.events(), affected, touched).unionByName(events).localCheckpoint();

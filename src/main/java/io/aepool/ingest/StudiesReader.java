@@ -74,7 +74,8 @@ public final class StudiesReader {
         studies = studies.withColumn(STUDY_ROW, row_number().over(Window.orderBy(ROW_ID)).cast(DataTypes.LongType))
                 .drop(ROW_ID);
         Dataset<Row> withDupes = studies.withColumn("__n", count(lit(1)).over(Window.partitionBy("study_id")));
-        return validation.check(withDupes, file, List.of(
+        // materialised: the studies are read from the check's pass by the study table's every later use
+        return validation.checkMaterialised(withDupes, file, List.of(
                 new Rule(RuleIds.DESIGN_KNOWN, "design", "design must be rct or registry", col("design").isin("rct", "registry").unary_$bang()),
                 new Rule(RuleIds.CONTROL_TYPE_KNOWN, "control_type", "control_type must be placebo or active",
                         col("control_type").isin("placebo", "active").unary_$bang()),

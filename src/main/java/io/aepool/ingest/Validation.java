@@ -3,6 +3,7 @@ package io.aepool.ingest;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
@@ -17,7 +18,9 @@ import java.util.Set;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat_ws;
+import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
 /**
@@ -114,7 +117,22 @@ public final class Validation {
      * rejects ledger (with the first such rule) and left out of the returned table.
      */
     public Dataset<Row> check(Dataset<Row> table, String file, List<Rule> rules, List<String> keyColumns) {
-        return check(table, lit(file), file, rules, keyColumns);
+        return check(table, lit(file), file, rules, keyColumns, null, file, false);
+    }
+
+    /**
+     * As {@link #check(Dataset, String, List, List)}, and the rows that pass come from the same materialised pass
+     * (locally checkpointed with the rejected ones): for a table the caller would checkpoint anyway (registry extracts
+     * read by several plans), which then neither recomputes the rules' joins and windows nor runs another job.
+     */
+    public Dataset<Row> checkMaterialised(Dataset<Row> table, String file, List<Rule> rules, List<String> keyColumns) {
+        return check(table, lit(file), file, rules, keyColumns, null, file, true);
+    }
+
+    /** As {@link #checkMaterialised(Dataset, String, List, List)} for rows of several files. */
+    public Dataset<Row> checkMaterialised(Dataset<Row> table, Column fileColumn, String fileLabel, List<Rule> rules,
+                                          List<String> keyColumns) {
+        return check(table, fileColumn, fileLabel, rules, keyColumns, null, null, true);
     }
 
     /**
@@ -124,7 +142,7 @@ public final class Validation {
      */
     public Dataset<Row> check(Dataset<Row> table, Column fileColumn, String fileLabel, List<Rule> rules,
                               List<String> keyColumns) {
-        return check(table, fileColumn, fileLabel, rules, keyColumns, null);
+        return check(table, fileColumn, fileLabel, rules, keyColumns, null, null, false);
     }
 
     /**
@@ -136,7 +154,7 @@ public final class Validation {
     Dataset<Row> checkCountingRows(Dataset<Row> table, String file, List<Rule> rules, List<String> keyColumns,
                                    boolean mayBeEmpty) {
         long[] rowsRead = new long[1];
-        Dataset<Row> kept = check(table, lit(file), file, rules, keyColumns, rowsRead);
+        Dataset<Row> kept = check(table, lit(file), file, rules, keyColumns, rowsRead, file, false);
         if (rowsRead[0] == 0 && !mayBeEmpty) {
             throw new InputException(file, "-", "-", "the file has no rows");
         }
@@ -144,8 +162,12 @@ public final class Validation {
         return kept;
     }
 
+    /**
+     * @param singleFile the file every row comes from ({@code fileColumn} is its literal), or null
+     * @param keepAll    with a single file: every row is checkpointed in the pass, the rows returned are read from it
+     */
     private Dataset<Row> check(Dataset<Row> table, Column fileColumn, String fileLabel, List<Rule> rules,
-                               List<String> keyColumns, long[] rowsRead) {
+                               List<String> keyColumns, long[] rowsRead, String singleFile, boolean keepAll) {
         List<Rule> fatal = rules.stream().filter(r -> actionFor(r) == Action.FATAL).toList();
         List<Rule> quarantined = rules.stream().filter(r -> actionFor(r) == Action.QUARANTINE).toList();
         Column fatalBroken = lit(false);
@@ -187,30 +209,87 @@ public final class Validation {
         Column[] ledgerRow = ledgerColumns.toArray(Column[]::new);
 
         Dataset<Row> ledger = null;
-        List<Row> tally;
-        if (rowsRead != null) {
-            // a file just read: one pass counts every row per file and rule (its plan is a scan; the rejected rows,
-            // if any, are a second pass)
-            List<Row> all = table.select(fatalBroken.as("__fatal"), fileColumn.as("__file"), ruleId.as("__rule"))
-                    .groupBy("__fatal", "__file", "__rule").count().collectAsList();
-            rowsRead[0] = all.stream().mapToLong(r -> r.getLong(3)).sum();
-            tally = all.stream().filter(r -> r.getBoolean(0) || r.getString(2) != null).toList();
+        Dataset<Row> passed = null; // the rows that pass, when read from the materialised pass (keepAll)
+        List<Row> tally = null;
+        List<Column> withFatal = new ArrayList<>(List.of(fatalBroken.as("__fatal")));
+        withFatal.addAll(List.of(ledgerRow));
+        // A file's rows (singleFile): one job, the pass that keeps the rows breaking a rule (checkpointed, usually
+        // none) also counts every row per rule, as metrics observed on the rows flowing through it (no aggregation job
+        // and its shuffle). Rows of several files: the tally is taken from the rows kept, on the driver (tables of
+        // this kind are arm-level: few rows, fewer rejected).
+        Dataset<Row> source = table;
+        if (singleFile != null) {
+            List<Column> metrics = new ArrayList<>();
+            metrics.add(sum(when(fatalBroken, 1).otherwise(0)).as("fatal"));
+            for (int i = 0; i < quarantined.size(); i++) {
+                metrics.add(sum(when(violation.equalTo(i), 1).otherwise(0)).as("rule_" + i));
+            }
+            source = table.observe(TALLY, count(lit(1)).as("rows"), metrics.toArray(Column[]::new));
+        }
+        Dataset<Row> kept;
+        if (keepAll) {
+            // every row with its ledger columns (prefixed: no clash with the table's) and its first broken rule
+            List<Column> all = new ArrayList<>(List.of(ValidatedTable.columns(table)));
+            List<Column> ledgerNames = new ArrayList<>();
+            List<String> names = new ArrayList<>(List.of("__fatal", "file", "rule", "description", "column",
+                    "row_key", "value", "__stage", "__registry_id", "__patient_id"));
+            for (int j = 0; j < ledgerRow.length - 9; j++) {
+                names.add(UNIT_PREFIX + j); // the unit's columns follow the nine of every ledger row
+            }
+            for (int i = 0; i < withFatal.size(); i++) {
+                all.add(withFatal.get(i).as(KEEP_PREFIX + names.get(i)));
+                ledgerNames.add(col(KEEP_PREFIX + names.get(i)).as(names.get(i)));
+            }
+            all.add(violation.as(KEEP_PREFIX + "violation"));
+            kept = source.select(all.toArray(Column[]::new));
+            Dataset<Row> everyRow = kept.localCheckpoint(true);
+            ledger = everyRow.filter(col(KEEP_PREFIX + "__fatal").or(col(KEEP_PREFIX + "violation").isNotNull()))
+                    .select(ledgerNames.toArray(Column[]::new));
+            passed = everyRow.filter(col(KEEP_PREFIX + "violation").isNull()).select(ValidatedTable.columns(table));
         } else {
-            // rules across rows (joins, windows over every row): one pass keeps the rows that break a rule, and the
-            // tally is taken from them. Tallied first and the rows taken after, the plan ran twice before the rows
-            // kept ran it a third time.
-            List<Column> withFatal = new ArrayList<>(List.of(fatalBroken.as("__fatal")));
-            withFatal.addAll(List.of(ledgerRow));
-            // checkpointed lazily: the tally's job computes the rows and keeps them (one job, not two)
-            ledger = table.filter(fatalBroken.or(violation.isNotNull())).select(withFatal.toArray(Column[]::new))
-                    .localCheckpoint(false);
-            tally = ledger.groupBy("__fatal", "file", "rule").count().collectAsList();
+            kept = source.filter(fatalBroken.or(violation.isNotNull())).select(withFatal.toArray(Column[]::new));
+            // several files: checkpointed lazily, the tally's collect below computes and keeps the rows (one job)
+            ledger = kept.localCheckpoint(singleFile != null);
+        }
+        if (singleFile != null) {
+            scala.Option<Row> observed = kept.queryExecution().observedMetrics().get(TALLY);
+            if (observed.isDefined()) {
+                Row m = observed.get();
+                if (rowsRead != null) {
+                    rowsRead[0] = m.getLong(0);
+                }
+                tally = new ArrayList<>();
+                long fatalRows = m.isNullAt(1) ? 0 : m.getLong(1);
+                if (fatalRows > 0) {
+                    tally.add(RowFactory.create(true, singleFile, null, fatalRows));
+                }
+                for (int i = 0; i < quarantined.size(); i++) {
+                    long n = m.isNullAt(2 + i) ? 0 : m.getLong(2 + i);
+                    if (n > 0) {
+                        tally.add(RowFactory.create(false, singleFile, quarantined.get(i).id(), n));
+                    }
+                }
+            } else if (rowsRead != null) {
+                // the metrics did not come back (not expected): counted by a pass of their own
+                List<Row> all = table.select(fatalBroken.as("__fatal"), fileColumn.as("__file"), ruleId.as("__rule"))
+                        .groupBy("__fatal", "__file", "__rule").count().collectAsList();
+                rowsRead[0] = all.stream().mapToLong(r -> r.getLong(3)).sum();
+            }
+        }
+        if (tally == null) {
+            Map<List<Object>, Long> counts = new LinkedHashMap<>();
+            for (Row r : ledger.select("__fatal", "file", "rule").collectAsList()) {
+                counts.merge(java.util.Arrays.asList(r.getBoolean(0), r.getString(1), r.getString(2)), 1L, Long::sum);
+            }
+            List<Row> fromLedger = new ArrayList<>();
+            counts.forEach((k, n) -> fromLedger.add(RowFactory.create(k.get(0), k.get(1), k.get(2), n)));
+            tally = fromLedger;
         }
         if (tally.stream().anyMatch(r -> r.getBoolean(0))) {
             ValidatedTable.check(table, fileLabel, fatal, keyColumns); // names the first broken fatal rule and throws
         }
         if (quarantined.isEmpty()) {
-            return table;
+            return passed != null ? passed : table;
         }
         long total = 0;
         for (Row r : tally) {
@@ -222,15 +301,18 @@ public final class Validation {
         if (total > 0) {
             // materialised now, once: left lazy, the rejects table re-ran the whole validation plan (joins and
             // windows over every row) for each format it is published in
-            Dataset<Row> rejected = ledger != null ? ledger.filter(col("rule").isNotNull()).drop("__fatal")
-                    : table.filter(violation.isNotNull()).select(ledgerRow).localCheckpoint();
+            Dataset<Row> rejected = ledger.filter(col("rule").isNotNull()).drop("__fatal");
             rejects.add(rejected.select(columns(PRIVATE_REJECTS_SCHEMA)));
             if (unit != null) {
                 recordOffenders(unit, rejected);
             }
         }
-        return table.filter(violation.isNull());
+        return passed != null ? passed : table.filter(violation.isNull());
     }
+
+    /** The name of the metrics a rule pass observes. */
+    private static final String TALLY = "aepool_rule_tally";
+    private static final String KEEP_PREFIX = "__ledger_";
 
     /** Ledger stage of rows rejected by the type rules of a file as read. */
     public static final String STAGE_READ = "read";
@@ -317,8 +399,12 @@ public final class Validation {
                         keyText(unit.columns()), lit(" has a rejected row (see value)")).as("description"),
                 lit(String.join(", ", unit.columns())).as("column"), keyText(keyColumns).as("row_key"),
                 col("__pointer").as("value"), lit(STAGE_RULE).as("__stage"), hidden(present, "registry_id"),
-                hidden(present, "patient_id")).localCheckpoint();
-        long n = ledger.count();
+                hidden(present, "patient_id"));
+        // counted as the checkpoint's one job computes the rows (not by a count job and its shuffle after it)
+        Dataset<Row> observed = ledger.observe(TALLY, count(lit(1)).as("rows"));
+        ledger = observed.localCheckpoint(true);
+        scala.Option<Row> metrics = observed.queryExecution().observedMetrics().get(TALLY);
+        long n = metrics.isDefined() ? metrics.get().getLong(0) : ledger.count();
         if (n == 0) {
             return table;
         }
@@ -351,12 +437,51 @@ public final class Validation {
 
     /**
      * The rejects ledger as published (rejects.csv): every quarantined row, sorted by file, rule, row key and value.
-     * Unlike the results tables (aggregates, sorted on the driver) it holds a row per rejected input row: one partition
-     * sorted in place gives the same total order as a global sort without its sampling job and range shuffle, and
-     * byte-identical files whatever the partitioning upstream.
+     * Collected and sorted on the driver in Spark's order (the CSV is written from collected rows anyway): the Parquet
+     * and CSV writes read the rows held there, and the files are byte-identical whatever the partitioning upstream.
      */
     public Dataset<Row> ledger(SparkSession spark) {
-        return rejects(spark).repartition(1).sortWithinPartitions(col("file"), col("rule"), col("row_key"), col("value"));
+        Dataset<Row> all = rejects(spark);
+        // a ledger of up to this many rows is collected and sorted on the driver, in the order the Spark sort gives
+        // (ascending, nulls first, text by code point): its Parquet and CSV writes then read the rows held there,
+        // instead of each running the shuffle and the sort again (three Spark jobs on the sample)
+        // (the CSV is written from the collected rows in any case)
+        List<Row> sorted = new ArrayList<>(all.collectAsList());
+        java.util.Comparator<Row> order = (a, b) -> 0;
+        for (String c : List.of("file", "rule", "row_key", "value")) {
+            int i = REJECTS_SCHEMA.fieldIndex(c);
+            order = order.thenComparing((a, b) -> compareCodePoints(a.getString(i), b.getString(i)));
+        }
+        sorted.sort(order);
+        if (sorted.size() <= LOCAL_LEDGER_ROWS) {
+            return spark.createDataFrame(sorted, REJECTS_SCHEMA);
+        }
+        // a long ledger goes back to Spark in ordered slices (a local relation is shipped whole in every write task)
+        int slices = (sorted.size() + LOCAL_LEDGER_ROWS - 1) / LOCAL_LEDGER_ROWS;
+        return spark.createDataFrame(org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext())
+                .parallelize(sorted, slices), REJECTS_SCHEMA);
+    }
+
+    /** Rows of the ledger written as one local relation; longer ledgers are handed to Spark in slices of this many. */
+    static final int LOCAL_LEDGER_ROWS = 100_000;
+
+    /** Spark's ascending order of text with nulls first: by Unicode code point (UTF-8 binary collation). */
+    static int compareCodePoints(String a, String b) {
+        if (a == null || b == null) {
+            return a == null ? (b == null ? 0 : -1) : 1;
+        }
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+            int x = a.codePointAt(i);
+            int y = b.codePointAt(j);
+            if (x != y) {
+                return Integer.compare(x, y);
+            }
+            i += Character.charCount(x);
+            j += Character.charCount(y);
+        }
+        return Integer.compare(a.length() - i, b.length() - j);
     }
 
     /**
