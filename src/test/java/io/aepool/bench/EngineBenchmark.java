@@ -10,6 +10,7 @@ import io.aepool.stats.PredictionInterval;
 import io.aepool.stats.StudyCounts;
 import io.aepool.stats.ZeroCellRule;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -106,6 +107,11 @@ public final class EngineBenchmark {
         double throughput = perRun * runSeconds.size() / total;
         System.out.printf(Locale.ROOT, "warm-up runs=%d measured runs=%d total=%.2fs median grid=%.2fms min grid=%.2fms%n",
                 warmUpRuns, runSeconds.size(), total, median * 1e3, sorted[0] * 1e3);
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long allocatedBefore = threads.getCurrentThreadAllocatedBytes();
+        sink += runGrid(grid, subsets, new int[1]);
+        double allocated = (threads.getCurrentThreadAllocatedBytes() - allocatedBefore) / (double) perRun;
+        System.out.printf(Locale.ROOT, "allocated per analysis=%.0f bytes (one grid after the measured runs)%n", allocated);
         System.out.printf(Locale.ROOT, "(checksum %.6g)%n", sink);
         System.out.printf(Locale.ROOT, "java analyses_per_second=%.1f%n", throughput);
     }
