@@ -1,5 +1,7 @@
 package io.aepool.stats;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.commons.math3.distribution.ChiSquaredDistribution;
 import org.apache.commons.math3.distribution.NormalDistribution;
 import org.apache.commons.math3.distribution.TDistribution;
@@ -12,6 +14,25 @@ final class Dist {
 
     private static final double INVERSE_ACCURACY = 1e-15;
     private static final NormalDistribution NORMAL = new NormalDistribution(null, 0, 1, INVERSE_ACCURACY);
+    /**
+     * Quantiles already found, by distribution, p and df. Commons Math inverts the cdf by a root search over the
+     * regularized incomplete beta or gamma (a distribution object and about ten microseconds each), while the engine
+     * asks for a handful of (p, df) pairs (95% intervals, df below the largest k) millions of times: the profile of
+     * the engine benchmark (issue 19) found 80% of a closed-form analysis in tQuantile. A quantile depends on
+     * nothing else, so the memo returns the very value the search gives.
+     */
+    private static final Map<Quantile, Double> QUANTILES = new ConcurrentHashMap<>();
+
+    private enum Family { T, CHI_SQUARE }
+
+    private record Quantile(Family family, double p, int df) {
+        double compute() {
+            return switch (family) {
+                case T -> new TDistribution(null, df, INVERSE_ACCURACY).inverseCumulativeProbability(p);
+                case CHI_SQUARE -> new ChiSquaredDistribution(null, df, INVERSE_ACCURACY).inverseCumulativeProbability(p);
+            };
+        }
+    }
 
     private Dist() {
     }
@@ -51,10 +72,10 @@ final class Dist {
     }
 
     static double tQuantile(double p, int df) {
-        return new TDistribution(null, df, INVERSE_ACCURACY).inverseCumulativeProbability(p);
+        return QUANTILES.computeIfAbsent(new Quantile(Family.T, p, df), Quantile::compute);
     }
 
     static double chiSquareQuantile(double p, int df) {
-        return new ChiSquaredDistribution(null, df, INVERSE_ACCURACY).inverseCumulativeProbability(p);
+        return QUANTILES.computeIfAbsent(new Quantile(Family.CHI_SQUARE, p, df), Quantile::compute);
     }
 }

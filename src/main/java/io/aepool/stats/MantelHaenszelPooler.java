@@ -1,6 +1,5 @@
 package io.aepool.stats;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
@@ -22,10 +21,13 @@ final class MantelHaenszelPooler implements LeaveOneOutPooler {
     private final ZeroCellRule rule;
     /** MH components of a study's terms; the Q sums (usable effect 1/0, w, w(y − c), w(y − c)²) follow them. */
     private final int mh;
+    /** The rule's label, built once: every result carries it. */
+    private final String zeroRule;
 
     MantelHaenszelPooler(EffectMeasure measure, ZeroCellRule rule) {
         this.measure = measure;
         this.rule = rule;
+        this.zeroRule = rule.label();
         this.mh = switch (measure) {
             case RR, IRR, IRD -> 3;
             case OR -> 5;
@@ -39,43 +41,29 @@ final class MantelHaenszelPooler implements LeaveOneOutPooler {
         if (missing != null) {
             return notEstimable(0, missing);
         }
-        List<StudyCounts> kept = new ArrayList<>(studies.size());
+        int k = 0;
+        double[] totals = new double[mh];
         for (StudyCounts s : studies) {
             if (!EffectSizes.isDropped(s, measure, rule)) {
-                kept.add(s);
+                k++;
+                double[] t = terms(s);
+                for (int m = 0; m < mh; m++) {
+                    totals[m] += t[m];
+                }
             }
         }
-        int k = kept.size();
         if (k == 0) {
             return notEstimable(0, Poolers.noStudiesReason(studies.size(), 0));
-        }
-        double[] totals = new double[mh];
-        for (StudyCounts s : kept) {
-            double[] t = terms(s);
-            for (int m = 0; m < mh; m++) {
-                totals[m] += t[m];
-            }
         }
         double[] estimate = estimate(totals);
         PooledEstimate unusable = unusable(k, estimate);
         if (unusable != null) {
             return unusable;
         }
-        List<EffectSize> effects = new ArrayList<>(k);
-        for (StudyCounts s : kept) {
-            EffectSizes.of(s, measure, rule).filter(EffectSize::isUsable).ifPresent(effects::add);
-        }
-        double q = Double.NaN;
-        if (!effects.isEmpty()) {
-            double[] y = new double[effects.size()];
-            double[] v = new double[effects.size()];
-            for (int i = 0; i < y.length; i++) {
-                y[i] = effects.get(i).yi();
-                v[i] = effects.get(i).vi();
-            }
-            q = Models.cochranQ(y, v, estimate[0]);
-        }
-        return result(k, estimate, q, effects.size() - 1);
+        // the corrected effects of the same kept studies, for Q only
+        EffectSizes.Usable effects = EffectSizes.usable(studies, measure, rule);
+        double q = effects.k() == 0 ? Double.NaN : Models.cochranQ(effects.y(), effects.v(), estimate[0]);
+        return result(k, estimate, q, effects.k() - 1);
     }
 
     @Override
@@ -145,7 +133,7 @@ final class MantelHaenszelPooler implements LeaveOneOutPooler {
     }
 
     private PooledEstimate result(int k, double[] estimate, double q, int qDf) {
-        return Models.fixedEffect(measure, PoolingMethod.MH, rule.label(), k, estimate[0], Math.sqrt(estimate[1]), q, qDf);
+        return Models.fixedEffect(measure, PoolingMethod.MH, zeroRule, k, estimate[0], Math.sqrt(estimate[1]), q, qDf);
     }
 
     /** The result when the MH estimate or its variance is not usable, else null. */
@@ -161,7 +149,7 @@ final class MantelHaenszelPooler implements LeaveOneOutPooler {
     }
 
     private PooledEstimate notEstimable(int k, String reason) {
-        return PooledEstimate.notEstimable(measure, PoolingMethod.MH, CiMethod.WALD_Z, rule.label(), k, reason);
+        return PooledEstimate.notEstimable(measure, PoolingMethod.MH, CiMethod.WALD_Z, zeroRule, k, reason);
     }
 
     /** A study's terms of the MH sums of this measure. */

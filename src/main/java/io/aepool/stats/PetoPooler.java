@@ -6,9 +6,12 @@ import java.util.List;
 final class PetoPooler implements Pooler {
 
     private final ZeroCellRule rule;
+    /** The rule's label, built once: every result carries it. */
+    private final String zeroRule;
 
     PetoPooler(ZeroCellRule rule) {
         this.rule = rule;
+        this.zeroRule = rule.label();
     }
 
     @Override
@@ -40,18 +43,18 @@ final class PetoPooler implements Pooler {
             }
         }
         if (k == 0) {
-            return PooledEstimate.notEstimable(EffectMeasure.OR, PoolingMethod.PETO, CiMethod.WALD_Z, rule.label(), 0,
+            return PooledEstimate.notEstimable(EffectMeasure.OR, PoolingMethod.PETO, CiMethod.WALD_Z, zeroRule, 0,
                     Poolers.noStudiesReason(studies.size(), 0));
         }
         if (!(sumV > 0)) {
-            return PooledEstimate.notEstimable(EffectMeasure.OR, PoolingMethod.PETO, CiMethod.WALD_Z, rule.label(), k,
+            return PooledEstimate.notEstimable(EffectMeasure.OR, PoolingMethod.PETO, CiMethod.WALD_Z, zeroRule, k,
                     "Peto variance is zero (no study with both events and non-events)");
         }
         // Peto log odds ratio Σ(O − E)/ΣV with se 1/√ΣV (Yusuf et al. 1985)
         double theta = sumOE / sumV;
         // Peto heterogeneity Q = Σ(O − E)²/V − (Σ(O − E))²/ΣV (Yusuf et al. 1985)
         double q = sumOE2V - sumOE * sumOE / sumV;
-        return Models.fixedEffect(EffectMeasure.OR, PoolingMethod.PETO, rule.label(), k, theta, 1 / Math.sqrt(sumV),
+        return Models.fixedEffect(EffectMeasure.OR, PoolingMethod.PETO, zeroRule, k, theta, 1 / Math.sqrt(sumV),
                 q, k - 1);
     }
 }

@@ -1,6 +1,5 @@
 package io.aepool.stats;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
 
@@ -89,15 +88,13 @@ public final class Poolers {
             if (missing != null) {
                 return PooledEstimate.notEstimable(measure, method, CiMethod.WALD_Z, rule.label(), 0, missing);
             }
-            List<EffectSize> usable = EffectSizes.all(studies, measure, rule).stream().filter(EffectSize::isUsable).toList();
-            if (usable.isEmpty()) {
+            EffectSizes.Usable usable = EffectSizes.usable(studies, measure, rule);
+            if (usable.k() == 0) {
                 return PooledEstimate.notEstimable(measure, method, CiMethod.WALD_Z, rule.label(), 0,
                         noStudiesReason(studies.size(), 0));
             }
-            double[] y = usable.stream().mapToDouble(EffectSize::yi).toArray();
-            double[] v = usable.stream().mapToDouble(EffectSize::vi).toArray();
             return Models.withTau2(measure, method, CiMethod.WALD_Z, PredictionInterval.DEFAULT, false, rule.label(),
-                    y, v, tau2, PooledEstimate.OK);
+                    usable.y(), usable.v(), tau2, PooledEstimate.OK);
         };
     }
 
@@ -157,6 +154,8 @@ public final class Poolers {
         private final ZeroCellRule rule;
         private final PredictionInterval predictionInterval;
         private final boolean heterogeneityIntervals;
+        /** The rule's label, built once: every result carries it. */
+        private final String zeroRule;
 
         EffectSizePooler(EffectMeasure measure, PoolingMethod method, CiMethod ciMethod, ZeroCellRule rule,
                          PredictionInterval predictionInterval, boolean heterogeneityIntervals) {
@@ -166,35 +165,25 @@ public final class Poolers {
             this.rule = rule;
             this.predictionInterval = predictionInterval;
             this.heterogeneityIntervals = heterogeneityIntervals;
+            this.zeroRule = rule.label();
         }
 
         @Override
         public PooledEstimate pool(List<StudyCounts> studies) {
             String missing = missingPersonTime(studies, measure);
             if (missing != null) {
-                return PooledEstimate.notEstimable(measure, method, ciMethod, rule.label(), 0, missing);
+                return PooledEstimate.notEstimable(measure, method, ciMethod, zeroRule, 0, missing);
             }
-            List<EffectSize> effects = EffectSizes.all(studies, measure, rule);
-            List<EffectSize> usable = new ArrayList<>(effects.size());
-            for (EffectSize e : effects) {
-                if (e.isUsable()) {
-                    usable.add(e);
-                }
-            }
-            if (usable.isEmpty()) {
-                return PooledEstimate.notEstimable(measure, method, ciMethod, rule.label(), 0,
-                        noStudiesReason(studies.size(), effects.size()));
-            }
-            double[] y = new double[usable.size()];
-            double[] v = new double[usable.size()];
-            for (int i = 0; i < y.length; i++) {
-                y[i] = usable.get(i).yi();
-                v[i] = usable.get(i).vi();
+            EffectSizes.Usable usable = EffectSizes.usable(studies, measure, rule);
+            if (usable.k() == 0) {
+                return PooledEstimate.notEstimable(measure, method, ciMethod, zeroRule, 0,
+                        noStudiesReason(studies.size(), usable.kept()));
             }
             if (method == PoolingMethod.IV) {
-                return Models.inverseVariance(measure, rule.label(), y, v);
+                return Models.inverseVariance(measure, zeroRule, usable.y(), usable.v());
             }
-            return Models.randomEffects(measure, method, ciMethod, predictionInterval, heterogeneityIntervals, rule.label(), y, v);
+            return Models.randomEffects(measure, method, ciMethod, predictionInterval, heterogeneityIntervals, zeroRule,
+                    usable.y(), usable.v());
         }
 
         @Override
@@ -246,7 +235,7 @@ public final class Poolers {
             }
             if (method == PoolingMethod.IV) {
                 // inverse-variance fixed-effect estimate θ = Σwy/Σw, se = 1/√Σw (Hedges & Olkin 1985)
-                return Models.fixedEffect(measure, method, rule.label(), k, t[WY] / sw, 1 / Math.sqrt(sw), q, k - 1);
+                return Models.fixedEffect(measure, method, zeroRule, k, t[WY] / sw, 1 / Math.sqrt(sw), q, k - 1);
             }
             // "typical" within-study variance s² = (k − 1)Σw/((Σw)² − Σw²) (Higgins & Thompson 2002)
             ToDoubleFunction<double[]> typical = x -> (k - 1) * x[W] / (x[W] * x[W] - x[W2]);
@@ -268,7 +257,7 @@ public final class Poolers {
                     swry += w * row[Y];
                 }
             }
-            return Models.waldZ(measure, method, ciMethod, predictionInterval, rule.label(), k, q, s2, tau2, swr,
+            return Models.waldZ(measure, method, ciMethod, predictionInterval, zeroRule, k, q, s2, tau2, swr,
                     swry / swr, null, PooledEstimate.OK);
         }
     }

@@ -6,9 +6,11 @@ import io.aepool.stats.PooledEstimate;
 import io.aepool.stats.Pooler;
 import io.aepool.stats.Poolers;
 import io.aepool.stats.PoolingMethod;
+import io.aepool.stats.PredictionInterval;
 import io.aepool.stats.StudyCounts;
 import io.aepool.stats.ZeroCellRule;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,14 +19,20 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Throughput of the statistics engine on the full analysis grid, single-threaded, without JMH: every measure (RR, OR,
- * RD) × every pooling method (MH, IV, PETO for OR, DL, REML, PM, ML, SJ, HE) × every interval (wald-z; hksj for random
- * effects) × every subset (all studies and each leave-one-out), on the 32-trial sample
- * ({@code src/test/resources/bench/sample-32.csv}: study_id,ai,n1i,ci,n2i,year). The same grid is timed in R metafor by
- * {@code src/test/resources/bench/metafor-grid.R}; {@code jobs/bench-engine.sh} runs both.
+ * Throughput of the statistics engine on one kind of analysis, single-threaded, without JMH: every measure (RR, OR,
+ * RD) × every pooling method of the kind × every interval (wald-z; hksj for random effects) × every subset (all
+ * studies and each leave-one-out, refitted), on the 32-trial sample
+ * ({@code src/test/resources/bench/sample-32.csv}: study_id,ai,n1i,ci,n2i,year). The kinds (issue 19):
+ * <ul>
+ *   <li>{@code closed-form}: MH, IV, PETO (OR only), DL, SJ, HE; no Q-profile intervals of tau² and I²;</li>
+ *   <li>{@code iterative}: REML, PM, ML (Fisher scoring or a root search) with the Q-profile intervals of tau² and I²
+ *   (a root search each) in every analysis.</li>
+ * </ul>
+ * The same grid is timed in R metafor by {@code src/test/resources/bench/metafor-grid.R} with the same kind
+ * ({@code confint} on every iterative fit); {@code jobs/bench-engine.sh} runs both kinds in both.
  *
  * <pre>java -cp target/classes:target/test-classes:commons-math3.jar io.aepool.bench.EngineBenchmark
- *      [csv] [warm-up seconds] [measured seconds]</pre>
+ *      [csv] [warm-up seconds] [measured seconds] [closed-form|iterative]</pre>
  *
  * Prints {@code java analyses_per_second=<n>} as its last line.
  */
@@ -37,20 +45,47 @@ public final class EngineBenchmark {
     record Config(String label, Pooler pooler) {
     }
 
+    /** Which analyses a grid holds, and whether they compute the Q-profile intervals of tau² and I². */
+    enum Kind {
+        CLOSED_FORM("closed-form", List.of(PoolingMethod.MH, PoolingMethod.IV, PoolingMethod.PETO, PoolingMethod.DL,
+                PoolingMethod.SJ, PoolingMethod.HE), false),
+        ITERATIVE("iterative", List.of(PoolingMethod.REML, PoolingMethod.PM, PoolingMethod.ML), true);
+
+        final String label;
+        final List<PoolingMethod> methods;
+        final boolean qProfile;
+
+        Kind(String label, List<PoolingMethod> methods, boolean qProfile) {
+            this.label = label;
+            this.methods = methods;
+            this.qProfile = qProfile;
+        }
+
+        static Kind parse(String label) {
+            for (Kind k : values()) {
+                if (k.label.equals(label)) {
+                    return k;
+                }
+            }
+            throw new IllegalArgumentException("kind must be closed-form or iterative, not " + label);
+        }
+    }
+
     public static void main(String[] args) throws IOException {
         Path csv = Path.of(args.length > 0 ? args[0] : "src/test/resources/bench/sample-32.csv");
         double warmUpSeconds = args.length > 1 ? Double.parseDouble(args[1]) : 5;
         double measureSeconds = args.length > 2 ? Double.parseDouble(args[2]) : 10;
+        Kind kind = Kind.parse(args.length > 3 ? args[3] : "closed-form");
 
         List<StudyCounts> studies = read(csv);
-        List<Config> grid = grid();
+        List<Config> grid = grid(kind);
         List<List<StudyCounts>> subsets = subsets(studies);
         int perRun = grid.size() * subsets.size();
 
         int[] notOk = new int[1];
         double sink = runGrid(grid, subsets, notOk);
-        System.out.printf(Locale.ROOT, "studies=%d configurations=%d subsets=%d analyses_per_grid=%d not_ok=%d%n",
-                studies.size(), grid.size(), subsets.size(), perRun, notOk[0]);
+        System.out.printf(Locale.ROOT, "kind=%s studies=%d configurations=%d subsets=%d analyses_per_grid=%d not_ok=%d%n",
+                kind.label, studies.size(), grid.size(), subsets.size(), perRun, notOk[0]);
 
         long warmUpEnd = System.nanoTime() + (long) (warmUpSeconds * 1e9);
         int warmUpRuns = 0;
@@ -72,21 +107,24 @@ public final class EngineBenchmark {
         double throughput = perRun * runSeconds.size() / total;
         System.out.printf(Locale.ROOT, "warm-up runs=%d measured runs=%d total=%.2fs median grid=%.2fms min grid=%.2fms%n",
                 warmUpRuns, runSeconds.size(), total, median * 1e3, sorted[0] * 1e3);
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long allocatedBefore = threads.getCurrentThreadAllocatedBytes();
+        sink += runGrid(grid, subsets, new int[1]);
+        double allocated = (threads.getCurrentThreadAllocatedBytes() - allocatedBefore) / (double) perRun;
+        System.out.printf(Locale.ROOT, "allocated per analysis=%.0f bytes (one grid after the measured runs)%n", allocated);
         System.out.printf(Locale.ROOT, "(checksum %.6g)%n", sink);
         System.out.printf(Locale.ROOT, "java analyses_per_second=%.1f%n", throughput);
     }
 
-    static List<Config> grid() {
+    /** The kind's configurations; intervals wald-z and hksj, the two metafor's {@code test = "z" | "knha"} give. */
+    static List<Config> grid(Kind kind) {
         List<Config> out = new ArrayList<>();
         for (EffectMeasure measure : List.of(EffectMeasure.RR, EffectMeasure.OR, EffectMeasure.RD)) {
-            for (PoolingMethod method : PoolingMethod.values()) {
-                if (method == PoolingMethod.CMEL) {
-                    continue; // not in the metafor side of the benchmark
-                }
-                for (CiMethod ci : CiMethod.values()) {
+            for (PoolingMethod method : kind.methods) {
+                for (CiMethod ci : List.of(CiMethod.WALD_Z, CiMethod.HKSJ)) {
                     if (Poolers.supports(measure, method, ci)) {
-                        out.add(new Config(measure + "/" + method + "/" + ci.label(),
-                                Poolers.create(measure, method, ci, ZeroCellRule.DEFAULT)));
+                        out.add(new Config(measure + "/" + method + "/" + ci.label(), Poolers.create(measure, method,
+                                ci, ZeroCellRule.DEFAULT, PredictionInterval.DEFAULT, kind.qProfile)));
                     }
                 }
             }
@@ -112,7 +150,7 @@ public final class EngineBenchmark {
             for (List<StudyCounts> s : subsets) {
                 PooledEstimate p = c.pooler().pool(s);
                 if (p.isOk()) {
-                    sink += p.theta();
+                    sink += p.theta() + (Double.isNaN(p.tau2CiHigh()) ? 0 : p.tau2CiHigh());
                 } else {
                     notOk[0]++;
                 }
