@@ -3,12 +3,14 @@
 # writes ADaM ADSL/ADAE Parquet with about SCALE adverse-event rows (io.aepool.bench.ScaledAdam; reused when already
 # there), then in one JVM (local[2], driver heap 1 GiB) times the job's aggregation stage, its pieces and the issue's
 # plain Spark plan against the same SQL in DuckDB (in-process JDBC, threads = 2) on the same files, REPS warm
-# repetitions each, and prints the medians, the ratios, peak driver heap and the physical plans.
+# repetitions each, and prints the medians, the ratios, peak driver heap and the physical plans. The data holds a few
+# rows that break the ADaM rules (ScaledAdam.writeBadRows; added to data generated before them); duckdb-rules runs
+# every rule of the job in DuckDB, and the bench fails unless it gives the job's arm table and rejects per rule.
 #   jobs/bench.sh 1e6            # data under /tmp/aepool-bench/1e6, 5 repetitions
 #   jobs/bench.sh 1e8 3          # 3 repetitions
 #   AEPOOL_COMET=1 BENCH_VARIANTS=spark-job jobs/bench.sh 1e7   # Spark's variants with DataFusion Comet (jobs/comet.sh)
 # Environment: BENCH_DIR (data root, default /tmp/aepool-bench), BENCH_HEAP (default 1g), BENCH_VARIANTS (comma list of
-# spark-job, spark-agg, spark-plain, duckdb-full, duckdb-plain), SHUFFLE_PARTITIONS (default 8, as
+# spark-job, spark-agg, spark-plain, duckdb-full, duckdb-plain, duckdb-rules), SHUFFLE_PARTITIONS (default 8, as
 # jobs/run-local.sh), KEEP_DATA=0 to delete the data afterwards; BUILD_DIR (default target) and MVN (default "mvn -q -B")
 # for the one build it needs (test classes and the test classpath, which has DuckDB), e.g.
 #   BUILD_DIR=/tmp/build-x MVN="flock /tmp/mvn.lock mvn -o -q" jobs/bench.sh 1e7
@@ -23,7 +25,8 @@ BENCH_CLASS=io.aepool.bench.AggregationBench
 source jobs/bench-classpath.sh
 LOG4J="-Dlog4j2.configurationFile=$PWD/conf/log4j2.properties"
 
-if [[ ! -f $DIR/adae.parquet/_SUCCESS || ! -f $DIR/adsl.parquet/_SUCCESS || ! -f $DIR/job.yaml ]]; then
+if [[ ! -f $DIR/adae.parquet/_SUCCESS || ! -f $DIR/adsl.parquet/_SUCCESS || ! -f $DIR/job.yaml \
+      || ! -f $DIR/adae.parquet/part-99999-bad-rows.parquet || ! -f $DIR/adsl.parquet/part-99999-bad-rows.parquet ]]; then
   echo "== generating $SCALE adverse-event rows under $DIR" >&2
   # shellcheck disable=SC2086
   /usr/bin/time -f "generator: %e s wall, peak RSS %M KiB" java -Xmx"${BENCH_HEAP:-1g}" $OPENS "$LOG4J" -cp "$CP" \
@@ -49,7 +52,7 @@ echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/10485
 /usr/bin/time -f "bench JVM: %e s wall, peak RSS %M KiB" java -Xmx"${BENCH_HEAP:-1g}" $OPENS "$LOG4J" \
   -Dbench.shufflePartitions="${SHUFFLE_PARTITIONS:-8}" ${COMET_OPTS[@]+"${COMET_OPTS[@]}"} -cp "$CP" \
   io.aepool.bench.AggregationBench "$DIR" "$REPS" \
-  "${BENCH_VARIANTS:-spark-job,spark-agg,spark-plain,duckdb-full,duckdb-plain}"
+  "${BENCH_VARIANTS:-spark-job,spark-agg,spark-plain,duckdb-full,duckdb-plain,duckdb-rules}"
 echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [[ ${KEEP_DATA:-1} == 0 ]]; then
   rm -rf "$DIR"

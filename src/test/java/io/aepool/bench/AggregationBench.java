@@ -44,6 +44,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
@@ -62,18 +63,22 @@ import static org.apache.spark.sql.functions.upper;
  * The subject-level aggregation stage against DuckDB on the same Parquet files, in one JVM (docs/benchmarks.md,
  * {@code jobs/bench.sh}). Spark {@code local[2]}; each variant runs once to warm up, then REPS timed repetitions:
  * <ul>
- *   <li>{@code spark-job}: the job's stage as it ran then (now {@code IngestStage} and {@code AggregateStage.arms}): AdamReader.readSubjects (cached) and
- *   readEvents with the default Validation, SubjectAggregator.aggregate for serious infection, collect of the arm table;</li>
+ *   <li>{@code spark-job}: the job's ADaM stage ({@code IngestStage} and {@code AggregateStage.arms}): AdamReader.read (every
+ *   ADSL/ADAE rule and the quarantine by study) with the default Validation, SubjectAggregator.aggregate for serious
+ *   infection, collect of the arm table;</li>
  *   <li>{@code spark-agg}: SubjectAggregator.aggregate alone, on the Parquet columns as read (no validation);</li>
  *   <li>{@code spark-plain}: the issue's plain plan (read ADAE, filter serious TE infections, countDistinct subjects per
  *   study and TRTA);</li>
- *   <li>{@code duckdb-full} and {@code duckdb-plain}: the same two computations as SQL (threads = 2).</li>
+ *   <li>{@code duckdb-full} and {@code duckdb-plain}: the same two computations as SQL (threads = 2);</li>
+ *   <li>{@code duckdb-rules}: the job's stage in DuckDB, every rule included ({@link AdamRulesDuckDb}): the same arm table
+ *   and the same rejected rows per rule and per file as {@code spark-job}, checked (the bench fails when they differ).</li>
  * </ul>
- * Prints medians, the ratios to DuckDB, peak driver heap (sampled used heap, and the largest heap left after a GC),
- * the per-Spark-job time breakdown of the job's stage, its formatted physical plan, and whether the arm tables agree.
+ * Prints medians (and the first, cold, run of each variant), the ratios to DuckDB, peak driver heap (sampled used heap, and the largest heap left after a GC),
+ * the per-Spark-job time breakdown of the job's stage, the physical plan of each of its actions, and whether the arm
+ * tables agree.
  * The prototype variants {@code spark-job-new} (ProposedAdamReader) and {@code spark-lean} (LeanAggregation) were
  * removed on 2026-12-02: their changes were applied or rejected (docs/benchmarks.md has their measurements).
- * <p>Usage: {@code AggregationBench DATA_DIR [REPS=5] [VARIANTS=spark-job,spark-agg,spark-plain,duckdb-full,duckdb-plain]}
+ * <p>Usage: {@code AggregationBench DATA_DIR [REPS=5] [VARIANTS=spark-job,spark-agg,spark-plain,duckdb-full,duckdb-plain,duckdb-rules]}
  */
 public final class AggregationBench {
 
@@ -86,7 +91,7 @@ public final class AggregationBench {
         Path dir = Path.of(args[0]).toAbsolutePath();
         int reps = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         Set<String> variants = Set.of((args.length > 2 ? args[2]
-                : "spark-job,spark-agg,spark-plain,duckdb-full,duckdb-plain").split(","));
+                : "spark-job,spark-agg,spark-plain,duckdb-full,duckdb-plain,duckdb-rules").split(","));
         String adsl = dir.resolve("adsl.parquet").toString();
         String adae = dir.resolve("adae.parquet").toString();
         String studiesCsv = dir.resolve("studies.csv").toString();
@@ -103,6 +108,9 @@ public final class AggregationBench {
         JobTimes jobs = new JobTimes();
         spark.sparkContext().addSparkListener(jobs);
         Map<String, double[]> times = new LinkedHashMap<>();
+        List<String> failures = new ArrayList<>();
+        AdamRulesDuckDb.Result[] jobResult = new AdamRulesDuckDb.Result[1];
+        AdamRulesDuckDb.Result[] duckResult = new AdamRulesDuckDb.Result[1];
         Map<String, Map<String, Object[]>> tables = new LinkedHashMap<>();
         List<TreatmentArm> treatments = treatments();
         Set<String> known = treatments.stream().map(TreatmentArm::treatment).collect(Collectors.toSet());
@@ -121,16 +129,22 @@ public final class AggregationBench {
             if (variants.contains("spark-job")) {
                 Dataset<Row>[] last = new Dataset[1];
                 String[] jobLedger = new String[1];
-                times.put("spark-job", time(reps, () -> {
+                times.put("spark-job", time("spark-job", reps, () -> {
                     Validation v = Validation.defaults();
-                    Dataset<Row> s = AdamReader.readSubjects(spark, adsl, studies, known, v).cache();
-                    Dataset<Row> e = AdamReader.readEvents(spark, adae, s, v);
-                    Dataset<Row> arms = SubjectAggregator.aggregate(spark, s, e, treatments, List.of(OUTCOME), adsl);
+                    AdamReader.Tables t = AdamReader.read(spark, adsl, adae, studies, known, v, OptionalInt.empty(), false);
+                    Dataset<Row> arms = SubjectAggregator.aggregate(spark, t.subjects(), t.events(), treatments,
+                            List.of(OUTCOME), adsl);
                     List<Row> rows = arms.collectAsList();
-                    s.unpersist(true);
                     last[0] = arms;
                     jobLedger[0] = "rejected by rule " + v.rejectedByRule() + ", rows " + v.accounting();
                     tables.put("spark-job", armTable(rows));
+                    Map<String, long[]> files = new TreeMap<>();
+                    files.put("adsl", new long[]{v.accounting().get(adsl).get("read"), v.accounting().get(adsl).get("rejected")});
+                    files.put("adae", new long[]{v.accounting().get(adae).get("read"), v.accounting().get(adae).get("rejected")});
+                    jobResult[0] = new AdamRulesDuckDb.Result(armTable(rows), new TreeMap<>(v.rejectedByRule()), files);
+                    // nothing cached is kept from one repetition to the next (the study table is cached again)
+                    spark.catalog().clearCache();
+                    studies.cache();
                     return rows.size();
                 }, jobs));
                 plan = last[0].queryExecution().explainString(ExplainMode.fromString("formatted"));
@@ -139,10 +153,12 @@ public final class AggregationBench {
                 spark.sparkContext().listenerBus().waitUntilEmpty(30_000);
                 System.out.println("== Spark actions of the last spark-job repetition (call site, wall, jobs, input read, shuffle written)");
                 jobs.printLast();
+                System.out.println("== physical plans of the last spark-job repetition's actions in AdamReader (the validation passes)");
+                jobs.printPlans("AdamReader");
             }
             if (variants.contains("spark-agg")) {
                 Dataset<Row>[] last = new Dataset[1];
-                times.put("spark-agg", time(reps, () -> {
+                times.put("spark-agg", time("spark-agg", reps, () -> {
                     Dataset<Row> s = spark.read().parquet(adsl);
                     Dataset<Row> e = spark.read().parquet(adae);
                     Dataset<Row> arms = SubjectAggregator.aggregate(spark, s, e, treatments, List.of(OUTCOME), adsl);
@@ -157,29 +173,32 @@ public final class AggregationBench {
                 planCheck(t);
             }
             if (variants.contains("spark-plain")) {
-                times.put("spark-plain", time(reps, () -> plain(spark, adae).collectAsList().size(), null));
+                times.put("spark-plain", time("spark-plain", reps, () -> plain(spark, adae).collectAsList().size(), null));
             }
         } finally {
             spark.stop();
         }
         HeapMonitor.Peak sparkPeak = heap.peak();
 
-        if (variants.contains("duckdb-full") || variants.contains("duckdb-plain")) {
+        if (variants.contains("duckdb-full") || variants.contains("duckdb-plain") || variants.contains("duckdb-rules")) {
             Class.forName("org.duckdb.DuckDBDriver");
             try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement st = c.createStatement()) {
                 st.execute("SET threads = 2");
+                st.execute("SET memory_limit = '" + System.getProperty("bench.duckdbMemory", "8GB") + "'");
                 String adslGlob = "'" + adsl + "/*.parquet'";
                 String adaeGlob = "'" + adae + "/*.parquet'";
+                if (variants.contains("duckdb-rules")) {
+                    times.put("duckdb-rules", time("duckdb-rules", reps, () -> {
+                        duckResult[0] = AdamRulesDuckDb.run(st, "read_parquet(" + adslGlob + ")",
+                                "read_parquet(" + adaeGlob + ")", studiesCsv, treatments);
+                        tables.put("duckdb-rules", duckResult[0].arms());
+                        return duckResult[0].arms().size();
+                    }, null));
+                }
                 if (variants.contains("duckdb-full")) {
-                    String sql = fullSql(adslGlob, adaeGlob, treatments);
-                    times.put("duckdb-full", time(reps, () -> {
-                        Map<String, Object[]> t = new TreeMap<>();
-                        try (ResultSet rs = st.executeQuery(sql)) {
-                            while (rs.next()) {
-                                t.put(rs.getString(1) + "|" + rs.getString(2), new Object[]{rs.getLong(3), rs.getLong(4),
-                                        rs.getLong(5), rs.getObject(6) == null ? null : rs.getDouble(6)});
-                            }
-                        }
+                    String sql = fullSql("read_parquet(" + adslGlob + ")", "read_parquet(" + adaeGlob + ")", treatments);
+                    times.put("duckdb-full", time("duckdb-full", reps, () -> {
+                        Map<String, Object[]> t = duckArmTable(st, sql);
                         tables.put("duckdb-full", t);
                         return t.size();
                     }, null));
@@ -194,7 +213,7 @@ public final class AggregationBench {
                     String sql = "SELECT STUDYID, TRTA, count(DISTINCT USUBJID) FROM read_parquet(" + adaeGlob + ") "
                             + "WHERE upper(trim(AEBODSYS)) = 'INFECTIONS AND INFESTATIONS' AND AESER = 'Y' AND TRTEMFL = 'Y' "
                             + "GROUP BY STUDYID, TRTA";
-                    times.put("duckdb-plain", time(reps, () -> {
+                    times.put("duckdb-plain", time("duckdb-plain", reps, () -> {
                         int n = 0;
                         try (ResultSet rs = st.executeQuery(sql)) {
                             while (rs.next()) {
@@ -215,16 +234,50 @@ public final class AggregationBench {
             System.out.println("== plan check (spark-job)");
             planCheck(tree);
         }
-        System.out.println("== arm tables agree with duckdb-full");
+        if (jobResult[0] != null && duckResult[0] != null) {
+            System.out.println("== spark-job against duckdb-rules (the same work: every rule, the quarantine, the arm table)");
+            String arms = compare(jobResult[0].arms(), duckResult[0].arms());
+            System.out.println("  arm table: " + arms);
+            if (!arms.startsWith("yes")) {
+                failures.add("arm tables differ: " + arms);
+            }
+            System.out.println("  rejected rows per rule: spark-job " + jobResult[0].rejectedByRule() + "; duckdb-rules "
+                    + duckResult[0].rejectedByRule());
+            if (!jobResult[0].rejectedByRule().equals(duckResult[0].rejectedByRule())) {
+                failures.add("rejected rows per rule differ: spark-job " + jobResult[0].rejectedByRule() + ", duckdb-rules "
+                        + duckResult[0].rejectedByRule());
+            }
+            for (String f : List.of("adsl", "adae")) {
+                long[] a = jobResult[0].files().get(f);
+                long[] b = duckResult[0].files().get(f);
+                System.out.printf(Locale.ROOT, "  %s rows read / rejected: spark-job %,d / %,d; duckdb-rules %,d / %,d%n", f,
+                        a[0], a[1], b[0], b[1]);
+                if (!Arrays.equals(a, b)) {
+                    failures.add(f + " rows read/rejected differ");
+                }
+            }
+            if (jobResult[0].rejectedByRule().isEmpty()) {
+                failures.add("no row rejected: the data has no bad rows (ScaledAdam.writeBadRows), the rejects were not compared");
+            }
+            System.out.println("  agree: " + (failures.isEmpty() ? "yes" : "NO"));
+        }
+        System.out.println("== arm tables against duckdb-full (no validation: the bad rows' studies are in it, so the "
+                + "validated variants differ)");
         for (String k : tables.keySet()) {
             if (!k.equals("duckdb-full") && tables.containsKey("duckdb-full")) {
                 System.out.printf(Locale.ROOT, "  %-12s %s%n", k, compare(tables.get(k), tables.get("duckdb-full")));
             }
         }
-        System.out.println("== summary (seconds, median of " + reps + " warm repetitions)");
+        System.out.println("== summary (seconds, median of " + reps + " warm repetitions; cold = the first run in this JVM)");
         for (Map.Entry<String, double[]> e : times.entrySet()) {
-            System.out.printf(Locale.ROOT, "median %-13s %8.2f   reps %s%n", e.getKey(), median(e.getValue()),
+            System.out.printf(Locale.ROOT, "median %-13s %8.2f   cold %8.2f   reps %s%n", e.getKey(), median(e.getValue()),
+                    COLD.get(e.getKey()),
                     Arrays.stream(e.getValue()).mapToObj(x -> String.format(Locale.ROOT, "%.2f", x)).collect(Collectors.joining(" ")));
+        }
+        ratio(times, "spark-job", "duckdb-rules");
+        if (times.containsKey("spark-job") && times.containsKey("duckdb-rules")) {
+            System.out.printf(Locale.ROOT, "ratio  %-13s / %-13s %6.2f x (cold)%n", "spark-job", "duckdb-rules",
+                    COLD.get("spark-job") / COLD.get("duckdb-rules"));
         }
         ratio(times, "spark-job", "duckdb-full");
         ratio(times, "spark-job-new", "duckdb-full");
@@ -236,6 +289,9 @@ public final class AggregationBench {
                 sparkPeak.afterGc() >> 20, heap.peak().used() >> 20);
         System.out.printf(Locale.ROOT, "rows adae=%d adsl=%d%n", adaeRows, adslRows);
         heap.stop();
+        if (!failures.isEmpty()) {
+            throw new IllegalStateException("spark-job and duckdb-rules disagree: " + String.join("; ", failures));
+        }
     }
 
     /** The issue's plain Spark plan: read, filter serious treatment-emergent infections, distinct subjects per study and arm. */
@@ -251,15 +307,16 @@ public final class AggregationBench {
      * or undated), as SQL: same columns, same rules (countDistinct included).
      */
     static String fullSql(String adsl, String adae, List<TreatmentArm> treatments) {
+        // adsl, adae: table expressions (read_parquet(...), a subquery)
         String values = treatments.stream().map(t -> "('" + t.treatment() + "', '" + t.role() + "')")
                 .collect(Collectors.joining(", "));
         return """
                 WITH safety AS (
-                  SELECT STUDYID, USUBJID, TRT01A, TRTSDT, TRTEDT FROM read_parquet(%s) WHERE SAFFL = 'Y'),
+                  SELECT STUDYID, USUBJID, TRT01A, TRTSDT, TRTEDT FROM %s WHERE SAFFL = 'Y'),
                 ev AS (
                   SELECT e.STUDYID, e.USUBJID, count(*) AS cnt, min(e.ASTDT) AS first_dt,
                     count(*) FILTER (WHERE e.ASTDT IS NULL) AS undated
-                  FROM read_parquet(%s) e JOIN safety w ON e.STUDYID = w.STUDYID AND e.USUBJID = w.USUBJID
+                  FROM %s e JOIN safety w ON e.STUDYID = w.STUDYID AND e.USUBJID = w.USUBJID
                   WHERE upper(trim(e.AEBODSYS)) IN ('INFECTIONS AND INFESTATIONS') AND e.TRTEMFL = 'Y' AND e.AESER = 'Y'
                     AND (e.ASTDT IS NULL OR ((w.TRTSDT IS NULL OR e.ASTDT >= w.TRTSDT) AND (w.TRTEDT IS NULL OR e.ASTDT <= w.TRTEDT)))
                   GROUP BY e.STUDYID, e.USUBJID),
@@ -279,6 +336,18 @@ public final class AggregationBench {
                 """.formatted(adsl, adae, values);
     }
 
+    /** Runs an arm-table query of {@link #fullSql}'s shape: study|treatment to n, events, event count, person-years. */
+    static Map<String, Object[]> duckArmTable(Statement st, String sql) throws java.sql.SQLException {
+        Map<String, Object[]> t = new TreeMap<>();
+        try (ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                t.put(rs.getString(1) + "|" + rs.getString(2), new Object[]{rs.getLong(3), rs.getLong(4),
+                        rs.getLong(5), rs.getObject(6) == null ? null : rs.getDouble(6)});
+            }
+        }
+        return t;
+    }
+
     static List<TreatmentArm> treatments() {
         List<TreatmentArm> t = new ArrayList<>();
         for (String[] d : ScaledAdam.DRUGS) {
@@ -289,7 +358,7 @@ public final class AggregationBench {
         return t;
     }
 
-    private static Map<String, Object[]> armTable(List<Row> rows) {
+    static Map<String, Object[]> armTable(List<Row> rows) {
         Map<String, Object[]> t = new TreeMap<>();
         for (Row r : rows) {
             t.put(r.getAs("study_id") + "|" + r.getAs("arm_id"), new Object[]{r.<Long>getAs("n"), r.<Long>getAs("events"),
@@ -298,7 +367,7 @@ public final class AggregationBench {
         return t;
     }
 
-    private static String compare(Map<String, Object[]> a, Map<String, Object[]> b) {
+    static String compare(Map<String, Object[]> a, Map<String, Object[]> b) {
         if (!a.keySet().equals(b.keySet())) {
             return "NO: arms differ (" + a.size() + " vs " + b.size() + ")";
         }
@@ -406,9 +475,17 @@ public final class AggregationBench {
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
-    /** One warm-up, then {@code reps} timed runs (seconds); with {@code jobs}, the last run's Spark jobs are kept. */
-    private static double[] time(int reps, Callable<Integer> run, JobTimes jobs) throws Exception {
+    // the first (cold) run of each variant, seconds
+    private static final Map<String, Double> COLD = new LinkedHashMap<>();
+
+    /**
+     * One warm-up (timed: the cold figure), then {@code reps} timed runs (seconds); with {@code jobs}, the last run's
+     * Spark jobs are kept.
+     */
+    private static double[] time(String name, int reps, Callable<Integer> run, JobTimes jobs) throws Exception {
+        long c0 = System.nanoTime();
         run.call();
+        COLD.put(name, (System.nanoTime() - c0) / 1e9);
         double[] t = new double[reps];
         for (int i = 0; i < reps; i++) {
             if (jobs != null && i == reps - 1) {
@@ -427,6 +504,7 @@ public final class AggregationBench {
     /** Wall time, input and shuffle bytes of each SQL execution (one action: count, collect...; its jobs), by call site. */
     static final class JobTimes extends SparkListener {
         private final Map<Long, String> site = new ConcurrentHashMap<>();
+        private final Map<Long, String> plans = new ConcurrentHashMap<>();
         private final Map<Long, long[]> perExec = new ConcurrentHashMap<>(); // start, end, input bytes, shuffle bytes written, jobs
         private final Map<Integer, Long> stageExec = new ConcurrentHashMap<>();
         private final List<Long> order = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -447,6 +525,7 @@ public final class AggregationBench {
             if (e instanceof SparkListenerSQLExecutionStart s && s.rootExecutionId().getOrElse(() -> s.executionId())
                     .equals(s.executionId())) {
                 site.put(s.executionId(), s.description());
+                plans.put(s.executionId(), s.physicalPlanDescription());
                 perExec.put(s.executionId(), new long[]{s.time(), 0, 0, 0, 0});
                 order.add(s.executionId());
             } else if (e instanceof SparkListenerSQLExecutionEnd end && perExec.containsKey(end.executionId())) {
@@ -479,6 +558,18 @@ public final class AggregationBench {
                     p[2] += e.taskMetrics().inputMetrics().bytesRead();
                     p[3] += e.taskMetrics().shuffleWriteMetrics().bytesWritten();
                 }
+            }
+        }
+
+        /** The physical plan of each SQL execution of the last frozen run whose call site contains {@code where}. */
+        void printPlans(String where) {
+            for (Long x : new ArrayList<>(order)) {
+                long[] p = perExec.get(x);
+                if (p[0] < from || p[0] > to || !String.valueOf(site.get(x)).contains(where)) {
+                    continue;
+                }
+                System.out.println("-- " + site.get(x));
+                System.out.println(plans.get(x));
             }
         }
 

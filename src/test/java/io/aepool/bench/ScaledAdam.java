@@ -3,15 +3,21 @@ package io.aepool.bench;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Date;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 import static org.apache.spark.sql.functions.array;
@@ -45,6 +51,11 @@ import static org.apache.spark.sql.functions.xxhash64;
  * JAK), 12% of those serious: serious treatment-emergent infections are ~2.4% of events. 0.5% of the non-serious
  * events are undated. Writes {@code adsl.parquet/}, {@code adae.parquet/}, {@code studies.csv} and {@code job.yaml}
  * (the job's conf for these files) under OUT_DIR.
+ *
+ * <p>Then a few rows that break the job's ADaM rules, one or two of each kind ({@link #writeBadRows}), in one more
+ * Parquet file of each table: so the benchmark compares rejects, not only arm tables. Each rejects its study (a small
+ * one) whole, as the job's quarantine does. When the clean tables are already there (an older run), only those rows are
+ * (re)written.
  *
  * <p>Usage: {@code ScaledAdam OUT_DIR AE_ROWS [STUDIES=400] [SEED=11]}
  */
@@ -84,6 +95,12 @@ public final class ScaledAdam {
                 .getOrCreate();
         try {
             long t0 = System.nanoTime();
+            if (Files.exists(out.resolve("adae.parquet/_SUCCESS")) && Files.exists(out.resolve("adsl.parquet/_SUCCESS"))
+                    && Files.exists(out.resolve("job.yaml"))) {
+                writeBadRows(spark, out, rows, studies, seed);
+                System.out.printf(Locale.ROOT, "added the bad rows to %s in %.1f s%n", out, (System.nanoTime() - t0) / 1e9);
+                return;
+            }
             write(spark, out, rows, studies, seed);
             System.out.printf(Locale.ROOT, "generated %s: target %d AE rows, %d studies, seed %d in %.1f s%n", out, rows,
                     studies, seed, (System.nanoTime() - t0) / 1e9);
@@ -103,6 +120,84 @@ public final class ScaledAdam {
         events(s, seed).write().mode(SaveMode.Overwrite).parquet(out.resolve("adae.parquet").toString());
         writeStudies(out.resolve("studies.csv"), studies);
         Files.writeString(out.resolve("job.yaml"), conf());
+        writeBadRows(spark, out, rows, studies, seed);
+    }
+
+    /** File name of the bad rows in {@code adsl.parquet/} and {@code adae.parquet/}. */
+    static final String BAD_ROWS = "part-99999-bad-rows.parquet";
+
+    static final StructType ADSL_SCHEMA = new StructType().add("STUDYID", DataTypes.StringType)
+            .add("USUBJID", DataTypes.StringType).add("TRT01A", DataTypes.StringType).add("SAFFL", DataTypes.StringType)
+            .add("TRTSDT", DataTypes.DateType).add("TRTEDT", DataTypes.DateType);
+    static final StructType ADAE_SCHEMA = new StructType().add("STUDYID", DataTypes.StringType)
+            .add("USUBJID", DataTypes.StringType).add("TRTA", DataTypes.StringType).add("AEBODSYS", DataTypes.StringType)
+            .add("AEDECOD", DataTypes.StringType).add("AESER", DataTypes.StringType).add("TRTEMFL", DataTypes.StringType)
+            .add("ASTDT", DataTypes.DateType);
+
+    /**
+     * Rows that break the job's ADaM rules, deterministic, each in one of the smallest studies (the last 10; needs at
+     * least 11 studies), written as one more Parquet file of each table ({@link #BAD_ROWS}, replaced if there):
+     * <ul>
+     *   <li>ADSL: the last subject again (usubjid.unique, both rows; its events then have no subject), SAFFL 'X', a
+     *   study not in the study table, TRTEDT before TRTSDT, an unlisted TRT01A, a safety subject without TRT01A, a
+     *   blank USUBJID, a blank STUDYID (its row quarantines no study), and a valid subject written with blanks around
+     *   every value (read trimmed);</li>
+     *   <li>ADAE: an event of a subject not in ADSL, AESER 'U', TRTEMFL 'X', a blank STUDYID, events of the subjects
+     *   rejected above (unknown study, SAFFL 'X'), and a serious infection of the padded subject (it counts).</li>
+     * </ul>
+     */
+    static void writeBadRows(SparkSession spark, Path out, long rows, int studies, long seed) throws IOException {
+        if (studies < 11) {
+            throw new IllegalArgumentException("the bad rows need at least 11 studies (got " + studies + ")");
+        }
+        long subjects = Math.max(studies * 20L, Math.round(rows / EVENTS_PER_SUBJECT));
+        Date start = Date.valueOf("2020-01-01");
+        Date end = Date.valueOf("2020-06-30");
+        String padded = sid(studies - 7);
+        List<Row> adsl = List.of(
+                RowFactory.create(sid(studies - 2), sid(studies - 2) + "-BAD-SAFFL", "Placebo", "X", start, end),
+                RowFactory.create("BENCH-9999", "BENCH-9999-000000001", "Placebo", "Y", start, end),
+                RowFactory.create(sid(studies - 3), sid(studies - 3) + "-BAD-DATES", "Placebo", "Y", end, start),
+                RowFactory.create(sid(studies - 4), sid(studies - 4) + "-BAD-TRT", "Unlisted 1 mg", "Y", start, end),
+                RowFactory.create(sid(studies - 5), sid(studies - 5) + "-NO-TRT", null, "Y", start, end),
+                RowFactory.create(sid(studies - 6), "   ", "Placebo", "Y", start, end),
+                RowFactory.create("", "BENCH-NOSTUDY-1", "Placebo", "Y", start, end),
+                RowFactory.create(" " + padded + " ", " " + padded + "-PADDED ", "Placebo ", " Y", start, end));
+        Dataset<Row> duplicate = subjects(spark, subjects, 1, studies, seed).filter(col("id").equalTo(subjects - 1))
+                .select(col("STUDYID"), col("USUBJID"), col("TRT01A"), col("SAFFL"), col("TRTSDT"), col("TRTEDT"));
+        Date onset = Date.valueOf("2020-02-01");
+        List<Row> adae = List.of(
+                event(sid(studies - 8), sid(studies - 8) + "-ORPHAN", "Y", "Y", onset),
+                event(sid(studies - 9), sid(studies - 9) + "-AESER", "U", "Y", onset),
+                event(sid(studies - 10), sid(studies - 10) + "-TRTEMFL", "N", "X", onset),
+                event("  ", "BENCH-NOSTUDY-2", "Y", "Y", onset),
+                event("BENCH-9999", "BENCH-9999-000000001", "Y", "Y", onset),
+                event(sid(studies - 2), sid(studies - 2) + "-BAD-SAFFL", "N", "Y", onset),
+                RowFactory.create(" " + padded + " ", padded + "-PADDED", "Placebo", " infections and infestations ",
+                        "Pneumonia", " Y ", "Y", Date.valueOf("2020-03-01")));
+        writeOneFile(spark.createDataFrame(adsl, ADSL_SCHEMA).unionByName(duplicate), out, "adsl.parquet");
+        writeOneFile(spark.createDataFrame(adae, ADAE_SCHEMA), out, "adae.parquet");
+    }
+
+    private static String sid(int study) {
+        return String.format(Locale.ROOT, "BENCH-%04d", study);
+    }
+
+    private static Row event(String study, String subject, String aeser, String trtemfl, Date onset) {
+        return RowFactory.create(study, subject, "Placebo", INFECTIONS, "Pneumonia", aeser, trtemfl, onset);
+    }
+
+    private static void writeOneFile(Dataset<Row> rows, Path out, String table) throws IOException {
+        Path tmp = out.resolve(table + ".bad-rows.tmp");
+        rows.coalesce(1).write().mode(SaveMode.Overwrite).parquet(tmp.toString());
+        try (var files = Files.list(tmp)) {
+            Path part = files.filter(f -> f.getFileName().toString().startsWith("part-")
+                    && f.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
+            Files.move(part, out.resolve(table).resolve(BAD_ROWS), StandardCopyOption.REPLACE_EXISTING);
+        }
+        try (var walk = Files.walk(tmp)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
     }
 
     /** Uniform in [0, 1) from the seed, a salt and the given columns (a counter-based generator: no state, any partitioning). */
