@@ -175,14 +175,25 @@ public final class Validation {
             fatalBroken = fatalBroken.or(coalesce(r.broken(), lit(false)));
         }
         Column[] flags = new Column[quarantined.size()];
-        Column[] ids = new Column[quarantined.size()];
         for (int i = 0; i < flags.length; i++) {
-            Rule r = quarantined.get(i);
-            flags[i] = when(r.broken(), lit(i));
-            ids[i] = when(r.broken(), lit(r.id()));
+            flags[i] = when(quarantined.get(i).broken(), lit(i));
         }
         Column violation = flags.length == 0 ? lit(null).cast(DataTypes.IntegerType) : coalesce(flags);
-        Column ruleId = ids.length == 0 ? lit(null).cast(DataTypes.StringType) : coalesce(ids);
+        // The rules are evaluated once per row, into two small columns that the filter, the ledger and the metrics
+        // read. (Metrics over the rules themselves evaluated every rule again for each metric, per row.)
+        Dataset<Row> flaggedTable = flagged(table, fatalBroken, violation);
+        fatalBroken = col(KEEP_PREFIX + "fatal_flag");
+        violation = col(KEEP_PREFIX + "violation_flag");
+        Dataset<Row> source = flaggedTable;
+        if (singleFile != null) {
+            List<Column> metrics = new ArrayList<>();
+            metrics.add(sum(when(fatalBroken, 1).otherwise(0)).as("fatal"));
+            for (int i = 0; i < quarantined.size(); i++) {
+                metrics.add(sum(when(violation.equalTo(i), 1).otherwise(0)).as("rule_" + i));
+            }
+            source = flaggedTable.observe(TALLY, count(lit(1)).as("rows"), metrics.toArray(Column[]::new));
+        }
+        Column ruleId = lit(null).cast(DataTypes.StringType);
         Column value = lit(null).cast(DataTypes.StringType);
         Column description = lit(null).cast(DataTypes.StringType);
         Column column = lit(null).cast(DataTypes.StringType);
@@ -190,6 +201,7 @@ public final class Validation {
             Rule r = quarantined.get(i);
             Column shown = SUBJECT_COLUMNS.contains(r.column()) ? lit("(withheld: subject identifier)")
                     : col(r.column()).cast(DataTypes.StringType);
+            ruleId = when(violation.equalTo(i), lit(r.id())).otherwise(ruleId);
             value = when(violation.equalTo(i), shown).otherwise(value);
             description = when(violation.equalTo(i), lit(r.description())).otherwise(description);
             column = when(violation.equalTo(i), lit(r.column())).otherwise(column);
@@ -215,17 +227,8 @@ public final class Validation {
         withFatal.addAll(List.of(ledgerRow));
         // A file's rows (singleFile): one job, the pass that keeps the rows breaking a rule (checkpointed, usually
         // none) also counts every row per rule, as metrics observed on the rows flowing through it (no aggregation job
-        // and its shuffle). Rows of several files: the tally is taken from the rows kept, on the driver (tables of
-        // this kind are arm-level: few rows, fewer rejected).
-        Dataset<Row> source = table;
-        if (singleFile != null) {
-            List<Column> metrics = new ArrayList<>();
-            metrics.add(sum(when(fatalBroken, 1).otherwise(0)).as("fatal"));
-            for (int i = 0; i < quarantined.size(); i++) {
-                metrics.add(sum(when(violation.equalTo(i), 1).otherwise(0)).as("rule_" + i));
-            }
-            source = table.observe(TALLY, count(lit(1)).as("rows"), metrics.toArray(Column[]::new));
-        }
+        // and its shuffle). Rows of several files: the tally is taken from the rows kept, on
+        // the driver (tables of this kind are arm-level: few rows, fewer rejected).
         Dataset<Row> kept;
         if (keepAll) {
             // every row with its ledger columns (prefixed: no clash with the table's) and its first broken rule
@@ -270,10 +273,9 @@ public final class Validation {
                     }
                 }
             } else if (rowsRead != null) {
-                // the metrics did not come back (not expected): counted by a pass of their own
-                List<Row> all = table.select(fatalBroken.as("__fatal"), fileColumn.as("__file"), ruleId.as("__rule"))
-                        .groupBy("__fatal", "__file", "__rule").count().collectAsList();
-                rowsRead[0] = all.stream().mapToLong(r -> r.getLong(3)).sum();
+                // the metrics did not come back (not expected): the rows counted by a pass of their own, the rules
+                // tallied from the rows kept (below)
+                rowsRead[0] = table.count();
             }
         }
         if (tally == null) {
@@ -307,11 +309,20 @@ public final class Validation {
                 recordOffenders(unit, rejected);
             }
         }
-        return passed != null ? passed : table.filter(violation.isNull());
+        return passed != null ? passed
+                : flaggedTable.filter(violation.isNull()).select(ValidatedTable.columns(table));
     }
 
     /** The name of the metrics a rule pass observes. */
     private static final String TALLY = "aepool_rule_tally";
+
+    /** The table with two columns more: whether a fatal rule is broken, and the first quarantined rule broken. */
+    private static Dataset<Row> flagged(Dataset<Row> table, Column fatalBroken, Column violation) {
+        List<Column> all = new ArrayList<>(List.of(ValidatedTable.columns(table)));
+        all.add(fatalBroken.as(KEEP_PREFIX + "fatal_flag"));
+        all.add(violation.as(KEEP_PREFIX + "violation_flag"));
+        return table.select(all.toArray(Column[]::new));
+    }
     private static final String KEEP_PREFIX = "__ledger_";
 
     /** Ledger stage of rows rejected by the type rules of a file as read. */
