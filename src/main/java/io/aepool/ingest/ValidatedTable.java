@@ -171,118 +171,14 @@ public final class ValidatedTable {
             if (lower.endsWith(".csv")) {
                 DataFrameReader csv = spark.read().option("header", "true").option("inferSchema", "false")
                         .option("mode", "FAILFAST");
-                StructType header = csvHeader(spark, path);
+                StructType header = DriverSchemas.csvHeader(spark, path);
                 return header == null ? csv.csv(file) : csv.schema(header).csv(file);
             }
-            StructType footer = parquetSchema(spark, path);
+            StructType footer = DriverSchemas.parquetSchema(spark, path);
             return footer == null ? spark.read().parquet(file) : spark.read().schema(footer).parquet(file);
         } catch (Exception e) {
             throw new InputException(file, "-", "-", "cannot read the file (corrupt, truncated or not Parquet?): " + firstLine(e));
         }
-    }
-
-    /**
-     * The columns Spark infers from a CSV file's header without inferring types (every column text): the first line
-     * that is not blank, parsed with Spark's CSV options and made safe by Spark's rules (an empty name is
-     * {@code _c<i>}, a repeated one gets its index appended). Null when the file is not a plain file whose header
-     * this reads as Spark would (a byte order mark, a quoted header running over lines, no line at all): Spark
-     * infers it then.
-     */
-    static StructType csvHeader(SparkSession spark, Path file) throws java.io.IOException {
-        if (!Files.isRegularFile(file)) {
-            return null;
-        }
-        String first = null;
-        try (java.io.BufferedReader in = Files.newBufferedReader(file, java.nio.charset.StandardCharsets.UTF_8)) {
-            for (String line = in.readLine(); line != null; line = in.readLine()) {
-                if (!line.trim().isEmpty()) {
-                    first = line;
-                    break;
-                }
-            }
-        } catch (java.nio.charset.CharacterCodingException e) {
-            return null;
-        }
-        if (first == null || first.startsWith("\uFEFF") || first.chars().filter(c -> c == '"').count() % 2 != 0) {
-            return null;
-        }
-        scala.collection.immutable.Map<String, String> options = new scala.collection.immutable.Map.Map3<>(
-                "header", "true", "inferSchema", "false", "mode", "FAILFAST");
-        org.apache.spark.sql.catalyst.csv.CSVOptions csv = new org.apache.spark.sql.catalyst.csv.CSVOptions(options,
-                true, spark.conf().get("spark.sql.session.timeZone"));
-        String[] tokens = new com.univocity.parsers.csv.CsvParser(csv.asParserSettings()).parseLine(first);
-        if (tokens == null) {
-            return null;
-        }
-        boolean caseSensitive = Boolean.parseBoolean(spark.conf().get("spark.sql.caseSensitive", "false"));
-        String[] names = org.apache.spark.sql.execution.datasources.csv.CSVUtils$.MODULE$.makeSafeHeader(tokens,
-                caseSensitive, csv);
-        StructType schema = new StructType();
-        for (String name : names) {
-            schema = schema.add(name, DataTypes.StringType, true);
-        }
-        return schema;
-    }
-
-    /**
-     * The data columns Spark infers for a Parquet file or directory (partition columns, such as an extract's
-     * {@code extract_date=} directories, are still inferred by Spark from the paths): the footer Spark reads when it
-     * does not merge schemas, i.e. of the first summary file or else the first data file in path order, with Spark's
-     * own conversion (the Spark schema a Spark writer stored, or the Parquet types converted under the session's
-     * settings). Null when there is no such file, or the session merges schemas: Spark infers it then.
-     */
-    static StructType parquetSchema(SparkSession spark, Path root) throws java.io.IOException {
-        if (Boolean.parseBoolean(spark.conf().get("spark.sql.parquet.mergeSchema", "false"))) {
-            return null;
-        }
-        List<Path> leaves = new ArrayList<>();
-        if (Files.isRegularFile(root)) {
-            leaves.add(root);
-        } else {
-            try (java.util.stream.Stream<Path> walk = Files.walk(root)) {
-                walk.filter(p -> !p.equals(root)).filter(p -> {
-                    // Spark's file index: names starting with "_" (unless they hold "=") or "." are skipped, but for
-                    // the summary files; checked on every directory level below the root
-                    for (Path part : root.relativize(p)) {
-                        if (hidden(part.toString())) {
-                            return false;
-                        }
-                    }
-                    return Files.isRegularFile(p);
-                }).forEach(leaves::add);
-            }
-        }
-        leaves.sort(java.util.Comparator.comparing(p -> p.toUri().toString()));
-        Path chosen = leaves.stream().filter(p -> p.getFileName().toString().equals("_common_metadata")).findFirst()
-                .or(() -> leaves.stream().filter(p -> p.getFileName().toString().equals("_metadata")).findFirst())
-                .or(() -> leaves.stream().filter(p -> !summary(p)).findFirst()).orElse(null);
-        if (chosen == null) {
-            return null;
-        }
-        org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
-        org.apache.hadoop.fs.Path hadoopPath = new org.apache.hadoop.fs.Path(chosen.toUri());
-        org.apache.parquet.hadoop.metadata.ParquetMetadata meta;
-        try (org.apache.parquet.hadoop.ParquetFileReader reader = org.apache.parquet.hadoop.ParquetFileReader.open(
-                org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(hadoopPath, conf))) {
-            meta = reader.getFooter();
-        }
-        org.apache.spark.sql.execution.datasources.parquet.ParquetToSparkSchemaConverter converter =
-                new org.apache.spark.sql.execution.datasources.parquet.ParquetToSparkSchemaConverter(
-                        org.apache.spark.sql.internal.SQLConf.get());
-        return org.apache.spark.sql.execution.datasources.parquet.ParquetFileFormat$.MODULE$.readSchemaFromFooter(
-                new org.apache.parquet.hadoop.Footer(hadoopPath, meta), converter);
-    }
-
-    private static boolean hidden(String name) {
-        boolean exclude = (name.startsWith("_") && !name.contains("=")) || name.startsWith(".")
-                || name.endsWith("._COPYING_");
-        boolean include = name.startsWith("_common_metadata") || name.startsWith("_metadata");
-        return exclude && !include;
-    }
-
-    private static boolean summary(Path p) {
-        String name = p.getFileName().toString();
-        return name.equals("_common_metadata") || name.equals("_metadata");
     }
 
     private static String firstLine(Throwable e) {

@@ -117,7 +117,7 @@ public final class Validation {
      * rejects ledger (with the first such rule) and left out of the returned table.
      */
     public Dataset<Row> check(Dataset<Row> table, String file, List<Rule> rules, List<String> keyColumns) {
-        return check(table, lit(file), file, rules, keyColumns, null, file, false);
+        return check(table, Origin.file(file), rules, keyColumns, null, false);
     }
 
     /**
@@ -126,13 +126,13 @@ public final class Validation {
      * read by several plans), which then neither recomputes the rules' joins and windows nor runs another job.
      */
     public Dataset<Row> checkMaterialised(Dataset<Row> table, String file, List<Rule> rules, List<String> keyColumns) {
-        return check(table, lit(file), file, rules, keyColumns, null, file, true);
+        return check(table, Origin.file(file), rules, keyColumns, null, true);
     }
 
     /** As {@link #checkMaterialised(Dataset, String, List, List)} for rows of several files. */
     public Dataset<Row> checkMaterialised(Dataset<Row> table, Column fileColumn, String fileLabel, List<Rule> rules,
                                           List<String> keyColumns) {
-        return check(table, fileColumn, fileLabel, rules, keyColumns, null, null, true);
+        return check(table, new Origin(fileColumn, fileLabel, false), rules, keyColumns, null, true);
     }
 
     /**
@@ -142,7 +142,7 @@ public final class Validation {
      */
     public Dataset<Row> check(Dataset<Row> table, Column fileColumn, String fileLabel, List<Rule> rules,
                               List<String> keyColumns) {
-        return check(table, fileColumn, fileLabel, rules, keyColumns, null, null, false);
+        return check(table, new Origin(fileColumn, fileLabel, false), rules, keyColumns, null, false);
     }
 
     /**
@@ -154,7 +154,7 @@ public final class Validation {
     Dataset<Row> checkCountingRows(Dataset<Row> table, String file, List<Rule> rules, List<String> keyColumns,
                                    boolean mayBeEmpty) {
         long[] rowsRead = new long[1];
-        Dataset<Row> kept = check(table, lit(file), file, rules, keyColumns, rowsRead, file, false);
+        Dataset<Row> kept = check(table, Origin.file(file), rules, keyColumns, rowsRead, false);
         if (rowsRead[0] == 0 && !mayBeEmpty) {
             throw new InputException(file, "-", "-", "the file has no rows");
         }
@@ -163,11 +163,26 @@ public final class Validation {
     }
 
     /**
-     * @param singleFile the file every row comes from ({@code fileColumn} is its literal), or null
-     * @param keepAll    with a single file: every row is checkpointed in the pass, the rows returned are read from it
+     * Where a checked table's rows come from.
+     *
+     * @param column  each row's file, for the rejects and the accounting
+     * @param label   the table in messages (the file, when there is one)
+     * @param oneFile every row comes from the file {@code label} ({@code column} is its literal)
      */
-    private Dataset<Row> check(Dataset<Row> table, Column fileColumn, String fileLabel, List<Rule> rules,
-                               List<String> keyColumns, long[] rowsRead, String singleFile, boolean keepAll) {
+    private record Origin(Column column, String label, boolean oneFile) {
+        static Origin file(String file) {
+            return new Origin(lit(file), file, true);
+        }
+    }
+
+    /**
+     * @param rowsRead set to the rows of the file (a file just read), or null
+     * @param keepAll  with one file: every row is checkpointed in the pass, the rows returned are read from it
+     */
+    private Dataset<Row> check(Dataset<Row> table, Origin origin, List<Rule> rules, List<String> keyColumns,
+                               long[] rowsRead, boolean keepAll) {
+        Column fileColumn = origin.column();
+        String fileLabel = origin.label();
         List<Rule> fatal = rules.stream().filter(r -> actionFor(r) == Action.FATAL).toList();
         List<Rule> quarantined = rules.stream().filter(r -> actionFor(r) == Action.QUARANTINE).toList();
         Column fatalBroken = lit(false);
@@ -185,7 +200,7 @@ public final class Validation {
         fatalBroken = col(KEEP_PREFIX + "fatal_flag");
         violation = col(KEEP_PREFIX + "violation_flag");
         Dataset<Row> source = flaggedTable;
-        if (singleFile != null) {
+        if (origin.oneFile()) {
             List<Column> metrics = new ArrayList<>();
             metrics.add(sum(when(fatalBroken, 1).otherwise(0)).as("fatal"));
             for (int i = 0; i < quarantined.size(); i++) {
@@ -225,7 +240,7 @@ public final class Validation {
         List<Row> tally = null;
         List<Column> withFatal = new ArrayList<>(List.of(fatalBroken.as("__fatal")));
         withFatal.addAll(List.of(ledgerRow));
-        // A file's rows (singleFile): one job, the pass that keeps the rows breaking a rule (checkpointed, usually
+        // A file's rows (one file): one job, the pass that keeps the rows breaking a rule (checkpointed, usually
         // none) also counts every row per rule, as metrics observed on the rows flowing through it (no aggregation job
         // and its shuffle). Rows of several files: the tally is taken from the rows kept, on
         // the driver (tables of this kind are arm-level: few rows, fewer rejected).
@@ -252,9 +267,9 @@ public final class Validation {
         } else {
             kept = source.filter(fatalBroken.or(violation.isNotNull())).select(withFatal.toArray(Column[]::new));
             // several files: checkpointed lazily, the tally's collect below computes and keeps the rows (one job)
-            ledger = kept.localCheckpoint(singleFile != null);
+            ledger = kept.localCheckpoint(origin.oneFile());
         }
-        if (singleFile != null) {
+        if (origin.oneFile()) {
             scala.Option<Row> observed = kept.queryExecution().observedMetrics().get(TALLY);
             if (observed.isDefined()) {
                 Row m = observed.get();
@@ -264,12 +279,12 @@ public final class Validation {
                 tally = new ArrayList<>();
                 long fatalRows = m.isNullAt(1) ? 0 : m.getLong(1);
                 if (fatalRows > 0) {
-                    tally.add(RowFactory.create(true, singleFile, null, fatalRows));
+                    tally.add(RowFactory.create(true, fileLabel, null, fatalRows));
                 }
                 for (int i = 0; i < quarantined.size(); i++) {
                     long n = m.isNullAt(2 + i) ? 0 : m.getLong(2 + i);
                     if (n > 0) {
-                        tally.add(RowFactory.create(false, singleFile, quarantined.get(i).id(), n));
+                        tally.add(RowFactory.create(false, fileLabel, quarantined.get(i).id(), n));
                     }
                 }
             } else if (rowsRead != null) {
