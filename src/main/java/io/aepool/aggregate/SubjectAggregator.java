@@ -43,10 +43,10 @@ import static org.apache.spark.sql.functions.when;
  * <p>
  * The plan: the safety population at risk (its window's start and end computed per row, its treatment as its index
  * in the conf's treatment list, so every aggregation buffer is fixed-width: hash, not sort, aggregation) and the
- * qualifying events (each outcome's filter pushed to the scan) meet in one shuffled hash join on (STUDYID, USUBJID),
- * the subjects the hash table (one row each, bounded by the trials' size): each event must see its subject's window.
+ * qualifying events (each outcome's filter pushed to the scan) meet in one join on (STUDYID, USUBJID) (sort-merge at
+ * scale: it spills, a shuffled hash join's table of subjects cannot): each event must see its subject's window.
  * The per-subject hash aggregation runs on the join's partitioning (no further exchange), then per arm (a small
- * second shuffle), then a broadcast join with the treatment list. No sort, no {@code countDistinct}: the validated
+ * second shuffle), then a broadcast join with the treatment list. No {@code countDistinct}: the validated
  * subject table has one row per subject. docs/benchmarks.md has the plan and its cost at 1e6-1e8 events.
  */
 public final class SubjectAggregator {
@@ -104,9 +104,10 @@ public final class SubjectAggregator {
         }
         // events of subjects outside the safety population or the window's population drop out in the join
         Dataset<Row> events = adae.filter(anyOutcome).select(event.toArray(Column[]::new));
-        // the subject side is the hash table: one fixed-width row per subject, bounded by the trials' size whatever the
-        // outcome (a broad outcome can match most of ADAE); unmatched subjects come out of the left outer join too
-        Dataset<Row> rows = atRisk.hint("shuffle_hash").join(events, atRisk.col("STUDYID").equalTo(events.col("__sid"))
+        // a join Spark may sort and spill: the shuffled hash join it was (the subjects its hash table, which cannot
+        // spill) ran out of memory building that table at 1e7 events on local[2] with 1 GiB (issue 19); unmatched
+        // subjects come out of the left outer join too
+        Dataset<Row> rows = atRisk.join(events, atRisk.col("STUDYID").equalTo(events.col("__sid"))
                 .and(atRisk.col("USUBJID").equalTo(events.col("__uid"))), "left");
 
         // an event counts when dated inside [start, end]; a missing bound (no TRTSDT/TRTEDT given) does not exclude
