@@ -105,8 +105,8 @@ public final class SubjectAggregator {
         // events of subjects outside the safety population or the window's population drop out in the join
         Dataset<Row> events = adae.filter(anyOutcome).select(event.toArray(Column[]::new));
         // a join Spark may sort and spill: the shuffled hash join it was (the subjects its hash table, which cannot
-        // spill) ran out of memory building that table at 1e7 events on local[2] with 1 GiB (issue 19); unmatched
-        // subjects come out of the left outer join too
+        // spill) ran out of memory building that table on local[2] with 1 GiB (issue 19: at 1e8 events on main, at
+        // 1e7 in a reshaped ADaM stage); unmatched subjects come out of the left outer join too
         Dataset<Row> rows = atRisk.join(events, atRisk.col("STUDYID").equalTo(events.col("__sid"))
                 .and(atRisk.col("USUBJID").equalTo(events.col("__uid"))), "left");
 

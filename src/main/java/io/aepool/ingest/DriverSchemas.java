@@ -63,17 +63,14 @@ final class DriverSchemas {
         if (first == null || first.startsWith("\uFEFF") || first.chars().filter(c -> c == '"').count() % 2 != 0) {
             return null;
         }
-        Map<String, String> options = new Map.Map3<>(
-                "header", "true", "inferSchema", "false", "mode", "FAILFAST");
-        CSVOptions csv = new CSVOptions(options,
-                true, spark.conf().get("spark.sql.session.timeZone"));
+        Map<String, String> options = new Map.Map3<>("header", "true", "inferSchema", "false", "mode", "FAILFAST");
+        CSVOptions csv = new CSVOptions(options, true, spark.conf().get("spark.sql.session.timeZone"));
         String[] tokens = new CsvParser(csv.asParserSettings()).parseLine(first);
         if (tokens == null) {
             return null;
         }
         boolean caseSensitive = Boolean.parseBoolean(spark.conf().get("spark.sql.caseSensitive", "false"));
-        String[] names = CSVUtils$.MODULE$.makeSafeHeader(tokens,
-                caseSensitive, csv);
+        String[] names = CSVUtils$.MODULE$.makeSafeHeader(tokens, caseSensitive, csv);
         StructType schema = new StructType();
         for (String name : names) {
             schema = schema.add(name, DataTypes.StringType, true);
@@ -117,17 +114,14 @@ final class DriverSchemas {
             return null;
         }
         Configuration conf = spark.sparkContext().hadoopConfiguration();
+        // Hadoop's Path, named in full: java.nio.file.Path is the one imported
         org.apache.hadoop.fs.Path hadoopPath = new org.apache.hadoop.fs.Path(chosen.toUri());
         ParquetMetadata meta;
-        try (ParquetFileReader reader = ParquetFileReader.open(
-                HadoopInputFile.fromPath(hadoopPath, conf))) {
+        try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(hadoopPath, conf))) {
             meta = reader.getFooter();
         }
-        ParquetToSparkSchemaConverter converter =
-                new ParquetToSparkSchemaConverter(
-                        SQLConf.get());
-        return ParquetFileFormat$.MODULE$.readSchemaFromFooter(
-                new Footer(hadoopPath, meta), converter);
+        ParquetToSparkSchemaConverter converter = new ParquetToSparkSchemaConverter(SQLConf.get());
+        return ParquetFileFormat$.MODULE$.readSchemaFromFooter(new Footer(hadoopPath, meta), converter);
     }
 
     private static boolean hidden(String name) {
@@ -141,5 +135,4 @@ final class DriverSchemas {
         String name = p.getFileName().toString();
         return name.equals("_common_metadata") || name.equals("_metadata");
     }
-
 }

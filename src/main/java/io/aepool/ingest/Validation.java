@@ -242,8 +242,8 @@ public final class Validation {
         withFatal.addAll(List.of(ledgerRow));
         // A file's rows (one file): one job, the pass that keeps the rows breaking a rule (checkpointed, usually
         // none) also counts every row per rule, as metrics observed on the rows flowing through it (no aggregation job
-        // and its shuffle). Rows of several files: the tally is taken from the rows kept, on
-        // the driver (tables of this kind are arm-level: few rows, fewer rejected).
+        // and its shuffle). Rows of several files: the tally is taken from the rows kept, on the driver (tables of
+        // this kind are arm-level: few rows, fewer rejected).
         Dataset<Row> kept;
         if (keepAll) {
             // every row with its ledger columns (prefixed: no clash with the table's) and its first broken rule
