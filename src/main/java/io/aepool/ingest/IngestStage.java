@@ -54,7 +54,10 @@ public final class IngestStage {
     public record ArmCounts(String file, Dataset<Row> rows) {
     }
 
-    /** The validated ADaM tables of one pair; subjects cached (the aggregation reads them twice). */
+    /**
+     * The validated ADaM tables of one pair. Not cached: the aggregation reads each once (the validation's passes are
+     * over by then), and a cache of every subject would be built for that one read.
+     */
     public record Adam(String adslFile, Dataset<Row> subjects, Dataset<Row> events) {
     }
 
@@ -81,7 +84,7 @@ public final class IngestStage {
             // a rejected subject or event quarantines its study's whole ADaM contribution (docs/validation.md)
             AdamReader.Tables t = AdamReader.read(spark, pair.adsl(), pair.adae(), studies, inputs.treatments(),
                     validation, inputs.adamPeriod(), inputs.adamLagged());
-            adam.add(new Adam(pair.adsl(), t.subjects().cache(), t.events()));
+            adam.add(new Adam(pair.adsl(), t.subjects(), t.events()));
         }
         return new Result(studies, armCounts, adam);
     }
