@@ -9,11 +9,13 @@ import org.apache.spark.sql.types.DataTypes;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
-import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
@@ -82,7 +84,13 @@ public final class AdamReader {
                                             boolean lagged) {
         SubjectRules spec = subjectRules(spark, file, knownTreatments, period, lagged);
         validation.quarantineUnit(file, Validation.ADAM_STUDY);
-        Dataset<Row> adsl = ValidatedTable.read(spark, file, spec.columns(), KEY, false, validation);
+        return checkSubjects(ValidatedTable.read(spark, file, spec.columns(), KEY, false, validation), file, studies,
+                spec, validation);
+    }
+
+    /** ADSL rows that passed the type rules, checked against the subject rules (uniqueness over these rows). */
+    private static Dataset<Row> checkSubjects(Dataset<Row> adsl, String file, Dataset<Row> studies, SubjectRules spec,
+                                              Validation validation) {
         Dataset<Row> checked = withKnownStudy(adsl, studies)
                 .withColumn("__subject_rows", count(lit(1)).over(Window.partitionBy("STUDYID", "USUBJID")));
         return validation.check(checked, file, spec.all(), KEY).select(ValidatedTable.columns(adsl));
@@ -196,68 +204,155 @@ public final class AdamReader {
     public static Tables read(SparkSession spark, String adslFile, String adaeFile, Dataset<Row> studies,
                               Set<String> knownTreatments, Validation validation, OptionalInt period, boolean lagged) {
         SubjectRules spec = subjectRules(spark, adslFile, knownTreatments, period, lagged);
+        validation.quarantineUnit(adslFile, Validation.ADAM_STUDY);
+        validation.quarantineUnit(adaeFile, Validation.ADAM_STUDY);
+        ValidatedTable.Prepared adsl = ValidatedTable.prepare(spark, adslFile, spec.columns(), false,
+                UnaryOperator.identity());
+        ValidatedTable.Prepared adae = ValidatedTable.prepare(spark, adaeFile, ADAE_COLUMNS, false,
+                UnaryOperator.identity());
         List<Rule> eventRules = eventRules(lit(false));
         boolean anyFatal = false;
-        for (Rule r : concat(spec.all(), eventRules)) {
-            anyFatal |= validation.actionFor(r) != Validation.Action.QUARANTINE;
+        for (List<Rule> rules : List.of(adsl.typeRules(), spec.all(), adae.typeRules(), eventRules)) {
+            for (Rule r : rules) {
+                anyFatal |= validation.actionFor(r) != Validation.Action.QUARANTINE;
+            }
         }
         if (anyFatal) {
-            Dataset<Row> subjects = readSubjects(spark, adslFile, studies, knownTreatments, validation, period, lagged)
-                    .cache(); // the event check, the quarantine and the aggregation all read it
-            Dataset<Row> events = readEvents(spark, adaeFile, subjects, validation);
-            return quarantined(validation, adslFile, subjects, adaeFile, events);
+            return readRuleByRule(spark, adslFile, adaeFile, studies, knownTreatments, validation, period, lagged);
         }
-        validation.quarantineUnit(adslFile, Validation.ADAM_STUDY);
-        Dataset<Row> adsl = ValidatedTable.read(spark, adslFile, spec.columns(), KEY, false, validation);
-        validation.quarantineUnit(adaeFile, Validation.ADAM_STUDY);
-        Dataset<Row> adae = ValidatedTable.read(spark, adaeFile, ADAE_COLUMNS, KEY, false, validation);
-        Dataset<Row> adslChecked = withKnownStudy(adsl, studies);
+        Problems problems;
+        try {
+            problems = problems(adsl, adae, studies, spec, eventRules);
+        } catch (InputException e) {
+            throw e;
+        } catch (Exception e) {
+            // a file Spark cannot read: the rule-by-rule path reads each file on its own and names the one at fault
+            return readRuleByRule(spark, adslFile, adaeFile, studies, knownTreatments, validation, period, lagged);
+        }
+        for (String file : List.of(adslFile, adaeFile)) {
+            if (problems.rowsRead().get(file) == 0) {
+                throw new InputException(file, "-", "-", "the file has no rows");
+            }
+        }
+        // the studies used whole: every type-valid row of a study with no rejected row in either file
+        Column used = col("STUDYID").isNotNull();
+        if (!problems.studies().isEmpty()) {
+            used = used.and(col("STUDYID").isin(problems.studies().toArray()).unary_$bang());
+        }
+        Dataset<Row> subjects = adsl.typedRows().filter(used);
+        Dataset<Row> events = adae.typedRows().filter(used);
+        if (!problems.any()) {
+            problems.rowsRead().forEach(validation::countRead);
+            return new Tables(subjects, events);
+        }
+        // the rows of those studies (and of rows with no study), checked rule by rule: each file read once more,
+        // its rows in scope kept by that pass (few), every later check reading them from there
+        Column inScope = ValidatedTable.text(col("STUDYID")).isNull();
+        if (!problems.studies().isEmpty()) {
+            inScope = inScope.or(ValidatedTable.text(col("STUDYID")).isin(problems.studies().toArray()));
+        }
+        Column scope = inScope;
+        Map<String, Long> before = validation.rowsRead();
+        Dataset<Row> adslIn = ValidatedTable.read(adsl.scoped(t -> t.filter(scope)), KEY, validation, true, true);
+        Dataset<Row> subjectsIn = checkSubjects(adslIn, adslFile, studies, spec, validation);
+        Dataset<Row> adaeIn = ValidatedTable.read(adae.scoped(t -> t.filter(scope)), KEY, validation, true, true);
+        Dataset<Row> eventsIn = checkEvents(adaeIn, adaeFile, subjectsIn, validation);
+        Map<String, Long> inScopeRead = validation.rowsRead();
+        for (String file : List.of(adslFile, adaeFile)) {
+            long scoped = inScopeRead.getOrDefault(file, 0L) - before.getOrDefault(file, 0L);
+            validation.countRead(file, problems.rowsRead().get(file) - scoped);
+        }
+        Tables inScopeTables = quarantined(validation, adslFile, subjectsIn, adaeFile, eventsIn);
+        // each study in scope has a rejected row, so nothing is left of it; the union keeps the tables exact if not
+        return new Tables(subjects.unionByName(inScopeTables.subjects()), events.unionByName(inScopeTables.events()));
+    }
 
-        // per subject: ADSL rows (__s), those breaking a rule of their own row (__sbad), events (__e), those breaking
-        // one (__ebad); a subject is validated when it has one ADSL row and that row breaks no rule
-        Dataset<Row> subjectSide = adslChecked.select(col("STUDYID").as("__sid"), col("USUBJID").as("__uid"),
-                lit(1L).as("__s"), when(anyBroken(spec.ofRow()), 1L).otherwise(0L).as("__sbad"), lit(0L).as("__e"),
-                lit(0L).as("__ebad"));
-        Dataset<Row> eventSide = adae.select(col("STUDYID").as("__sid"), col("USUBJID").as("__uid"), lit(0L).as("__s"),
-                lit(0L).as("__sbad"), lit(1L).as("__e"),
-                when(anyBroken(eventRules.subList(0, eventRules.size() - 1)), 1L).otherwise(0L).as("__ebad"));
+    /**
+     * What the pass over both files found: the rows each file has, the studies with a rejected row (a study whose
+     * row breaks a type rule, a subject with a problem), and whether any row is rejected at all (one may have no
+     * study: blank STUDYID).
+     */
+    private record Problems(Map<String, Long> rowsRead, List<String> studies, boolean any) {
+    }
+
+    /**
+     * One pass over ADSL and ADAE, grouped per subject (a hash aggregation, partial before the shuffle): every row
+     * reduced to its study, its subject and whether it breaks a type rule or a rule of its own row. Per subject: its
+     * ADSL rows, those breaking a rule, its events, those breaking one; rows breaking a type rule are grouped per study
+     * apart (no subject). A subject is validated when it has one ADSL row and that row breaks no rule; a subject with
+     * a problem (more than one ADSL row, a row breaking a rule, events passing their own rules but no validated
+     * subject) has a rejected row in its study. Only those groups leave the pass (usually none); the rows of each file
+     * are counted by metrics observed on the way.
+     */
+    private static Problems problems(ValidatedTable.Prepared adsl, ValidatedTable.Prepared adae, Dataset<Row> studies,
+                                     SubjectRules spec, List<Rule> eventRules) {
+        Dataset<Row> adslRows = withKnownStudy(typedWithFlag(adsl), studies);
+        Dataset<Row> adaeRows = typedWithFlag(adae);
+        Column typeBad = col("__type_bad");
+        Column subjectSide = when(typeBad, lit(null).cast(DataTypes.StringType)).otherwise(col("USUBJID"));
+        Dataset<Row> fromAdsl = adslRows.select(col("STUDYID").as("__sid"), subjectSide.as("__uid"),
+                when(typeBad, 0L).otherwise(1L).as("__s"),
+                when(typeBad.unary_$bang().and(anyBroken(spec.ofRow())), 1L).otherwise(0L).as("__sbad"),
+                lit(0L).as("__e"), lit(0L).as("__ebad"), when(typeBad, 1L).otherwise(0L).as("__tbad"),
+                lit(1L).as("__adsl_rows"), lit(0L).as("__adae_rows"));
+        Dataset<Row> fromAdae = adaeRows.select(col("STUDYID").as("__sid"), subjectSide.as("__uid"), lit(0L).as("__s"),
+                lit(0L).as("__sbad"), when(typeBad, 0L).otherwise(1L).as("__e"),
+                when(typeBad.unary_$bang().and(anyBroken(eventRules.subList(0, eventRules.size() - 1))), 1L)
+                        .otherwise(0L).as("__ebad"),
+                when(typeBad, 1L).otherwise(0L).as("__tbad"), lit(0L).as("__adsl_rows"), lit(1L).as("__adae_rows"));
+        Dataset<Row> perSubject = fromAdsl.unionByName(fromAdae).groupBy(col("__sid"), col("__uid")).agg(
+                        sum("__s").as("__s"), sum("__sbad").as("__sbad"), sum("__e").as("__e"),
+                        sum("__ebad").as("__ebad"), sum("__tbad").as("__tbad"), sum("__adsl_rows").as("__adsl_rows"),
+                        sum("__adae_rows").as("__adae_rows"))
+                .observe(ROWS, sum("__adsl_rows"), sum("__adae_rows"));
         Column validated = col("__s").equalTo(1).and(col("__sbad").equalTo(0));
-        Column duplicated = col("__s").gt(1);
-        Column unknownWithEvents = validated.unary_$bang().and(col("__e").gt(col("__ebad")));
-        // checkpointed: the problems' tallies and both second passes read it (one job computes it)
-        Dataset<Row> problems = subjectSide.unionByName(eventSide).groupBy(col("__sid"), col("__uid"))
-                .agg(sum("__s").as("__s"), sum("__sbad").as("__sbad"), sum("__e").as("__e"), sum("__ebad").as("__ebad"))
-                .filter(duplicated.or(col("__sbad").gt(0)).or(col("__ebad").gt(0)).or(unknownWithEvents))
-                .withColumn("__validated", validated).withColumn("__unknown", unknownWithEvents)
-                .localCheckpoint();
-        Row tally = problems.agg(count(lit(1)), sum(when(duplicated.or(col("__sbad").gt(0)), 1L).otherwise(0L)),
-                sum(when(col("__ebad").gt(0).or(col("__unknown")), 1L).otherwise(0L)),
-                sum(when(duplicated, 1L).otherwise(0L)), sum(when(col("__unknown"), 1L).otherwise(0L))).first();
-        long subjectProblems = tally.isNullAt(1) ? 0 : tally.getLong(1);
-        long eventProblems = tally.isNullAt(2) ? 0 : tally.getLong(2);
-        long duplicates = tally.isNullAt(3) ? 0 : tally.getLong(3);
-        long unknown = tally.isNullAt(4) ? 0 : tally.getLong(4);
+        Dataset<Row> found = perSubject.filter(col("__tbad").gt(0).or(col("__s").gt(1)).or(col("__sbad").gt(0))
+                        .or(col("__ebad").gt(0)).or(validated.unary_$bang().and(col("__e").gt(col("__ebad")))))
+                .select(col("__sid"));
+        List<Row> rows = found.collectAsList();
+        scala.Option<Row> metrics = found.queryExecution().observedMetrics().get(ROWS);
+        long adslRead;
+        long adaeRead;
+        if (metrics.isDefined() && !metrics.get().isNullAt(0)) {
+            adslRead = metrics.get().getLong(0);
+            adaeRead = metrics.get().getLong(1);
+        } else { // no metrics (not expected) or no row at all
+            adslRead = adsl.raw().count();
+            adaeRead = adae.raw().count();
+        }
+        java.util.TreeSet<String> offending = new java.util.TreeSet<>();
+        for (Row r : rows) {
+            if (!r.isNullAt(0)) {
+                offending.add(r.getString(0));
+            }
+        }
+        Map<String, Long> read = new LinkedHashMap<>();
+        read.put(adsl.file(), adslRead);
+        read.put(adae.file(), adaeRead);
+        return new Problems(read, List.copyOf(offending), !rows.isEmpty());
+    }
 
-        Dataset<Row> subjects = adsl;
-        if (subjectProblems > 0) {
-            // as readSubjects: every rule in its order, the rows per subject taken from the duplicated subjects only
-            Dataset<Row> dup = small(problems.filter(duplicated).select(col("__sid").as("__dsid"),
-                    col("__uid").as("__duid"), col("__s").as("__dup_rows")), duplicates);
-            Dataset<Row> checked = adslChecked.join(dup, adslChecked.col("STUDYID").equalTo(dup.col("__dsid"))
-                            .and(adslChecked.col("USUBJID").equalTo(dup.col("__duid"))), "left")
-                    .withColumn("__subject_rows", coalesce(col("__dup_rows"), lit(1L)));
-            subjects = validation.check(checked, adslFile, spec.all(), KEY).select(ValidatedTable.columns(adsl));
-        }
-        Dataset<Row> events = adae;
-        if (eventProblems > 0) {
-            // as readEvents: an event's subject is unknown when it is one of the subjects found unknown
-            Dataset<Row> unknownSubjects = small(problems.filter(col("__unknown")).select(col("__sid").as("__usid"),
-                    col("__uid").as("__uuid")), unknown);
-            Dataset<Row> checked = adae.join(unknownSubjects, adae.col("STUDYID").equalTo(unknownSubjects.col("__usid"))
-                    .and(adae.col("USUBJID").equalTo(unknownSubjects.col("__uuid"))), "left");
-            events = validation.check(checked, adaeFile, eventRules(col("__uuid").isNotNull()), KEY)
-                    .select(ValidatedTable.columns(adae));
-        }
+    /** The name of the metrics that count both files' rows in {@link #problems}. */
+    private static final String ROWS = "aepool_adam_rows";
+
+    /** A file's rows as typed, with {@code __type_bad}: whether the row breaks a type rule. */
+    private static Dataset<Row> typedWithFlag(ValidatedTable.Prepared file) {
+        List<Column> all = new ArrayList<>(file.typed());
+        all.add(file.typeBroken().as("__type_bad"));
+        return file.raw().select(all.toArray(Column[]::new));
+    }
+
+    /**
+     * The same tables and rejects as {@link #read}, each rule checked on its own: a window over every ADSL row for
+     * uniqueness, a join of every event with the validated subjects for membership. The path for rules set to fatal
+     * (the run stops at the first broken one, in the order they are checked), and {@link #read}'s specification in
+     * the tests.
+     */
+    static Tables readRuleByRule(SparkSession spark, String adslFile, String adaeFile, Dataset<Row> studies,
+                                 Set<String> knownTreatments, Validation validation, OptionalInt period, boolean lagged) {
+        Dataset<Row> subjects = readSubjects(spark, adslFile, studies, knownTreatments, validation, period, lagged)
+                .cache(); // the event check, the quarantine and the aggregation all read it
+        Dataset<Row> events = readEvents(spark, adaeFile, subjects, validation);
         return quarantined(validation, adslFile, subjects, adaeFile, events);
     }
 
@@ -266,11 +361,6 @@ public final class AdamReader {
                                       Dataset<Row> events) {
         return new Tables(validation.quarantineIncomplete(subjects, adslFile, Validation.ADAM_STUDY, KEY),
                 validation.quarantineIncomplete(events, adaeFile, Validation.ADAM_STUDY, KEY));
-    }
-
-    // a table of subjects with a problem, broadcast when it is small (it usually is: a few rows, or none)
-    private static Dataset<Row> small(Dataset<Row> subjects, long rows) {
-        return rows <= 1_000_000 ? broadcast(subjects) : subjects;
     }
 
     private static Column anyBroken(List<Rule> rules) {
@@ -297,7 +387,12 @@ public final class AdamReader {
     /** Adverse events; {@code subjects} is the validated subject table every event's subject must be in. */
     public static Dataset<Row> readEvents(SparkSession spark, String file, Dataset<Row> subjects, Validation validation) {
         validation.quarantineUnit(file, Validation.ADAM_STUDY);
-        Dataset<Row> adae = ValidatedTable.read(spark, file, ADAE_COLUMNS, KEY, false, validation);
+        return checkEvents(ValidatedTable.read(spark, file, ADAE_COLUMNS, KEY, false, validation), file, subjects,
+                validation);
+    }
+
+    /** ADAE rows that passed the type rules, checked against the event rules ({@code subjects}: the validated ones). */
+    private static Dataset<Row> checkEvents(Dataset<Row> adae, String file, Dataset<Row> subjects, Validation validation) {
         Dataset<Row> known = subjects.select(col("STUDYID").as("__sid"), col("USUBJID").as("__uid"));
         Dataset<Row> checked = adae.join(known, adae.col("STUDYID").equalTo(known.col("__sid"))
                 .and(adae.col("USUBJID").equalTo(known.col("__uid"))), "left");

@@ -60,6 +60,36 @@ public final class ValidatedTable {
     public static Dataset<Row> read(SparkSession spark, String file, List<ColumnSpec> columns, List<String> keyColumns,
                                     boolean keepExtra, Validation validation, UnaryOperator<Dataset<Row>> scope,
                                     boolean mayBeEmpty) {
+        return read(prepare(spark, file, columns, keepExtra, scope), keyColumns, validation, mayBeEmpty, false);
+    }
+
+    /**
+     * A file as read, before any Spark job: its rows ({@code raw}, optional columns it lacks added as empty), the
+     * type rules on them, and the typed columns a row that passes them is read as.
+     */
+    record Prepared(String file, Dataset<Row> raw, List<Rule> typeRules, List<Column> typed) {
+        /** Every row read as typed, whether it passes the type rules or not (a value that does not cast is null). */
+        Dataset<Row> typedRows() {
+            return raw.select(typed.toArray(Column[]::new));
+        }
+
+        /** True where a row breaks a type rule. */
+        Column typeBroken() {
+            Column any = lit(false);
+            for (Rule r : typeRules) {
+                any = any.or(coalesce(r.broken(), lit(false)));
+            }
+            return any;
+        }
+
+        Prepared scoped(UnaryOperator<Dataset<Row>> scope) {
+            return new Prepared(file, scope.apply(raw), typeRules, typed);
+        }
+    }
+
+    /** @throws InputException when a required column is missing or the file cannot be opened */
+    static Prepared prepare(SparkSession spark, String file, List<ColumnSpec> columns, boolean keepExtra,
+                            UnaryOperator<Dataset<Row>> scope) {
         Dataset<Row> raw = scope.apply(load(spark, file));
         Set<String> present = Arrays.stream(raw.columns()).collect(Collectors.toSet());
         for (ColumnSpec c : columns) {
@@ -80,7 +110,7 @@ public final class ValidatedTable {
             Column cast = rawCol.try_cast(c.type());
             if (c.type().equals(DataTypes.StringType)) {
                 // blank text counts as missing
-                cast = when(functionsTrim(rawCol).equalTo(""), lit(null).cast(DataTypes.StringType)).otherwise(functionsTrim(rawCol));
+                cast = text(rawCol);
                 typeRules.add(new Rule(Rule.requiredId(c.name()), c.name(), "must not be empty", lit(!c.nullable()).and(cast.isNull())));
             } else {
                 typeRules.add(new Rule(Rule.wrongTypeId(c.name()), c.name(), "wrong type: value is not " + typeName(c), rawCol.isNotNull()
@@ -100,16 +130,27 @@ public final class ValidatedTable {
                 }
             }
         }
+        return new Prepared(file, raw, List.copyOf(typeRules), List.copyOf(typed));
+    }
+
+    /**
+     * The type pass over a prepared file: one job reads it, counts its rows and checks the types.
+     *
+     * @param materialise every row is kept by that job and the rows returned are read from it (a scoped, small read
+     *                    that several later checks read)
+     */
+    static Dataset<Row> read(Prepared file, List<String> keyColumns, Validation validation, boolean mayBeEmpty,
+                             boolean materialise) {
         Dataset<Row> checked;
         try {
-            // one job reads the file, counts its rows and checks the types
-            checked = validation.checkCountingRows(raw, file, typeRules, keyColumns, mayBeEmpty);
+            checked = validation.checkCountingRows(file.raw(), file.file(), file.typeRules(), keyColumns, mayBeEmpty,
+                    materialise);
         } catch (InputException e) {
             throw e;
         } catch (Exception e) { // Spark's checked SparkException included: a bad file is bad input, not a crash
-            throw new InputException(file, "-", "-", "cannot read the file (corrupt or truncated?): " + firstLine(e));
+            throw new InputException(file.file(), "-", "-", "cannot read the file (corrupt or truncated?): " + firstLine(e));
         }
-        return checked.select(typed.toArray(Column[]::new));
+        return checked.select(file.typed().toArray(Column[]::new));
     }
 
     /** Evaluates all rules in one pass; throws on the first row that breaks one. */
@@ -189,6 +230,11 @@ public final class ValidatedTable {
         String m = String.valueOf(root.getMessage());
         int nl = m.indexOf('\n');
         return (nl > 0 ? m.substring(0, nl) : m);
+    }
+
+    /** A text column as read: trimmed of spaces, blank read as empty (null). */
+    static Column text(Column raw) {
+        return when(functionsTrim(raw).equalTo(""), lit(null).cast(DataTypes.StringType)).otherwise(functionsTrim(raw));
     }
 
     private static Column functionsTrim(Column c) {

@@ -152,9 +152,9 @@ public final class Validation {
      * @throws InputException when the file has no rows
      */
     Dataset<Row> checkCountingRows(Dataset<Row> table, String file, List<Rule> rules, List<String> keyColumns,
-                                   boolean mayBeEmpty) {
+                                   boolean mayBeEmpty, boolean keepAll) {
         long[] rowsRead = new long[1];
-        Dataset<Row> kept = check(table, Origin.file(file), rules, keyColumns, rowsRead, false);
+        Dataset<Row> kept = check(table, Origin.file(file), rules, keyColumns, rowsRead, keepAll);
         if (rowsRead[0] == 0 && !mayBeEmpty) {
             throw new InputException(file, "-", "-", "the file has no rows");
         }

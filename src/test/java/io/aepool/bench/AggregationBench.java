@@ -348,7 +348,7 @@ public final class AggregationBench {
         return t;
     }
 
-    static List<TreatmentArm> treatments() {
+    public static List<TreatmentArm> treatments() {
         List<TreatmentArm> t = new ArrayList<>();
         for (String[] d : ScaledAdam.DRUGS) {
             t.add(new TreatmentArm(d[0] + " " + d[1] + " mg", "experimental", Double.parseDouble(d[1])));
