@@ -560,7 +560,14 @@ public final class Validation {
     /** Per input file: rows read, rejected and used (read − rejected). */
     public Map<String, Map<String, Long>> accounting() {
         Map<String, Map<String, Long>> out = new LinkedHashMap<>();
-        rows.forEach((file, n) -> out.put(file, Map.of("read", n[0], "rejected", n[1], "used", n[0] - n[1])));
+        rows.forEach((file, n) -> {
+            // a fixed key order, so summary.json is the same bytes for the same run (Map.of's order is not fixed)
+            Map<String, Long> entry = new LinkedHashMap<>();
+            entry.put("read", n[0]);
+            entry.put("rejected", n[1]);
+            entry.put("used", n[0] - n[1]);
+            out.put(file, entry);
+        });
         return out;
     }
 

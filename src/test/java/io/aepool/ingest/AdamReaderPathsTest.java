@@ -67,14 +67,7 @@ class AdamReaderPathsTest {
 
     @Test
     void ruleOrderAcrossRowsIsTheSameInBothPaths(SparkSession spark) {
-        String studies = Files2.write(dir, "studies.csv",
-                "study_id,acronym,condition,drug,year,design,control_type,weeks,source",
-                "T1,T1,psoriasis,drug,2020,rct,placebo,24,test",
-                "T2,T2,psoriasis,drug,2020,rct,placebo,24,test",
-                "T3,T3,psoriasis,drug,2020,rct,placebo,24,test",
-                "T4,T4,psoriasis,drug,2020,rct,placebo,24,test",
-                "T5,T5,psoriasis,drug,2020,rct,placebo,24,test",
-                "T6,T6,psoriasis,drug,2020,rct,placebo,24,test");
+        String studies = Files2.studies(dir, "T1", "T2", "T3", "T4", "T5", "T6");
         String adsl = dir.resolve("adsl.parquet").toString();
         String adae = dir.resolve("adae.parquet").toString();
         spark.createDataFrame(List.of(
@@ -126,9 +119,7 @@ class AdamReaderPathsTest {
 
     @Test
     void aFileSparkCannotReadOrAnEmptyFileIsNamed(SparkSession spark) throws Exception {
-        String studies = Files2.write(dir, "studies.csv",
-                "study_id,acronym,condition,drug,year,design,control_type,weeks,source",
-                "T1,T1,psoriasis,drug,2020,rct,placebo,24,test");
+        String studies = Files2.studies(dir, "T1");
         String adsl = dir.resolve("adsl.parquet").toString();
         String adae = dir.resolve("adae.parquet").toString();
         spark.createDataFrame(List.of(ok("T1", "T1-001")), ADSL).write().parquet(adsl);

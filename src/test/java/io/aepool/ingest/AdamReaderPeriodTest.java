@@ -49,8 +49,7 @@ class AdamReaderPeriodTest {
 
     @Test
     void periodRowsThatBreakARuleAreQuarantinedByRule(SparkSession spark) {
-        String studies = Files2.write(dir, "studies.csv", "study_id,acronym,condition,drug,year,design,control_type,weeks,source",
-                "T1,T1,psoriasis,drug,2020,rct,placebo,24,test");
+        String studies = Files2.studies(dir, "T1");
         String adslFile = dir.resolve("adsl.parquet").toString();
         spark.createDataFrame(List.of(
                 subject("T1-001", "2020-04-01", "2020-06-30", "Drug"),

@@ -52,11 +52,7 @@ class AdamStudyQuarantineTest {
 
     @Test
     void aRejectedSubjectOrEventOfAnAtRiskSubjectTakesItsStudysWholeAdamContributionOut(SparkSession spark) {
-        String studiesFile = Files2.write(dir, "studies.csv",
-                "study_id,acronym,condition,drug,year,design,control_type,weeks,source",
-                "T1,T1,psoriasis,drug,2020,rct,placebo,24,test",
-                "T2,T2,psoriasis,drug,2020,rct,placebo,24,test",
-                "T3,T3,psoriasis,drug,2020,rct,placebo,24,test");
+        String studiesFile = Files2.studies(dir, "T1", "T2", "T3");
         String adslFile = dir.resolve("adsl.parquet").toString();
         String adaeFile = dir.resolve("adae.parquet").toString();
         spark.createDataFrame(List.of(

@@ -79,6 +79,8 @@ class StudyOutcomeQuarantineTest {
         assertTrue(one.getString(one.fieldIndex("description")).contains("study_id=UPA-AD-P2B, outcome=serious_infection"),
                 "the message names the study and the outcome: " + one);
         assertEquals(Map.of("read", 6L, "rejected", 4L, "used", 2L), v.accounting().get(file));
+        assertEquals(List.of("read", "rejected", "used"), List.copyOf(v.accounting().get(file).keySet()),
+                "one key order, so summary.json is the same bytes for the same run");
         assertEquals(new TreeMap<>(Map.of("events.not_above_n", 1L, "study_incomplete", 3L)),
                 new TreeMap<>(v.rejectedByRule()));
     }
