@@ -20,7 +20,7 @@
 # crontab line (every night at 02:30; mail or page on exit 3 from a wrapper, or let cron mail the output):
 #   30 2 * * * cd /opt/aepool && jobs/nightly.sh --conf conf/nightly.yaml --root /data/aepool/nightly >>/var/log/aepool-nightly.log 2>&1
 #
-# Spark settings come from the environment as for run-local.sh (SPARK_MASTER, SHUFFLE_PARTITIONS, JAVA_OPTS).
+# Spark settings come from the environment as for run-local.sh (SPARK_MASTER, SHUFFLE_PARTITIONS, JAVA_OPTS, AEPOOL_COMET).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

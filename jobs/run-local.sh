@@ -5,7 +5,8 @@
 # target/classpath.txt stands in for a distribution's jars/: Spark (provided scope) and every runtime dependency.
 #   jobs/run-local.sh                                  # conf/sample.yaml -> out/sample
 #   jobs/run-local.sh --conf conf/x.yaml --out /tmp/r  # any job arguments pass through
-#   AEPOOL_COMET=1 jobs/run-local.sh ...                # plans run natively by DataFusion Comet (jobs/comet.sh)
+#   AEPOOL_COMET=1 jobs/run-local.sh ...                # plans run natively by DataFusion Comet (jobs/comet.sh);
+#                                                      # default auto: on for large ADaM inputs, 0 turns it off
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +25,33 @@ if [[ ${#ARGS[@]} -eq 0 ]]; then
   ARGS=(--conf conf/sample.yaml --out out/sample)
 fi
 
+# AEPOOL_COMET: 1 on, 0 off, auto (the default) on when the conf's ADaM Parquet files (its adsl: and adae: entries on
+# the local file system) total at least COMET_AUTO_MIB (default 512) MiB. Measured (docs/benchmarks.md, "Native
+# execution with DataFusion Comet"): the ADaM stage 1.45x faster warm at 1e8 events (~600 MiB of Parquet), 1.28x at
+# 1e7 (~62 MiB), the bundled sample no faster; the outputs byte-identical. Said on stderr when auto turns it on.
+adam_mib() {
+  local conf="" i dir path total=0
+  for ((i = 0; i + 1 < ${#ARGS[@]}; i++)); do [[ ${ARGS[i]} == --conf ]] && conf=${ARGS[i + 1]}; done
+  [[ -f $conf ]] || { echo 0; return; }
+  dir=$(dirname "$conf")
+  while read -r path; do
+    path=${path%%#*}; path=${path%"${path##*[![:space:]]}"}; path=${path#[\"\']}; path=${path%[\"\']}
+    [[ -z $path || $path == *://* ]] && continue   # hdfs://, s3a://: not measured here
+    [[ $path == /* ]] || path=$dir/$path
+    [[ -e $path ]] && total=$((total + $(du -sbL "$path" | cut -f1)))
+  done < <(sed -n 's/^[[:space:]-]*\(adsl\|adae\):[[:space:]]*//p' "$conf")
+  echo $((total / 1048576))
+}
+COMET=${AEPOOL_COMET:-auto}
+if [[ $COMET == auto ]]; then
+  COMET=0
+  MIB=$(adam_mib)
+  if ((MIB >= ${COMET_AUTO_MIB:-512})); then
+    COMET=1
+    echo "DataFusion Comet on: $MIB MiB of ADaM Parquet in the conf (AEPOOL_COMET=auto: from ${COMET_AUTO_MIB:-512} MiB; AEPOOL_COMET=0 turns it off)" >&2
+  fi
+fi
+
 # AppCDS: Spark's ~20k classes are loaded and verified from an archive instead of their jars (a few seconds of a
 # small job's start). The archive is made by the first job run for a classpath and JDK (that run ends some seconds
 # later while it dumps) and kept under target/; AEPOOL_CDS=0 turns it off. Our own classes (in $JAR, loaded by
@@ -34,7 +62,7 @@ if [[ ${AEPOOL_CDS:-1} == 1 ]]; then
   CDS=target/cds-$CDS_KEY.jsa
   if [[ -s $CDS ]]; then
     CDS_OPTS=(-XX:SharedArchiveFile="$CDS" -Xlog:cds=off -Xlog:cds+dynamic=off)
-  elif [[ " ${ARGS[*]} " == *" --conf "* && ${AEPOOL_COMET:-0} != 1 ]]; then
+  elif [[ " ${ARGS[*]} " == *" --conf "* && $COMET != 1 ]]; then
     # made by a job run (not --help or --version), so that it holds the classes a job loads; not by a Comet run,
     # whose longer classpath would leave the archive unusable for the runs without it
     rm -f target/cds-*.jsa
@@ -42,11 +70,11 @@ if [[ ${AEPOOL_CDS:-1} == 1 ]]; then
   fi
 fi
 
-# AEPOOL_COMET=1: the Comet jar is appended to the classpath (after Spark's, so the AppCDS archive of the classpath
-# still applies) and its confs are passed to SparkSubmit; off by default (docs/benchmarks.md says why).
+# Comet on: the Comet jar is appended to the classpath (after Spark's, so the AppCDS archive of the classpath
+# still applies) and its confs are passed to SparkSubmit.
 EXTRA_CP=""
 SPARK_CONFS=()
-if [[ ${AEPOOL_COMET:-0} == 1 ]]; then
+if [[ $COMET == 1 ]]; then
   # shellcheck source=jobs/comet.sh
   source jobs/comet.sh
   EXTRA_CP=":$COMET_JAR"

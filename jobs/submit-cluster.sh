@@ -11,7 +11,7 @@
 #   Kubernetes: jobs/submit-cluster.sh k8s://https://api:6443 conf/cluster-example.yaml s3a://bucket/aepool/out \
 #                 --deploy-mode cluster --conf spark.kubernetes.container.image=<image with Spark 4.1>
 #   Comet:      AEPOOL_COMET=1 COMET_JAR=/opt/spark/extra/comet-spark-spark4.1_2.13-1.2.0.jar jobs/submit-cluster.sh ...
-#               (DataFusion Comet, off by default: docs/cluster.md; COMET_JAR a path present on every node)
+#               (DataFusion Comet, explicit here: docs/cluster.md; COMET_JAR a path present on every node)
 #
 # Inputs named in the conf may be any Hadoop-compatible URI (hdfs://, s3a://, abfss://). The results directory is
 # swapped in by a rename, atomic on HDFS and local disks but not on object stores (see README).
