@@ -28,27 +28,42 @@ fi
 # AEPOOL_COMET: 1 on, 0 off, auto (the default) on when the conf's ADaM Parquet files (its adsl: and adae: entries on
 # the local file system) total at least COMET_AUTO_MIB (default 512) MiB. Measured (docs/benchmarks.md, "Native
 # execution with DataFusion Comet"): the ADaM stage 1.45x faster warm at 1e8 events (~600 MiB of Parquet), 1.28x at
-# 1e7 (~62 MiB), the bundled sample no faster; the outputs byte-identical. Said on stderr when auto turns it on.
+# 1e7 (~62 MiB), the bundled sample no faster (its outputs byte-identical off and on). Said on stderr when auto turns
+# it on, or leaves it off because the jar cannot be resolved. Only block-style adsl:/adae: entries are measured.
 adam_mib() {
-  local conf="" i dir path total=0
-  for ((i = 0; i + 1 < ${#ARGS[@]}; i++)); do [[ ${ARGS[i]} == --conf ]] && conf=${ARGS[i + 1]}; done
-  [[ -f $conf ]] || { echo 0; return; }
+  local conf="" i dir path size total=0
+  for ((i = 0; i < ${#ARGS[@]}; i++)); do
+    case ${ARGS[i]} in
+      --conf) if ((i + 1 < ${#ARGS[@]})); then conf=${ARGS[i + 1]}; fi ;;
+      --conf=*) conf=${ARGS[i]#--conf=} ;;
+    esac
+  done
+  if [[ ! -f $conf ]]; then echo 0; return 0; fi
   dir=$(dirname "$conf")
   while read -r path; do
     path=${path%%#*}; path=${path%"${path##*[![:space:]]}"}; path=${path#[\"\']}; path=${path%[\"\']}
-    [[ -z $path || $path == *://* ]] && continue   # hdfs://, s3a://: not measured here
-    [[ $path == /* ]] || path=$dir/$path
-    [[ -e $path ]] && total=$((total + $(du -sbL "$path" | cut -f1)))
-  done < <(sed -n 's/^[[:space:]-]*\(adsl\|adae\):[[:space:]]*//p' "$conf")
+    if [[ -z $path || $path == *://* ]]; then continue; fi   # hdfs://, s3a://: not measured here
+    if [[ $path != /* ]]; then path=$dir/$path; fi
+    if [[ ! -e $path ]]; then continue; fi
+    size=$(du -sbL "$path" 2>/dev/null | cut -f1) || size=0
+    if [[ $size =~ ^[0-9]+$ ]]; then total=$((total + size)); fi
+  done < <(sed -n 's/^[[:space:]-]*\(adsl\|adae\):[[:space:]]*//p' "$conf" 2>/dev/null || true)
   echo $((total / 1048576))
 }
 COMET=${AEPOOL_COMET:-auto}
 if [[ $COMET == auto ]]; then
   COMET=0
-  MIB=$(adam_mib)
-  if ((MIB >= ${COMET_AUTO_MIB:-512})); then
-    COMET=1
-    echo "DataFusion Comet on: $MIB MiB of ADaM Parquet in the conf (AEPOOL_COMET=auto: from ${COMET_AUTO_MIB:-512} MiB; AEPOOL_COMET=0 turns it off)" >&2
+  MIB=$(adam_mib) || MIB=0
+  LIMIT=${COMET_AUTO_MIB:-512}
+  [[ $LIMIT =~ ^[0-9]+$ ]] || { echo "COMET_AUTO_MIB must be a whole number of MiB (got '$LIMIT')" >&2; exit 2; }
+  if ((MIB >= LIMIT)); then
+    # the jar resolved in a subshell first: when it cannot be (offline, no Maven), the run goes on without Comet
+    if (source jobs/comet.sh) >/dev/null 2>&1; then
+      COMET=1
+      echo "DataFusion Comet on: $MIB MiB of ADaM Parquet in the conf (AEPOOL_COMET=auto: from $LIMIT MiB; AEPOOL_COMET=0 turns it off)" >&2
+    else
+      echo "DataFusion Comet left off: $MIB MiB of ADaM Parquet, but its jar could not be resolved (jobs/comet.sh; AEPOOL_COMET=1 shows why)" >&2
+    fi
   fi
 fi
 

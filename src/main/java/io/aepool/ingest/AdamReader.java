@@ -195,11 +195,11 @@ public final class AdamReader {
      * in one pass, not a join of every event with the subject table and a window over every subject: ADSL rows and
      * ADAE rows, reduced to their key and whether they break a rule of their own row, are grouped per subject once
      * (a hash aggregation, partial before the shuffle), which gives per subject its ADSL rows, how many of them break
-     * a rule, its events and how many of those break a rule. Only the subjects with a problem leave that pass
-     * (usually none); the rejected rows are then listed, each by its rule as {@link #readSubjects} and
-     * {@link #readEvents} list them, in a second pass that joins each table with those few subjects, and only when
-     * there is one. Rules set to fatal keep the checks of {@link #readSubjects} and {@link #readEvents} (the run
-     * stops at the first, in the order they are checked).
+     * a rule, its events and how many of those break a rule. It names the studies with a rejected row (usually none);
+     * with those rejected in an earlier ADaM pair, only their rows (and rows without a study) are then checked rule by
+     * rule as {@link #readRuleByRule} checks every row, and quarantined; every other study's rows are used as read.
+     * Rules set to fatal, or a file the pass cannot read, take {@link #readRuleByRule} (the run stops at the first
+     * broken rule, in the order they are checked; a bad file is named).
      */
     public static Tables read(SparkSession spark, String adslFile, String adaeFile, Dataset<Row> studies,
                               Set<String> knownTreatments, Validation validation, OptionalInt period, boolean lagged) {
@@ -234,22 +234,25 @@ public final class AdamReader {
                 throw new InputException(file, "-", "-", "the file has no rows");
             }
         }
+        // the studies with a rejected row: in this pair, or in an earlier ADaM pair (its rows here go out whole too)
+        java.util.SortedSet<String> offending = validation.rejectedUnits(Validation.ADAM_STUDY);
+        offending.addAll(problems.studies());
         // the studies used whole: every type-valid row of a study with no rejected row in either file
         Column used = col("STUDYID").isNotNull();
-        if (!problems.studies().isEmpty()) {
-            used = used.and(col("STUDYID").isin(problems.studies().toArray()).unary_$bang());
+        if (!offending.isEmpty()) {
+            used = used.and(col("STUDYID").isin(offending.toArray()).unary_$bang());
         }
         Dataset<Row> subjects = adsl.typedRows().filter(used);
         Dataset<Row> events = adae.typedRows().filter(used);
-        if (!problems.any()) {
+        if (!problems.any() && offending.isEmpty()) {
             problems.rowsRead().forEach(validation::countRead);
             return new Tables(subjects, events);
         }
         // the rows of those studies (and of rows with no study), checked rule by rule: each file read once more,
         // its rows in scope kept by that pass (few), every later check reading them from there
         Column inScope = ValidatedTable.text(col("STUDYID")).isNull();
-        if (!problems.studies().isEmpty()) {
-            inScope = inScope.or(ValidatedTable.text(col("STUDYID")).isin(problems.studies().toArray()));
+        if (!offending.isEmpty()) {
+            inScope = inScope.or(ValidatedTable.text(col("STUDYID")).isin(offending.toArray()));
         }
         Column scope = inScope;
         Map<String, Long> before = validation.rowsRead();
@@ -308,7 +311,7 @@ public final class AdamReader {
         Column validated = col("__s").equalTo(1).and(col("__sbad").equalTo(0));
         Dataset<Row> found = perSubject.filter(col("__tbad").gt(0).or(col("__s").gt(1)).or(col("__sbad").gt(0))
                         .or(col("__ebad").gt(0)).or(validated.unary_$bang().and(col("__e").gt(col("__ebad")))))
-                .select(col("__sid"));
+                .select(col("__sid")).distinct(); // one row per study: a study unknown to the studies table marks every subject
         List<Row> rows = found.collectAsList();
         scala.Option<Row> metrics = found.queryExecution().observedMetrics().get(ROWS);
         long adslRead;
@@ -369,12 +372,6 @@ public final class AdamReader {
             any = any.or(coalesce(r.broken(), lit(false)));
         }
         return any;
-    }
-
-    private static List<Rule> concat(List<Rule> a, List<Rule> b) {
-        List<Rule> all = new ArrayList<>(a);
-        all.addAll(b);
-        return all;
     }
 
     private static String xx(int period) {

@@ -370,6 +370,28 @@ public final class Validation {
     }
 
     /**
+     * The first unit column's values (e.g. the STUDYIDs) of the rows rejected so far that quarantine {@code unit}:
+     * empty without a job when there is none. A reader that skips the row-by-row checks for clean units uses it so
+     * that a unit rejected in an earlier file is still taken out whole from a later one.
+     */
+    public java.util.SortedSet<String> rejectedUnits(QuarantineUnit unit) {
+        java.util.SortedSet<String> values = new java.util.TreeSet<>();
+        List<Dataset<Row>> rows = offenders.get(unit);
+        if (rows == null || rows.isEmpty()) {
+            return values;
+        }
+        Dataset<Row> all = rows.get(0);
+        for (int i = 1; i < rows.size(); i++) {
+            all = all.unionByName(rows.get(i));
+        }
+        for (Row r : all.select(col(UNIT_PREFIX + 0)).filter(col(UNIT_PREFIX + 0).isNotNull()).distinct()
+                .collectAsList()) {
+            values.add(r.getString(0));
+        }
+        return values;
+    }
+
+    /**
      * Takes out of {@code table} (rows of {@code file} that passed every rule) the rows whose unit holds a row
      * rejected so far in any file of the same unit: they go to the ledger under {@link RuleIds#STUDY_INCOMPLETE},
      * the message naming the unit and the value pointing at the rejected row's rule and key. So a unit is used whole

@@ -118,6 +118,54 @@ class AdamReaderPathsTest {
     }
 
     @Test
+    void aStudyWithARejectedRowInAnEarlierPairIsTakenOutWholeFromALaterPair(SparkSession spark) {
+        String studies = Files2.studies(dir, "T1", "T2");
+        String adslA = dir.resolve("a/adsl.parquet").toString();
+        String adaeA = dir.resolve("a/adae.parquet").toString();
+        String adslB = dir.resolve("b/adsl.parquet").toString();
+        String adaeB = dir.resolve("b/adae.parquet").toString();
+        spark.createDataFrame(List.of(ok("T1", "T1-001"), subject("T1", "T1-002", "X", JAN, JUN, JUN)), ADSL)
+                .write().parquet(adslA);
+        spark.createDataFrame(List.of(event("T1", "T1-001", "Y")), ADAE).write().parquet(adaeA);
+        // the second pair's T1 rows are clean on their own: the study is used whole or not at all
+        spark.createDataFrame(List.of(ok("T1", "T1-101"), ok("T2", "T2-001")), ADSL).write().parquet(adslB);
+        spark.createDataFrame(List.of(event("T1", "T1-101", "Y"), event("T2", "T2-001", "Y")), ADAE)
+                .write().parquet(adaeB);
+
+        List<Outcome> both = new ArrayList<>();
+        for (boolean ruleByRule : List.of(true, false)) {
+            Validation v = Validation.defaults();
+            Dataset<Row> studyTable = StudiesReader.read(spark, studies, v);
+            List<String> subjects = new ArrayList<>();
+            List<String> events = new ArrayList<>();
+            for (String[] pair : List.of(new String[] {adslA, adaeA}, new String[] {adslB, adaeB})) {
+                AdamReader.Tables t = ruleByRule
+                        ? AdamReader.readRuleByRule(spark, pair[0], pair[1], studyTable, Set.of("Drug"), v,
+                                OptionalInt.empty(), false)
+                        : AdamReader.read(spark, pair[0], pair[1], studyTable, Set.of("Drug"), v, OptionalInt.empty(),
+                                false);
+                subjects.addAll(keys(t.subjects().select("STUDYID", "USUBJID")));
+                events.addAll(keys(t.events().select("STUDYID", "USUBJID")));
+            }
+            List<String> rejects = new ArrayList<>();
+            for (Row r : v.rejects(spark).collectAsList()) {
+                rejects.add(r.mkString("|").replace(dir.toString(), ""));
+            }
+            rejects.sort(null);
+            both.add(new Outcome(subjects, events, rejects, new TreeMap<>(v.rejectedByRule()),
+                    new TreeMap<>(v.accounting()).toString().replace(dir.toString(), "")));
+        }
+        assertEquals(both.get(0), both.get(1));
+        Outcome reshaped = both.get(1);
+        assertEquals(List.of("T2|T2-001"), reshaped.subjects(), "no T1 row of either pair is used");
+        assertEquals(List.of("T2|T2-001"), reshaped.events());
+        // pair A: T1-001 and its event; pair B: T1-101 and its event
+        assertEquals(4L, reshaped.rejectedByRule().get("study_incomplete"));
+        assertTrue(reshaped.rejects().stream().anyMatch(r -> r.startsWith("/b/adsl.parquet|study_incomplete")
+                && r.contains("saffl.y_or_n")), reshaped.rejects().toString());
+    }
+
+    @Test
     void aFileSparkCannotReadOrAnEmptyFileIsNamed(SparkSession spark) throws Exception {
         String studies = Files2.studies(dir, "T1");
         String adsl = dir.resolve("adsl.parquet").toString();
