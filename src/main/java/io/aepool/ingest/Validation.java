@@ -369,6 +369,19 @@ public final class Validation {
         offenders.computeIfAbsent(unit, u -> new ArrayList<>()).add(rejected.select(kept.toArray(Column[]::new)));
     }
 
+    /** Every row rejected so far that quarantines {@code unit} (its unit columns and pointer), or null when none. */
+    private Dataset<Row> offendersOf(QuarantineUnit unit) {
+        List<Dataset<Row>> rows = offenders.get(unit);
+        if (rows == null || rows.isEmpty()) {
+            return null;
+        }
+        Dataset<Row> all = rows.get(0);
+        for (int i = 1; i < rows.size(); i++) {
+            all = all.unionByName(rows.get(i));
+        }
+        return all;
+    }
+
     /**
      * The first unit column's values (e.g. the STUDYIDs) of the rows rejected so far that quarantine {@code unit}:
      * empty without a job when there is none. A reader that skips the row-by-row checks for clean units uses it so
@@ -376,13 +389,9 @@ public final class Validation {
      */
     public java.util.SortedSet<String> rejectedUnits(QuarantineUnit unit) {
         java.util.SortedSet<String> values = new java.util.TreeSet<>();
-        List<Dataset<Row>> rows = offenders.get(unit);
-        if (rows == null || rows.isEmpty()) {
+        Dataset<Row> all = offendersOf(unit);
+        if (all == null) {
             return values;
-        }
-        Dataset<Row> all = rows.get(0);
-        for (int i = 1; i < rows.size(); i++) {
-            all = all.unionByName(rows.get(i));
         }
         for (Row r : all.select(col(UNIT_PREFIX + 0)).filter(col(UNIT_PREFIX + 0).isNotNull()).distinct()
                 .collectAsList()) {
@@ -402,13 +411,9 @@ public final class Validation {
      */
     public Dataset<Row> quarantineIncomplete(Dataset<Row> table, String file, QuarantineUnit unit,
                                              List<String> keyColumns) {
-        List<Dataset<Row>> rows = offenders.get(unit);
-        if (rows == null || rows.isEmpty()) {
+        Dataset<Row> all = offendersOf(unit);
+        if (all == null) {
             return table;
-        }
-        Dataset<Row> all = rows.get(0);
-        for (int i = 1; i < rows.size(); i++) {
-            all = all.unionByName(rows.get(i));
         }
         int width = unit.columns().size();
         // per named unit (the first p columns given, the rest empty): one pointer (the first in order) and how many
