@@ -26,8 +26,8 @@ if [[ ${#ARGS[@]} -eq 0 ]]; then
 fi
 
 # AEPOOL_COMET: 1 on, 0 off, auto (the default) on when the conf's ADaM Parquet files (its adsl: and adae: entries on
-# the local file system) total at least COMET_AUTO_MIB (default 512) MiB. Measured (docs/benchmarks.md, "Native
-# execution with DataFusion Comet"): the ADaM stage 1.45x faster warm at 1e8 events (~600 MiB of Parquet), 1.28x at
+# the local file system) total at least COMET_AUTO_MIB (default 512) MiB. Measured (docs/benchmarks.md, "Comet on
+# the reshaped stage"): the ADaM stage 1.45x faster warm at 1e8 events (~600 MiB of Parquet), 1.28x at
 # 1e7 (~62 MiB), the bundled sample no faster (its outputs byte-identical off and on). Said on stderr when auto turns
 # it on, or leaves it off because the jar cannot be resolved. Only block-style adsl:/adae: entries are measured.
 adam_mib() {

@@ -195,9 +195,10 @@ public final class AdamReader {
      * in one pass, not a join of every event with the subject table and a window over every subject: ADSL rows and
      * ADAE rows, reduced to their key and whether they break a rule of their own row, are grouped per subject once
      * (a hash aggregation, partial before the shuffle), which gives per subject its ADSL rows, how many of them break
-     * a rule, its events and how many of those break a rule. It names the studies with a rejected row (usually none);
-     * with those rejected in an earlier ADaM pair, only their rows (and rows without a study) are then checked rule by
-     * rule as {@link #readRuleByRule} checks every row, and quarantined; every other study's rows are used as read.
+     * a rule, its events and how many of those break a rule. It names the studies with a rejected row (usually none).
+     * Only the rows of those studies, of studies rejected in an earlier ADaM pair and of rows without a study are then
+     * checked rule by rule, as {@link #readRuleByRule} checks every row, and quarantined; every other study's rows are
+     * used as read.
      * Rules set to fatal, or a file the pass cannot read, take {@link #readRuleByRule} (the run stops at the first
      * broken rule, in the order they are checked; a bad file is named).
      */

@@ -132,33 +132,12 @@ class AdamReaderPathsTest {
         spark.createDataFrame(List.of(event("T1", "T1-101", "Y"), event("T2", "T2-001", "Y")), ADAE)
                 .write().parquet(adaeB);
 
-        List<Outcome> both = new ArrayList<>();
-        for (boolean ruleByRule : List.of(true, false)) {
-            Validation v = Validation.defaults();
-            Dataset<Row> studyTable = StudiesReader.read(spark, studies, v);
-            List<String> subjects = new ArrayList<>();
-            List<String> events = new ArrayList<>();
-            for (String[] pair : List.of(new String[] {adslA, adaeA}, new String[] {adslB, adaeB})) {
-                AdamReader.Tables t = ruleByRule
-                        ? AdamReader.readRuleByRule(spark, pair[0], pair[1], studyTable, Set.of("Drug"), v,
-                                OptionalInt.empty(), false)
-                        : AdamReader.read(spark, pair[0], pair[1], studyTable, Set.of("Drug"), v, OptionalInt.empty(),
-                                false);
-                subjects.addAll(keys(t.subjects().select("STUDYID", "USUBJID")));
-                events.addAll(keys(t.events().select("STUDYID", "USUBJID")));
-            }
-            List<String> rejects = new ArrayList<>();
-            for (Row r : v.rejects(spark).collectAsList()) {
-                rejects.add(r.mkString("|").replace(dir.toString(), ""));
-            }
-            rejects.sort(null);
-            both.add(new Outcome(subjects, events, rejects, new TreeMap<>(v.rejectedByRule()),
-                    new TreeMap<>(v.accounting()).toString().replace(dir.toString(), "")));
-        }
-        assertEquals(both.get(0), both.get(1));
-        Outcome reshaped = both.get(1);
+        List<String[]> pairs = List.of(new String[] {adslA, adaeA}, new String[] {adslB, adaeB});
+        Outcome byRule = run(spark, studies, pairs, OptionalInt.empty(), Set.of("Drug"), true);
+        Outcome reshaped = run(spark, studies, pairs, OptionalInt.empty(), Set.of("Drug"), false);
+        assertEquals(byRule, reshaped);
         assertEquals(List.of("T2|T2-001"), reshaped.subjects(), "no T1 row of either pair is used");
-        assertEquals(List.of("T2|T2-001"), reshaped.events());
+        assertEquals(List.of("T2|T2-001|Y|2020-02-01"), reshaped.events());
         // pair A: T1-001 and its event; pair B: T1-101 and its event
         assertEquals(4L, reshaped.rejectedByRule().get("study_incomplete"));
         assertTrue(reshaped.rejects().stream().anyMatch(r -> r.startsWith("/b/adsl.parquet|study_incomplete")
@@ -202,19 +181,31 @@ class AdamReaderPathsTest {
 
     private Outcome run(SparkSession spark, String studiesFile, String adsl, String adae, OptionalInt period,
                         Set<String> treatments, boolean ruleByRule) {
+        return run(spark, studiesFile, List.<String[]>of(new String[] {adsl, adae}), period, treatments, ruleByRule);
+    }
+
+    /** Reads ADSL/ADAE pairs in order with one validation, as IngestStage does; subjects and events of every pair. */
+    private Outcome run(SparkSession spark, String studiesFile, List<String[]> pairs, OptionalInt period,
+                        Set<String> treatments, boolean ruleByRule) {
         Validation v = Validation.defaults();
         Dataset<Row> studies = StudiesReader.read(spark, studiesFile, v);
-        AdamReader.Tables t = ruleByRule
-                ? AdamReader.readRuleByRule(spark, adsl, adae, studies, treatments, v, period, false)
-                : AdamReader.read(spark, adsl, adae, studies, treatments, v, period, false);
+        List<String> subjects = new ArrayList<>();
+        List<String> events = new ArrayList<>();
+        for (String[] pair : pairs) {
+            AdamReader.Tables t = ruleByRule
+                    ? AdamReader.readRuleByRule(spark, pair[0], pair[1], studies, treatments, v, period, false)
+                    : AdamReader.read(spark, pair[0], pair[1], studies, treatments, v, period, false);
+            subjects.addAll(keys(t.subjects().select("STUDYID", "USUBJID")));
+            events.addAll(keys(t.events().select("STUDYID", "USUBJID", "AESER", "ASTDT")));
+        }
+        subjects.sort(null);
+        events.sort(null);
         List<String> rejects = new ArrayList<>();
         for (Row r : v.rejects(spark).collectAsList()) {
             rejects.add(r.mkString("|").replace(dir.toString(), ""));
         }
         rejects.sort(null);
-        return new Outcome(keys(t.subjects().select("STUDYID", "USUBJID")),
-                keys(t.events().select("STUDYID", "USUBJID", "AESER", "ASTDT")),
-                rejects, new TreeMap<>(v.rejectedByRule()),
+        return new Outcome(subjects, events, rejects, new TreeMap<>(v.rejectedByRule()),
                 new TreeMap<>(v.accounting()).toString().replace(dir.toString(), ""));
     }
 
