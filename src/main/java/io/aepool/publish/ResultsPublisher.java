@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SaveMode;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -90,21 +89,19 @@ public final class ResultsPublisher {
      * {@code summary.json}. Both this publisher and {@link RunHistory} write through it.
      */
     public static void writeTables(Path dir, RunTables tables) {
-        // the Spark writes and collects are independent: run them concurrently, so one table's planning, commit and
-        // file renames overlap another's tasks (a small run is dominated by such fixed costs, not by the rows)
+        // each table's rows are gathered on the driver once (aggregates: a few hundred rows) and written from there
+        // as Parquet and CSV; the gathers of tables that are still Spark plans run concurrently, so one's planning
+        // overlaps another's tasks (a small run is dominated by such fixed costs, not by the rows)
         Writes writes = new Writes();
-        writes.submit(() -> tables.analyses().write().mode(SaveMode.ErrorIfExists).partitionBy("outcome")
-                .parquet(dir.resolve(RESULTS).toString()));
-        writes.submit(() -> tables.studyCounts().write().mode(SaveMode.ErrorIfExists)
-                .parquet(dir.resolve(STUDY_COUNTS).toString()));
-        writes.submit(() -> writeCsv(dir.resolve("analyses.csv"), tables.csv("analyses", tables.analyses())));
-        writes.submit(() -> writeCsv(dir.resolve("study_counts.csv"), tables.csv("study_counts", tables.studyCounts())));
+        writes.submit(() -> writeBoth(dir.resolve(RESULTS), "outcome", dir.resolve("analyses.csv"), tables.analyses(),
+                tables.csv("analyses", tables.analyses())));
+        writes.submit(() -> writeBoth(dir.resolve(STUDY_COUNTS), null, dir.resolve("study_counts.csv"),
+                tables.studyCounts(), tables.csv("study_counts", tables.studyCounts())));
         // rows per family table, counted from the CSV rows already collected (no extra Spark job per table)
         Map<String, Future<Integer>> csvRows = new java.util.LinkedHashMap<>();
         for (Map.Entry<String, Dataset<Row>> t : tables.familyTables().entrySet()) {
-            writes.submit(() -> t.getValue().write().mode(SaveMode.ErrorIfExists).parquet(dir.resolve(t.getKey()).toString()));
-            csvRows.put(t.getKey(), writes.submit(() -> writeCsv(dir.resolve(t.getKey() + ".csv"),
-                    tables.csv(t.getKey(), t.getValue()))));
+            csvRows.put(t.getKey(), writes.submit(() -> writeBoth(dir.resolve(t.getKey()), null,
+                    dir.resolve(t.getKey() + ".csv"), t.getValue(), tables.csv(t.getKey(), t.getValue()))));
         }
         writes.awaitAll();
         Map<String, Long> familyRows = new java.util.LinkedHashMap<>();
@@ -196,11 +193,23 @@ public final class ResultsPublisher {
         Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     }
 
-    /** @return the number of rows written */
-    private static int writeCsv(Path file, Dataset<Row> table) {
-        List<Row> rows = table.collectAsList();
-        CsvFiles.write(file, table.columns(), rows);
-        return rows.size();
+    /**
+     * Writes a table's exact rows as Parquet under {@code parquetDir} (partitioned by {@code partitionColumn} unless
+     * null) and {@code shown}, its CSV view (small cells suppressed, or the same table), as {@code csv}.
+     *
+     * @return the number of CSV rows written
+     */
+    private static int writeBoth(Path parquetDir, String partitionColumn, Path csv, Dataset<Row> exact,
+                                 Dataset<Row> shown) {
+        List<Row> rows = exact.collectAsList();
+        if (partitionColumn == null) {
+            DriverParquet.write(parquetDir, exact.schema(), rows);
+        } else {
+            DriverParquet.writePartitioned(parquetDir, exact.schema(), rows, partitionColumn);
+        }
+        List<Row> shownRows = shown == exact ? rows : shown.collectAsList();
+        CsvFiles.write(csv, shown.columns(), shownRows);
+        return shownRows.size();
     }
 
     private static void swap(Path staging, Path target, String runId) throws IOException {
