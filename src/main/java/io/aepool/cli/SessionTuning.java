@@ -17,13 +17,19 @@ final class SessionTuning implements AutoCloseable {
     /**
      * Local runs of inputs up to this size (the sample is under 1 MB, the bundled OMOP sample 2 MB) interpret
      * expressions: a small run's Spark jobs spend more time generating, compiling and JIT-warming code per plan than
-     * running it. Larger inputs (a registry of a million events is ~7 MB of Parquet) and cluster runs keep codegen;
-     * results are the same either way.
+     * running it, and adaptive execution submits more jobs (one per exchange) than the rows need. Larger inputs (a
+     * registry of a million events is ~7 MB of Parquet) and cluster runs keep codegen, adaptive execution and broadcast
+     * joins; results are the same either way.
      */
     static final long SMALL_INPUT_BYTES = 4L << 20;
     private static final Map<String, String> SMALL_INPUT_SQL_CONFS = Map.of(
             "spark.sql.codegen.wholeStage", "false",
-            "spark.sql.codegen.factoryMode", "NO_CODEGEN");
+            "spark.sql.codegen.factoryMode", "NO_CODEGEN",
+            // one Spark job per query: adaptive execution submits a job for every shuffle and broadcast stage (most
+            // of a small run's jobs), and a broadcast is a job of its own without it; sort-merge joins instead, whose
+            // shuffles are stages inside the query's one job
+            "spark.sql.adaptive.enabled", "false",
+            "spark.sql.autoBroadcastJoinThreshold", "-1");
     private static final Logger LOG = LoggerFactory.getLogger(SessionTuning.class);
 
     private final SparkSession spark;
@@ -33,7 +39,10 @@ final class SessionTuning implements AutoCloseable {
         this.spark = spark;
     }
 
-    /** Interprets expressions for a local run of small inputs, unless the session has chosen. */
+    /**
+     * Interprets expressions and plans each query as one Spark job for a local run of small inputs, unless the
+     * session has chosen.
+     */
     void forInputs(long inputBytes) {
         if (inputBytes > SMALL_INPUT_BYTES || !spark.sparkContext().isLocal()) {
             return;
@@ -45,7 +54,7 @@ final class SessionTuning implements AutoCloseable {
             }
         });
         if (!set.isEmpty()) {
-            LOG.info("small inputs ({} bytes): interpreted expressions ({})", inputBytes, set);
+            LOG.info("small inputs ({} bytes): interpreted expressions, one Spark job per query ({})", inputBytes, set);
         }
     }
 
