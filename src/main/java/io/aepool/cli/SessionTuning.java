@@ -10,7 +10,7 @@ import java.util.Map;
 
 /**
  * SQL confs a run sets on the session for its own inputs and unsets when it ends ({@link #close}); confs the session
- * already had are left alone.
+ * already had are left alone, but for the number of shuffle partitions of a small run (set to one, then restored).
  */
 final class SessionTuning implements AutoCloseable {
 
@@ -30,10 +30,13 @@ final class SessionTuning implements AutoCloseable {
             // shuffles are stages inside the query's one job
             "spark.sql.adaptive.enabled", "false",
             "spark.sql.autoBroadcastJoinThreshold", "-1");
+    private static final String SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions";
     private static final Logger LOG = LoggerFactory.getLogger(SessionTuning.class);
 
     private final SparkSession spark;
     private final List<String> set = new ArrayList<>();
+    /** Confs set over the session's own value, with that value (null: the session had none). */
+    private final Map<String, String> replaced = new java.util.LinkedHashMap<>();
 
     SessionTuning(SparkSession spark) {
         this.spark = spark;
@@ -53,8 +56,16 @@ final class SessionTuning implements AutoCloseable {
                 spark.conf().set(key, value);
             }
         });
-        if (!set.isEmpty()) {
-            LOG.info("small inputs ({} bytes): interpreted expressions, one Spark job per query ({})", inputBytes, set);
+        // one shuffle partition, whatever the launcher's default (jobs/run-local.sh passes 8 for larger inputs): without
+        // adaptive execution nothing coalesces a few hundred rows spread over eight tasks per stage. Restored after.
+        String partitions = spark.conf().get(SHUFFLE_PARTITIONS);
+        if (!"1".equals(partitions)) {
+            replaced.put(SHUFFLE_PARTITIONS, spark.conf().contains(SHUFFLE_PARTITIONS) ? partitions : null);
+            spark.conf().set(SHUFFLE_PARTITIONS, "1");
+        }
+        if (!set.isEmpty() || !replaced.isEmpty()) {
+            LOG.info("small inputs ({} bytes): interpreted expressions, one Spark job per query, one shuffle partition "
+                    + "({}, {})", inputBytes, set, replaced.keySet());
         }
     }
 
@@ -62,5 +73,13 @@ final class SessionTuning implements AutoCloseable {
     public void close() {
         set.forEach(key -> spark.conf().unset(key));
         set.clear();
+        replaced.forEach((key, previous) -> {
+            if (previous == null) {
+                spark.conf().unset(key);
+            } else {
+                spark.conf().set(key, previous);
+            }
+        });
+        replaced.clear();
     }
 }

@@ -41,8 +41,10 @@ class SessionTuningTest {
             assertFalse(tuned.contains("AdaptiveSparkPlan"), tuned);
             assertFalse(tuned.contains("Broadcast"), tuned);
             assertTrue(tuned.contains("SortMergeJoin"), tuned);
+            assertEquals("1", spark.conf().get("spark.sql.shuffle.partitions"), "over the session's 2");
             assertEquals(7, joinAndCount(spark).count(), "the same rows either way");
         }
+        assertEquals("2", spark.conf().get("spark.sql.shuffle.partitions"), "the session's own, restored");
         TUNED.forEach(key -> assertFalse(spark.conf().contains(key), key + " left set after the run"));
     }
 
@@ -51,6 +53,7 @@ class SessionTuningTest {
         try (SessionTuning tuning = new SessionTuning(spark)) {
             tuning.forInputs(SessionTuning.SMALL_INPUT_BYTES + 1);
             TUNED.forEach(key -> assertFalse(spark.conf().contains(key), key + " set for larger inputs"));
+            assertEquals("2", spark.conf().get("spark.sql.shuffle.partitions"));
         }
         spark.conf().set("spark.sql.adaptive.enabled", "true");
         try {
