@@ -14,7 +14,7 @@
 # Ignored, and why:
 #   summary.json, manifest.json  run id and start/end times, the code version (the commit), input modification times
 #   report/                      the HTML report and its figures print the run id and time
-#   Parquet directories          the Spark-written twins of the CSVs: part-file names carry a random UUID per write
+#   Parquet directories          the Parquet twins of the CSVs: part-file names carry a random UUID per write
 #                                and the footers the writer version, so they differ between any two runs; their
 #                                content is what the CSVs hold
 #   _SUCCESS, *.crc, logs        markers and checksums of the above, and console output (times)
