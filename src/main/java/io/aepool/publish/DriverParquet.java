@@ -87,7 +87,10 @@ final class DriverParquet {
 
     private static void writeFile(Path dir, StructType schema, List<Row> rows) {
         SQLConf sql = SQLConf.get();
-        CompressionCodecName codec = CompressionCodecName.fromConf(sql.parquetCompressionCodec());
+        // Spark's codec names are Parquet's, but for "none" (Parquet's UNCOMPRESSED)
+        String codecName = sql.parquetCompressionCodec();
+        CompressionCodecName codec = "none".equalsIgnoreCase(codecName) ? CompressionCodecName.UNCOMPRESSED
+                : CompressionCodecName.fromConf(codecName);
         Path file = dir.resolve("part-00000-" + UUID.randomUUID() + "-c000" + codec.getExtension() + ".parquet");
         // the settings Spark's ParquetUtils.prepareWrite hands its write support, from the session's conf
         Configuration conf = new Configuration(false);

@@ -82,6 +82,22 @@ class DriverParquetTest {
     }
 
     @Test
+    void theSessionsCodecIsUsedNoneIncluded(SparkSession spark, @TempDir Path dir) throws IOException {
+        for (String codec : List.of("none", "zstd", "gzip")) {
+            spark.conf().set("spark.sql.parquet.compression.codec", codec);
+            try {
+                DriverParquet.write(dir.resolve(codec), SCHEMA, ROWS);
+            } finally {
+                spark.conf().unset("spark.sql.parquet.compression.codec");
+            }
+            assertEquals(spark.createDataFrame(ROWS, SCHEMA).collectAsList(),
+                    spark.read().parquet(dir.resolve(codec).toString()).collectAsList(), codec);
+        }
+        assertTrue(parquetFiles(dir.resolve("zstd")).get(0).getFileName().toString().endsWith(".zstd.parquet"));
+        assertTrue(parquetFiles(dir.resolve("none")).get(0).getFileName().toString().endsWith("-c000.parquet"));
+    }
+
+    @Test
     void anExistingDirectoryIsNeverWrittenInto(@TempDir Path dir) throws IOException {
         Files.createDirectory(dir.resolve("t"));
         UncheckedIOException e = assertThrows(UncheckedIOException.class,
