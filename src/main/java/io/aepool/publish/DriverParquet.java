@@ -44,7 +44,7 @@ final class DriverParquet {
     /** Writes {@code rows} as one Parquet file under {@code dir}, which must not exist. */
     static void write(Path dir, StructType schema, List<Row> rows) {
         createNew(dir);
-        writeFile(dir, schema, rows);
+        new FileWriter(schema).write(dir, rows);
         success(dir);
     }
 
@@ -63,6 +63,7 @@ final class DriverParquet {
             byValue.computeIfAbsent(value == null ? null : value.toString(), v -> new ArrayList<>()).add(without(row, at));
         }
         createNew(dir);
+        FileWriter writer = new FileWriter(data);
         byValue.forEach((value, part) -> {
             Path partDir = dir.resolve(ExternalCatalogUtils.getPartitionPathString(column, value));
             try {
@@ -70,7 +71,7 @@ final class DriverParquet {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot create " + partDir, e);
             }
-            writeFile(partDir, data, part);
+            writer.write(partDir, part);
         });
         success(dir);
     }
@@ -85,30 +86,40 @@ final class DriverParquet {
         return RowFactory.create(values);
     }
 
-    private static void writeFile(Path dir, StructType schema, List<Row> rows) {
-        SQLConf sql = SQLConf.get();
-        // Spark's codec names are Parquet's, but for "none" (Parquet's UNCOMPRESSED)
-        String codecName = sql.parquetCompressionCodec();
-        CompressionCodecName codec = "none".equalsIgnoreCase(codecName) ? CompressionCodecName.UNCOMPRESSED
-                : CompressionCodecName.fromConf(codecName);
-        Path file = dir.resolve("part-00000-" + UUID.randomUUID() + "-c000" + codec.getExtension() + ".parquet");
-        // the settings Spark's ParquetUtils.prepareWrite hands its write support, from the session's conf
-        Configuration conf = new Configuration(false);
-        conf.set(SQLConf.PARQUET_WRITE_LEGACY_FORMAT().key(), Boolean.toString(sql.writeLegacyParquetFormat()));
-        conf.set(SQLConf.PARQUET_OUTPUT_TIMESTAMP_TYPE().key(), sql.parquetOutputTimestampType().toString());
-        conf.set(SQLConf.PARQUET_FIELD_ID_WRITE_ENABLED().key(), Boolean.toString(sql.parquetFieldIdWriteEnabled()));
-        conf.set(SQLConf.LEGACY_PARQUET_NANOS_AS_LONG().key(), Boolean.toString(sql.legacyParquetNanosAsLong()));
-        conf.set(SQLConf.PARQUET_ANNOTATE_VARIANT_LOGICAL_TYPE().key(),
-                Boolean.toString(sql.parquetAnnotateVariantLogicalType()));
-        ParquetWriteSupport.setSchema(schema, conf);
-        scala.Function1<Object, Object> toCatalyst = CatalystTypeConverters.createToCatalystConverter(schema);
-        try (ParquetWriter<InternalRow> writer = new Builder(new LocalOutputFile(file)).withConf(conf)
-                .withCompressionCodec(codec).withWriteMode(ParquetFileWriter.Mode.CREATE).build()) {
-            for (Row row : rows) {
-                writer.write((InternalRow) toCatalyst.apply(row));
+    /** One table's writer settings, taken from the session once, for each of its files. */
+    private static final class FileWriter {
+        private final CompressionCodecName codec;
+        private final Configuration conf = new Configuration(false);
+        private final scala.Function1<Object, Object> toCatalyst;
+
+        FileWriter(StructType schema) {
+            SQLConf sql = SQLConf.get();
+            // Spark's codec names are Parquet's, but for "none" (Parquet's UNCOMPRESSED)
+            String codecName = sql.parquetCompressionCodec();
+            codec = "none".equalsIgnoreCase(codecName) ? CompressionCodecName.UNCOMPRESSED
+                    : CompressionCodecName.fromConf(codecName);
+            // the settings Spark's ParquetUtils.prepareWrite hands its write support, from the session's conf
+            conf.set(SQLConf.PARQUET_WRITE_LEGACY_FORMAT().key(), Boolean.toString(sql.writeLegacyParquetFormat()));
+            conf.set(SQLConf.PARQUET_OUTPUT_TIMESTAMP_TYPE().key(), sql.parquetOutputTimestampType().toString());
+            conf.set(SQLConf.PARQUET_FIELD_ID_WRITE_ENABLED().key(), Boolean.toString(sql.parquetFieldIdWriteEnabled()));
+            conf.set(SQLConf.LEGACY_PARQUET_NANOS_AS_LONG().key(), Boolean.toString(sql.legacyParquetNanosAsLong()));
+            conf.set(SQLConf.PARQUET_ANNOTATE_VARIANT_LOGICAL_TYPE().key(),
+                    Boolean.toString(sql.parquetAnnotateVariantLogicalType()));
+            ParquetWriteSupport.setSchema(schema, conf);
+            toCatalyst = CatalystTypeConverters.createToCatalystConverter(schema);
+        }
+
+        /** Writes {@code rows} as one new {@code part-*.parquet} file in {@code dir}. */
+        void write(Path dir, List<Row> rows) {
+            Path file = dir.resolve("part-00000-" + UUID.randomUUID() + "-c000" + codec.getExtension() + ".parquet");
+            try (ParquetWriter<InternalRow> writer = new Builder(new LocalOutputFile(file)).withConf(conf)
+                    .withCompressionCodec(codec).withWriteMode(ParquetFileWriter.Mode.CREATE).build()) {
+                for (Row row : rows) {
+                    writer.write((InternalRow) toCatalyst.apply(row));
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write " + file, e);
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
         }
     }
 
@@ -122,10 +133,11 @@ final class DriverParquet {
 
     // Spark's committer marks a complete write with an empty _SUCCESS file; readers that wait for it find it
     private static void success(Path dir) {
+        Path marker = dir.resolve(RunHistory.SUCCESS);
         try {
-            Files.createFile(dir.resolve("_SUCCESS"));
+            Files.createFile(marker);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + dir.resolve("_SUCCESS"), e);
+            throw new UncheckedIOException("cannot write " + marker, e);
         }
     }
 
