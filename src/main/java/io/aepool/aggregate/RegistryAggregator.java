@@ -179,6 +179,16 @@ public final class RegistryAggregator {
     }
 
     /**
+     * A patient-level table on one side of a join: sort-merge joined, never broadcast. Adaptive execution turns every
+     * join whose side has under 10 MB of shuffle output into a broadcast at run time, and a query's broadcasts are
+     * built on the driver together: at 1e7 registry events, fifteen of the contributions query's overran a 2 GiB heap.
+     * Small tables (the outcome list) are still broadcast.
+     */
+    static Dataset<Row> patientLevel(Dataset<Row> table) {
+        return table.hint("merge");
+    }
+
+    /**
      * At-risk intervals: registry_id, patient_id, exposure_group, risk_start, risk_end, risk_until (the end without
      * the as-of date: equal to risk_end unless the interval is cut by it), plus one column per stratum.
      */
@@ -202,8 +212,8 @@ public final class RegistryAggregator {
         // the censored intervals are merged: merging first would let an episode's risk window carry a later episode
         // into the observation period of an earlier start (or out of observation altogether) and lose its time.
         if (extract.observation() != null) {
-            Dataset<Row> periods = extract.observation().select(col("registry_id").as("__orid"), col("patient_id").as("__opid"),
-                    col("observation_start").as("__os"), col("observation_end").as("__oe"));
+            Dataset<Row> periods = patientLevel(extract.observation().select(col("registry_id").as("__orid"), col("patient_id").as("__opid"),
+                    col("observation_start").as("__os"), col("observation_end").as("__oe")));
             // the observation period holding the start bounds the episode; a start outside observation has no time
             episodes = episodes.join(periods, episodes.col("registry_id").equalTo(periods.col("__orid"))
                             .and(episodes.col("patient_id").equalTo(periods.col("__opid")))
@@ -237,7 +247,7 @@ public final class RegistryAggregator {
                     carried.add(s);
                 }
             }
-            Dataset<Row> p = patients.select(keep.toArray(Column[]::new));
+            Dataset<Row> p = patientLevel(patients.select(keep.toArray(Column[]::new)));
             episodes = episodes.join(p, episodes.col("registry_id").equalTo(p.col("__prid"))
                             .and(episodes.col("patient_id").equalTo(p.col("__ppid"))), "left")
                     .withColumn("__e", least(col("__e"), col("__death")))
@@ -380,8 +390,8 @@ public final class RegistryAggregator {
         if (extract.patients() == null) {
             return raw;
         }
-        Dataset<Row> p = extract.patients().select(col("registry_id").as("__prid"), col("patient_id").as("__ppid"),
-                col("death_date").as("__death"));
+        Dataset<Row> p = patientLevel(extract.patients().select(col("registry_id").as("__prid"), col("patient_id").as("__ppid"),
+                col("death_date").as("__death")));
         return raw.join(p, raw.col("registry_id").equalTo(p.col("__prid")).and(raw.col("patient_id").equalTo(p.col("__ppid"))),
                 "left").withColumn("__e", least(col("__e"), col("__death"))).drop("__prid", "__ppid", "__death");
     }
@@ -428,8 +438,8 @@ public final class RegistryAggregator {
      */
     private static Dataset<Row> withoutPriorOutcome(Dataset<Row> episodes, RegistryExtract extract,
                                                     List<OutcomeDefinition> outcomes, Dataset<Row> outcomeNames, NewUser nu) {
-        Dataset<Row> prior = outcomeEvents(extract.events(), outcomes).select(col("registry_id").as("__vrid"),
-                col("patient_id").as("__vpid"), col("event_date").as("__vd"), col("outcome").as("__vout"));
+        Dataset<Row> prior = patientLevel(outcomeEvents(extract.events(), outcomes).select(col("registry_id").as("__vrid"),
+                col("patient_id").as("__vpid"), col("event_date").as("__vd"), col("outcome").as("__vout")));
         Dataset<Row> grid = episodes.crossJoin(outcomeNames);
         return grid.join(prior, grid.col("registry_id").equalTo(prior.col("__vrid"))
                 .and(grid.col("patient_id").equalTo(prior.col("__vpid")))
@@ -465,8 +475,8 @@ public final class RegistryAggregator {
         int priorDays = Math.max(nu.washoutPeriod(), nu.minPriorObservation());
         Column ok = datediff(col("__idx"), col("__eos")).geq(priorDays);
         if (nu.washoutPeriod() > 0) {
-            Dataset<Row> x = exposures.select(col("registry_id").as("__wrid"), col("patient_id").as("__wpid"),
-                    col("exposure_group").as("__wg"), col("start_date").as("__ws"), col("end_date").as("__we"));
+            Dataset<Row> x = patientLevel(exposures.select(col("registry_id").as("__wrid"), col("patient_id").as("__wpid"),
+                    col("exposure_group").as("__wg"), col("start_date").as("__ws"), col("end_date").as("__we")));
             eras = eras.join(x, eras.col("registry_id").equalTo(x.col("__wrid"))
                             .and(eras.col("patient_id").equalTo(x.col("__wpid")))
                             .and(eras.col("exposure_group").equalTo(x.col("__wg")))
@@ -478,23 +488,23 @@ public final class RegistryAggregator {
             ok = ok.and(col("__in_washout").equalTo(0));
         }
         if (nu.firstExposureOnly()) {
-            Dataset<Row> first = exposures.groupBy(col("registry_id").as("__frid"), col("patient_id").as("__fpid"),
-                    col("exposure_group").as("__fg")).agg(min("start_date").as("__first"));
+            Dataset<Row> first = patientLevel(exposures.groupBy(col("registry_id").as("__frid"), col("patient_id").as("__fpid"),
+                    col("exposure_group").as("__fg")).agg(min("start_date").as("__first")));
             eras = eras.join(first, eras.col("registry_id").equalTo(first.col("__frid"))
                     .and(eras.col("patient_id").equalTo(first.col("__fpid")))
                     .and(eras.col("exposure_group").equalTo(first.col("__fg"))), "left");
             ok = ok.and(col("__idx").equalTo(col("__first")));
         }
-        Dataset<Row> verdict = eras.select(col("registry_id"), col("patient_id"), col("exposure_group"), col("__idx"),
-                coalesce(ok, lit(false)).as("__nu"));
+        Dataset<Row> verdict = patientLevel(eras.select(col("registry_id"), col("patient_id"), col("exposure_group"), col("__idx"),
+                coalesce(ok, lit(false)).as("__nu")));
         return e.join(verdict, new String[] {"registry_id", "patient_id", "exposure_group", "__idx"}, "inner");
     }
 
     static Dataset<Row> attribute(Dataset<Row> episodes, Attribution rule) {
         String[] keyNames = episodes.columns();
         Dataset<Row> ep = episodes.dropDuplicates(); // the same episode twice is one episode
-        Dataset<Row> other = ep.select(col("registry_id").as("__xrid"), col("patient_id").as("__xpid"),
-                col("exposure_group").as("__xg"), col("__s").as("__xs"), col("__e").as("__xe"));
+        Dataset<Row> other = patientLevel(ep.select(col("registry_id").as("__xrid"), col("patient_id").as("__xpid"),
+                col("exposure_group").as("__xg"), col("__s").as("__xs"), col("__e").as("__xe")));
         Column takes = ep.col("registry_id").equalTo(other.col("__xrid")).and(ep.col("patient_id").equalTo(other.col("__xpid")))
                 .and(ep.col("exposure_group").notEqual(other.col("__xg")))
                 .and(other.col("__xs").geq(ep.col("__s"))).and(other.col("__xs").leq(ep.col("__e")));
@@ -616,9 +626,9 @@ public final class RegistryAggregator {
         Dataset<Row> c = strata(contributions).filter(outcomes.isEmpty() ? lit(false) : col("outcome").isin(outcomes.toArray()));
         Dataset<Row> a = c.select(col("registry_id"), col("patient_id"), col("outcome"), col("stratum_variable"),
                 col("stratum"), col("exposure_group").as("group_a"), col("events").as("__ya"), col("days").as("__ta"));
-        Dataset<Row> b = c.select(col("registry_id").as("__brid"), col("patient_id").as("__bpid"), col("outcome").as("__bout"),
+        Dataset<Row> b = patientLevel(c.select(col("registry_id").as("__brid"), col("patient_id").as("__bpid"), col("outcome").as("__bout"),
                 col("stratum_variable").as("__bvar"), col("stratum").as("__bstr"), col("exposure_group").as("group_b"),
-                col("events").as("__yb"), col("days").as("__tb"));
+                col("events").as("__yb"), col("days").as("__tb")));
         return a.join(b, a.col("registry_id").equalTo(b.col("__brid")).and(a.col("patient_id").equalTo(b.col("__bpid")))
                         .and(a.col("outcome").equalTo(b.col("__bout"))).and(a.col("stratum_variable").equalTo(b.col("__bvar")))
                         .and(a.col("stratum").equalTo(b.col("__bstr"))).and(a.col("group_a").notEqual(b.col("group_b"))),
@@ -646,6 +656,7 @@ public final class RegistryAggregator {
         Dataset<Row> events = outcomeEvents(extract.events(), outcomes);
         // CohortIncidence's clean window: the days after each event of a recurrent outcome are no time at risk
         Dataset<Row> cleanEras = cleanWindowEras(events, outcomes);
+        cleanEras = cleanEras == null ? null : patientLevel(cleanEras);
         if (cleanEras != null) {
             // an event inside an excluded era is part of an earlier episode: not counted
             events = events.join(cleanEras, events.col("registry_id").equalTo(cleanEras.col("__xrid"))
@@ -654,19 +665,19 @@ public final class RegistryAggregator {
                     .and(events.col("event_date").between(cleanEras.col("__xs"), cleanEras.col("__xe"))), "left_anti");
         }
         boolean perOutcome = List.of(intervals.columns()).contains("outcome");
-        Dataset<Row> i = intervals.select(col("registry_id").as("__irid"), col("patient_id").as("__ipid"),
+        Dataset<Row> i = patientLevel(intervals.select(col("registry_id").as("__irid"), col("patient_id").as("__ipid"),
                 col("exposure_group").as("__igroup"), col("risk_start").as("__is"), col("risk_end").as("__ie"),
-                perOutcome ? col("outcome").as("__iout") : lit(null).cast(DataTypes.StringType).as("__iout"));
+                perOutcome ? col("outcome").as("__iout") : lit(null).cast(DataTypes.StringType).as("__iout")));
         // events inside at-risk time, tagged with their interval (of their own outcome, where intervals are per outcome)
         Column within = events.col("registry_id").equalTo(i.col("__irid"))
                 .and(events.col("patient_id").equalTo(i.col("__ipid")))
                 .and(events.col("event_date").between(i.col("__is"), i.col("__ie")));
         Dataset<Row> inside = events.join(i, perOutcome ? within.and(events.col("outcome").equalTo(i.col("__iout"))) : within,
                 "inner");
-        Dataset<Row> firstEvents = inside.groupBy(col("__irid").as("__frid"), col("__ipid").as("__fpid"),
-                col("__igroup").as("__fgroup"), col("outcome").as("__fout")).agg(min("event_date").as("__first"));
-        Dataset<Row> perInterval = inside.groupBy(col("__irid").as("__crid"), col("__ipid").as("__cpid"),
-                col("__igroup").as("__cgroup"), col("__is").as("__cs"), col("outcome").as("__cout")).agg(count(lit(1)).as("__n"));
+        Dataset<Row> firstEvents = patientLevel(inside.groupBy(col("__irid").as("__frid"), col("__ipid").as("__fpid"),
+                col("__igroup").as("__fgroup"), col("outcome").as("__fout")).agg(min("event_date").as("__first")));
+        Dataset<Row> perInterval = patientLevel(inside.groupBy(col("__irid").as("__crid"), col("__ipid").as("__cpid"),
+                col("__igroup").as("__cgroup"), col("__is").as("__cs"), col("outcome").as("__cout")).agg(count(lit(1)).as("__n")));
 
         Dataset<Row> outcomeTable = spark.createDataFrame(
                 outcomes.stream().map(o -> RowFactory.create(o.name(), o.firstEvent())).toList(),
@@ -792,7 +803,7 @@ public final class RegistryAggregator {
         List<String> key = List.of("registry_id", "patient_id", "exposure_group", "risk_start", "outcome");
         Dataset<Row> k = rows.select(col("registry_id"), col("patient_id"), col("exposure_group"), col("risk_start"),
                 col("risk_end"), col("risk_until"), col("outcome"), col("__open_until"));
-        Dataset<Row> overlaps = k.join(eras, col("registry_id").equalTo(col("__xrid"))
+        Dataset<Row> overlaps = k.join(patientLevel(eras), col("registry_id").equalTo(col("__xrid"))
                 .and(col("patient_id").equalTo(col("__xpid"))).and(col("outcome").equalTo(col("__xout")))
                 .and(col("__xs").leq(when(col("__open_until").isNull(), col("risk_end")).otherwise(col("risk_until"))))
                 .and(col("__xe").geq(col("risk_start"))), "inner");
@@ -801,9 +812,9 @@ public final class RegistryAggregator {
                 org.apache.spark.sql.functions.greatest(col("__xs"), col("risk_start"))).plus(1)).otherwise(0);
         // the first era not yet passed at the cut (ending after risk_end), for running intervals only
         Column ahead = col("__open_until").isNotNull().and(col("__xe").gt(col("risk_end")));
-        Dataset<Row> perInterval = overlaps.groupBy(key.stream().map(c -> col(c).as("__k_" + c)).toArray(Column[]::new))
+        Dataset<Row> perInterval = patientLevel(overlaps.groupBy(key.stream().map(c -> col(c).as("__k_" + c)).toArray(Column[]::new))
                 .agg(sum(excluded).cast(DataTypes.LongType).as("__excluded"),
-                        min(when(ahead, org.apache.spark.sql.functions.struct(col("__xs"), col("__xe")))).as("__next_era"));
+                        min(when(ahead, org.apache.spark.sql.functions.struct(col("__xs"), col("__xe")))).as("__next_era")));
         Column joinOn = null;
         for (String c : key) {
             Column eq = rows.col(c).equalTo(perInterval.col("__k_" + c));

@@ -741,4 +741,77 @@ class RegistryAggregatorTest {
         DataFrameAssert.assertSameRows(expected, arms, 1e-12);
         assertEquals(Arrays.asList(RegistryAggregator.INCIDENCE_COLUMNS.toArray()), Arrays.asList(incidence.columns()));
     }
+
+    // ---- how the joins run -------------------------------------------------------------------------------------
+
+    /**
+     * Every plan node of an executed query, through adaptive stages, reused exchanges and cached relations (the
+     * contributions query caches its per-interval rows).
+     */
+    static void planNodes(org.apache.spark.sql.execution.SparkPlan p, List<org.apache.spark.sql.execution.SparkPlan> out) {
+        out.add(p);
+        if (p instanceof org.apache.spark.sql.execution.adaptive.AdaptiveSparkPlanExec a) {
+            planNodes(a.executedPlan(), out);
+        } else if (p instanceof org.apache.spark.sql.execution.adaptive.QueryStageExec q) {
+            planNodes(q.plan(), out);
+        } else if (p instanceof org.apache.spark.sql.execution.exchange.ReusedExchangeExec r) {
+            planNodes(r.child(), out);
+        } else if (p instanceof org.apache.spark.sql.execution.columnar.InMemoryTableScanExec m) {
+            planNodes(m.relation().cachedPlan(), out);
+        }
+        scala.jdk.javaapi.CollectionConverters.asJava(p.children()).forEach(c -> planNodes(c, out));
+    }
+
+    /** The broadcast exchanges of an executed query that carry a patient column (patient_id or a renamed __…pid). */
+    static List<String> patientBroadcasts(Dataset<Row> executed) {
+        List<org.apache.spark.sql.execution.SparkPlan> nodes = new ArrayList<>();
+        planNodes(executed.queryExecution().executedPlan(), nodes);
+        List<String> out = new ArrayList<>();
+        for (org.apache.spark.sql.execution.SparkPlan n : nodes) {
+            if (n instanceof org.apache.spark.sql.execution.exchange.BroadcastExchangeExec b) {
+                List<String> names = scala.jdk.javaapi.CollectionConverters.asJava(b.output()).stream()
+                        .map(a -> a.name()).toList();
+                if (names.stream().anyMatch(c -> c.contains("patient_id") || c.endsWith("pid"))) {
+                    out.add(names.toString());
+                }
+            }
+        }
+        return out;
+    }
+
+    static long sortMergeJoins(Dataset<Row> executed) {
+        List<org.apache.spark.sql.execution.SparkPlan> nodes = new ArrayList<>();
+        planNodes(executed.queryExecution().executedPlan(), nodes);
+        return nodes.stream().filter(n -> n instanceof org.apache.spark.sql.execution.joins.SortMergeJoinExec).count();
+    }
+
+    @Test
+    void patientLevelTablesAreSortMergeJoinedNeverBroadcastHoweverSmall(SparkSession spark) {
+        // adaptive execution would broadcast each of these tiny tables at run time; at 1e7 events a query's broadcasts,
+        // built together on the driver, overran a 2 GiB heap. Every join of the contributions and cross-sum queries
+        // with patient rows on both sides is exercised: observation, patients (death), two overlapping groups
+        // (attribution), a washout and first exposure only (new users), a prior outcome and a clean window
+        OutcomeDefinition clean = new OutcomeDefinition("gi_bleed_recurrent", false, false, List.of(),
+                List.of("GI haemorrhage"), false, false, List.of(), 10);
+        RegistryExtract x = extract(spark, List.of(
+                        exposure("P1", "jak", "2020-01-01", "2020-03-31"),
+                        exposure("P1", "tnf", "2020-02-01", "2020-02-28"),
+                        exposure("P2", "jak", "2020-01-01", "2020-01-31"),
+                        exposure("P2", "jak", "2020-06-01", "2020-06-30")),
+                List.of(event("P1", "2020-02-10", "GI haemorrhage"), event("P1", "2020-03-10", "GI haemorrhage"),
+                        event("P2", "2019-12-01", "GI haemorrhage")),
+                List.of(patient("P1", null, 1970, "psoriasis"), patient("P2", "2020-06-15", 1980, "psoriasis")),
+                List.of(observation("P1", "2015-01-01", null), observation("P2", "2015-01-01", null)));
+        RegistryAggregator.Settings settings = new RegistryAggregator.Settings(30, LocalDate.parse("2020-12-31"),
+                List.of("condition"), null, new RegistryAggregator.NewUser(365, 0, true, true, 365));
+        Dataset<Row> contributions = RegistryAggregator.contributions(spark, x, List.of(FIRST_BLEED, clean), settings);
+        assertTrue(contributions.collectAsList().size() > 0); // executes this Dataset's own plan
+        assertEquals(List.of(), patientBroadcasts(contributions));
+        assertTrue(sortMergeJoins(contributions) >= 10, "sort-merge joins: " + sortMergeJoins(contributions));
+
+        Dataset<Row> cross = RegistryAggregator.crossSums(contributions.localCheckpoint(), Set.of(clean.name()));
+        // P1 has jak and tnf time (its events follow both index dates): each ordered pair, whole registry and condition
+        assertEquals(4, cross.collectAsList().size());
+        assertEquals(List.of(), patientBroadcasts(cross));
+    }
 }
