@@ -656,7 +656,6 @@ public final class RegistryAggregator {
         Dataset<Row> events = outcomeEvents(extract.events(), outcomes);
         // CohortIncidence's clean window: the days after each event of a recurrent outcome are no time at risk
         Dataset<Row> cleanEras = cleanWindowEras(events, outcomes);
-        cleanEras = cleanEras == null ? null : patientLevel(cleanEras);
         if (cleanEras != null) {
             // an event inside an excluded era is part of an earlier episode: not counted
             events = events.join(cleanEras, events.col("registry_id").equalTo(cleanEras.col("__xrid"))
@@ -765,8 +764,8 @@ public final class RegistryAggregator {
      * The excluded eras of the clean window (OHDSI CohortIncidence {@code cleanWindow}): each event of an outcome
      * with a clean window W excludes the days event_date + 1 .. event_date + W (the event's own day stays at risk, as
      * in CohortIncidence, whose excluded time starts the day after the outcome); overlapping windows of one patient
-     * and outcome are merged. Every event makes a window, counted or not. Columns __xrid, __xpid, __xout, __xs, __xe;
-     * null when no outcome has a clean window.
+     * and outcome are merged. Every event makes a window, counted or not. Columns __xrid, __xpid, __xout, __xs, __xe,
+     * patient-level (never broadcast in the joins that read it); null when no outcome has a clean window.
      */
     static Dataset<Row> cleanWindowEras(Dataset<Row> events, List<OutcomeDefinition> outcomes) {
         List<OutcomeDefinition> windowed = outcomes.stream().filter(o -> o.cleanWindow() > 0).toList();
@@ -786,11 +785,11 @@ public final class RegistryAggregator {
         WindowSpec order = Window.partitionBy("registry_id", "patient_id", "outcome").orderBy("__ws", "__we");
         Column opens = when(org.apache.spark.sql.functions.lag(col("__we"), 1).over(order).isNull()
                 .or(col("__ws").gt(org.apache.spark.sql.functions.lag(col("__we"), 1).over(order))), 1).otherwise(0);
-        return windows.withColumn("__era", sum(opens).over(order.rowsBetween(Window.unboundedPreceding(), 0)))
+        return patientLevel(windows.withColumn("__era", sum(opens).over(order.rowsBetween(Window.unboundedPreceding(), 0)))
                 .groupBy(col("registry_id").as("__xrid"), col("patient_id").as("__xpid"), col("outcome").as("__xout"),
                         col("__era"))
                 .agg(min("__ws").as("__xs"), max("__we").as("__xe"))
-                .drop("__era");
+                .drop("__era"));
     }
 
     /**
@@ -803,7 +802,7 @@ public final class RegistryAggregator {
         List<String> key = List.of("registry_id", "patient_id", "exposure_group", "risk_start", "outcome");
         Dataset<Row> k = rows.select(col("registry_id"), col("patient_id"), col("exposure_group"), col("risk_start"),
                 col("risk_end"), col("risk_until"), col("outcome"), col("__open_until"));
-        Dataset<Row> overlaps = k.join(patientLevel(eras), col("registry_id").equalTo(col("__xrid"))
+        Dataset<Row> overlaps = k.join(eras, col("registry_id").equalTo(col("__xrid"))
                 .and(col("patient_id").equalTo(col("__xpid"))).and(col("outcome").equalTo(col("__xout")))
                 .and(col("__xs").leq(when(col("__open_until").isNull(), col("risk_end")).otherwise(col("risk_until"))))
                 .and(col("__xe").geq(col("risk_start"))), "inner");

@@ -748,6 +748,12 @@ class RegistryAggregatorTest {
      * Every plan node of an executed query, through adaptive stages, reused exchanges and cached relations (the
      * contributions query caches its per-interval rows).
      */
+    static List<org.apache.spark.sql.execution.SparkPlan> planNodes(Dataset<Row> executed) {
+        List<org.apache.spark.sql.execution.SparkPlan> nodes = new ArrayList<>();
+        planNodes(executed.queryExecution().executedPlan(), nodes);
+        return nodes;
+    }
+
     static void planNodes(org.apache.spark.sql.execution.SparkPlan p, List<org.apache.spark.sql.execution.SparkPlan> out) {
         out.add(p);
         if (p instanceof org.apache.spark.sql.execution.adaptive.AdaptiveSparkPlanExec a) {
@@ -764,10 +770,8 @@ class RegistryAggregatorTest {
 
     /** The broadcast exchanges of an executed query that carry a patient column (patient_id or a renamed __…pid). */
     static List<String> patientBroadcasts(Dataset<Row> executed) {
-        List<org.apache.spark.sql.execution.SparkPlan> nodes = new ArrayList<>();
-        planNodes(executed.queryExecution().executedPlan(), nodes);
         List<String> out = new ArrayList<>();
-        for (org.apache.spark.sql.execution.SparkPlan n : nodes) {
+        for (org.apache.spark.sql.execution.SparkPlan n : planNodes(executed)) {
             if (n instanceof org.apache.spark.sql.execution.exchange.BroadcastExchangeExec b) {
                 List<String> names = scala.jdk.javaapi.CollectionConverters.asJava(b.output()).stream()
                         .map(a -> a.name()).toList();
@@ -780,9 +784,8 @@ class RegistryAggregatorTest {
     }
 
     static long sortMergeJoins(Dataset<Row> executed) {
-        List<org.apache.spark.sql.execution.SparkPlan> nodes = new ArrayList<>();
-        planNodes(executed.queryExecution().executedPlan(), nodes);
-        return nodes.stream().filter(n -> n instanceof org.apache.spark.sql.execution.joins.SortMergeJoinExec).count();
+        return planNodes(executed).stream().filter(n -> n instanceof org.apache.spark.sql.execution.joins.SortMergeJoinExec)
+                .count();
     }
 
     @Test
@@ -807,7 +810,8 @@ class RegistryAggregatorTest {
         Dataset<Row> contributions = RegistryAggregator.contributions(spark, x, List.of(FIRST_BLEED, clean), settings);
         assertTrue(contributions.collectAsList().size() > 0); // executes this Dataset's own plan
         assertEquals(List.of(), patientBroadcasts(contributions));
-        assertTrue(sortMergeJoins(contributions) >= 10, "sort-merge joins: " + sortMergeJoins(contributions));
+        long sortMerge = sortMergeJoins(contributions);
+        assertTrue(sortMerge >= 10, "sort-merge joins: " + sortMerge);
 
         Dataset<Row> cross = RegistryAggregator.crossSums(contributions.localCheckpoint(), Set.of(clean.name()));
         // P1 has jak and tnf time (its events follow both index dates): each ordered pair, whole registry and condition
