@@ -89,21 +89,23 @@ public final class JobRunner {
                 return RunOutcome.skipped(out);
             }
             Validation validation = settings.newValidation();
-            IngestStage.Result trials = IngestStage.run(spark, settings.trials(), validation);
+            IngestStage.Result trials = tuning.oneJobPerQuery(() -> IngestStage.run(spark, settings.trials(),
+                    validation));
             RegistryStage.Result registries = settings.registry() == null ? null : RegistryStage.run(spark,
                     settings.registry(), trials.studies(), validation, start.asOf(), settings.trialSettings().outcomes(),
                     mode.nightly() ? new RegistryStage.StateMode(new RegistryState(target.stateDir(),
                             settings.stateSegments()), start.settingsKey(settings.trials().studies()), mode.full()) : null);
-            Dataset<Row> arms = AggregateStage.arms(spark, trials, registries == null ? List.of() : registries.arms(),
-                    settings.trialSettings(), validation);
+            Dataset<Row> arms = tuning.oneJobPerQuery(() -> AggregateStage.arms(spark, trials,
+                    registries == null ? List.of() : registries.arms(), settings.trialSettings(), validation));
             // every row has been checked by now (rules quarantine as usual, so all are counted)
             RejectsTally rejected = RejectsTally.of(validation.rejects(spark), trials.studies());
             LOG.info("inputs read and validated by {} s", seconds(started));
             if (mode.strict() && rejected.rows() > 0) {
                 throw new RejectedRowsException(Quarantine.of(rejected, null).strictMessage()); // nothing is written
             }
-            Dataset<Row> studyCounts = DriverTables.sorted(spark, AggregateStage.studyCounts(arms, trials.studies(),
-                    settings.multiArm()), List.of(StudyCountsBuilder.DOSE_ARMS, "outcome", "comparison_id"));
+            Dataset<Row> studyCounts = tuning.oneJobPerQuery(() -> DriverTables.sorted(spark,
+                    AggregateStage.studyCounts(arms, trials.studies(), settings.multiArm()),
+                    List.of(StudyCountsBuilder.DOSE_ARMS, "outcome", "comparison_id")));
             List<StudyRecord> records = StudyRecords.collect(studyCounts);
             if (registries != null) {
                 // the registry IRR the pools take: adjusted over the strata (default) or crude; study_counts says which
