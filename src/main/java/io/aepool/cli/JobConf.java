@@ -23,7 +23,15 @@ public record JobConf(Inputs inputs, List<Treatment> treatments,
                       @JsonProperty("multi_arm") List<String> multiArm,
                       List<Outcome> outcomes, List<PoolConf> pools, Analysis analysis, Primary primary,
                       ValidationConf validation, RegistryConf registry, NightlyConf nightly,
-                      @JsonProperty("adam_window") AdamWindowConf adamWindow) {
+                      @JsonProperty("adam_window") AdamWindowConf adamWindow, OutputsConf outputs) {
+
+    /**
+     * How results tables are published besides CSV: {@code table_format} {@code delta} (Delta Lake tables under the
+     * output root, one version per run) or {@code parquet} (Parquet directories in each run's directory only). Default:
+     * delta for nightly runs, parquet for plain ones (docs/delta.md).
+     */
+    public record OutputsConf(@JsonProperty("table_format") String tableFormat) {
+    }
 
     /**
      * The ADaM at-risk window: the days over which a trial subject's events and person-time are both counted

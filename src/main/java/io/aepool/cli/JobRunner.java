@@ -82,7 +82,8 @@ public final class JobRunner {
         try (SessionTuning tuning = new SessionTuning(spark)) {
             RunStart start = RunStart.begin(settings.confFile(), settings.inputPaths(), mode.asOf(), mode.nightly());
             tuning.forInputs(start.inputBytes());
-            PublishStage.Target target = new PublishStage.Target(out, mode.nightly(), settings.keepDays());
+            PublishStage.Target target = new PublishStage.Target(out, mode.nightly(), settings.keepDays(),
+                    settings.deltaTables(mode.nightly()));
             if (upToDate(target, start, mode)) {
                 LOG.info("inputs, conf and code unchanged since the current run (fingerprint {}): up to date",
                         start.fingerprint());

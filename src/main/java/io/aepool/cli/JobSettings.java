@@ -39,13 +39,20 @@ import java.util.function.Function;
  * @param multiArm      how multi-arm trials become comparisons, each mode once
  * @param keepDays      nightly: days runs are kept
  * @param stateSegments nightly: segments of a registry state before it is compacted
+ * @param deltaTables   results tables as Delta Lake tables: true or false as the conf says, null for the mode's default
+ *                      (nightly: Delta; plain: Parquet)
  */
 record JobSettings(Path confFile, IngestStage.Inputs trials, AggregateStage.TrialSettings trialSettings,
                    RegistryStage.Settings registry,
                    List<StudyCountsBuilder.MultiArm> multiArm, List<JobPlan.PoolDeclaration> pools,
                    JobPlan.AxisChoices axes, JobPlan.PrimaryChoice primary, Validation.Action rowLevel,
                    Map<String, Validation.Action> ruleActions, ChangeReport.Thresholds changes, int keepDays,
-                   int stateSegments) {
+                   int stateSegments, Boolean deltaTables) {
+
+    /** Whether a run in this mode publishes Delta tables. */
+    boolean deltaTables(boolean nightly) {
+        return deltaTables == null ? nightly : deltaTables;
+    }
 
     /** A fresh validation ledger with the conf's actions (a run records its rejects in it). */
     Validation newValidation() {
@@ -88,7 +95,20 @@ record JobSettings(Path confFile, IngestStage.Inputs trials, AggregateStage.Tria
         return new JobSettings(file, trials, new AggregateStage.TrialSettings(treatments, outcomes, window),
                 registry(conf, resolve), multiArm, pools(conf, multiArm), axes(conf.analysis()), primary(conf.primary()),
                 rowLevel, ruleActions(conf.validation()), thresholds(nightly),
-                nightly != null && nightly.keepDays() != null ? nightly.keepDays() : 30, segments);
+                nightly != null && nightly.keepDays() != null ? nightly.keepDays() : 30, segments,
+                tableFormat(conf.outputs()));
+    }
+
+    private static Boolean tableFormat(JobConf.OutputsConf outputs) {
+        if (outputs == null || outputs.tableFormat() == null) {
+            return null;
+        }
+        return switch (outputs.tableFormat()) {
+            case "delta" -> true;
+            case "parquet" -> false;
+            default -> throw new ConfException("conf outputs.table_format: delta or parquet, was '"
+                    + outputs.tableFormat() + "'");
+        };
     }
 
     private static List<OutcomeDefinition> outcomes(JobConf conf) {

@@ -122,6 +122,7 @@ public final class Main implements Callable<Integer> {
         }
         // plans over cached validated inputs nest deeply; their full text (built for every SQL event) can exhaust the heap
         sparkConf.setIfMissing("spark.sql.maxPlanStringLength", "100000");
+        io.aepool.publish.DeltaTables.SESSION_CONFS.forEach(sparkConf::setIfMissing);
         return SparkSession.builder().config(sparkConf).getOrCreate();
     }
 }

@@ -8,7 +8,9 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -24,15 +26,22 @@ public final class PublishStage {
     /** The private state directory of a nightly history root (patient-level, never published). */
     public static final String STATE_DIR = ".state";
 
+    /** The Delta table of the analyses (the Parquet of a run's directory calls it {@code results}). */
+    public static final String ANALYSES = "analyses";
+
+    private static final int DELTA_THREADS = 3;
     private static final Logger LOG = LoggerFactory.getLogger(PublishStage.class);
 
     /**
      * Where a run goes.
      *
      * @param out      plain: the results directory; nightly: the history root
-     * @param keepDays nightly: runs older than this are pruned (never the current one)
+     * @param keepDays nightly: runs older than this are pruned (never the current one), and the Delta tables keep
+     *                 older versions' files this long
+     * @param delta    the results tables are also published as Delta Lake tables ({@link DeltaTables}): under the
+     *                 history root, one version per run (nightly), or in the results directory (plain)
      */
-    public record Target(Path out, boolean nightly, int keepDays) {
+    public record Target(Path out, boolean nightly, int keepDays, boolean delta) {
 
         /** Where a nightly run's private registry state lives. */
         public Path stateDir() {
@@ -46,9 +55,21 @@ public final class PublishStage {
 
         /** The run readers see now (nightly: {@code current}), before this run publishes. */
         public Optional<PreviousRun> previous(SparkSession spark) {
-            return RunHistory.current(out).map(dir -> new PreviousRun(dir.getFileName().toString(),
-                    spark.read().parquet(dir.resolve(ResultsPublisher.RESULTS).toString()),
-                    spark.read().parquet(dir.resolve(ResultsPublisher.STUDY_COUNTS).toString())));
+            return RunHistory.current(out).map(dir -> {
+                String runId = dir.getFileName().toString();
+                if (delta) {
+                    // the current run's version of each Delta table, by time travel; a run published before the
+                    // tables existed (or without them) is read from its own Parquet
+                    Optional<Long> analyses = DeltaTables.versionOf(spark, out, ANALYSES, runId);
+                    Optional<Long> counts = DeltaTables.versionOf(spark, out, ResultsPublisher.STUDY_COUNTS, runId);
+                    if (analyses.isPresent() && counts.isPresent()) {
+                        return new PreviousRun(runId, DeltaTables.read(spark, out, ANALYSES, analyses.get()),
+                                DeltaTables.read(spark, out, ResultsPublisher.STUDY_COUNTS, counts.get()));
+                    }
+                }
+                return new PreviousRun(runId, spark.read().parquet(dir.resolve(ResultsPublisher.RESULTS).toString()),
+                        spark.read().parquet(dir.resolve(ResultsPublisher.STUDY_COUNTS).toString()));
+            });
         }
     }
 
@@ -70,7 +91,11 @@ public final class PublishStage {
                            Consumer<Path> report, java.util.function.Supplier<RunManifest> manifest, Runnable afterwards) {
         spark.sparkContext().setJobGroup(JOB_GROUP, "write results", false);
         if (target.nightly()) {
-            RunHistory.publish(target.out(), runId, tables, report, staging -> manifest.get());
+            RunHistory.publish(target.out(), runId, tables, report, staging -> manifest.get(), published -> {
+                if (target.delta()) {
+                    commitDelta(spark, target.out(), tables, published, target.keepDays(), true);
+                }
+            });
             afterwards.run();
             List<String> pruned = RunHistory.retain(target.out(), target.keepDays(), Clock.systemUTC());
             if (!pruned.isEmpty()) {
@@ -79,10 +104,63 @@ public final class PublishStage {
         } else {
             ResultsPublisher.publish(target.out(), runId, tables, staging -> {
                 report.accept(staging);
-                manifest.get().withOutputs(RunManifest.outputsOf(staging)).write(staging.resolve(RunManifest.FILE_NAME));
+                RunManifest m = manifest.get();
+                if (target.delta()) {
+                    // version 0 of each table, inside the directory that is swapped in whole
+                    commitDelta(spark, staging, tables, m, target.keepDays(), false);
+                }
+                m.withOutputs(RunManifest.outputsOf(staging)).write(staging.resolve(RunManifest.FILE_NAME));
             });
             afterwards.run();
         }
         return target.runDir(runId);
+    }
+
+    /**
+     * One Delta commit per results table under {@code root} (the exact tables, not the CSVs' small-cell views), each
+     * with the run's id, conf hash and code version; a nightly root's tables then drop files no version within
+     * {@code keepDays} still reads. A commit is each table's own transaction, so tables are committed a few at a time
+     * (each commit is mostly fixed cost: the log read, a small write, the log entry); every commit is waited for, and
+     * the first failure is rethrown.
+     */
+    private static void commitDelta(SparkSession spark, Path root, ResultsPublisher.RunTables tables, RunManifest run,
+                                    int keepDays, boolean vacuum) {
+        DeltaTables.Commit commit = new DeltaTables.Commit(run.runId(), run.confSha256(), run.codeVersion());
+        Map<String, Dataset<Row>> all = new LinkedHashMap<>();
+        all.put(ANALYSES, tables.analyses());
+        all.put(ResultsPublisher.STUDY_COUNTS, tables.studyCounts());
+        all.putAll(tables.familyTables());
+        // threads made here inherit the stage's Spark job group
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(DELTA_THREADS);
+        RuntimeException failed = null;
+        try {
+            List<java.util.concurrent.Future<?>> commits = new java.util.ArrayList<>();
+            all.forEach((name, table) -> commits.add(pool.submit(() ->
+                    DeltaTables.commit(spark, root, name, table, commit, keepDays))));
+            for (java.util.concurrent.Future<?> f : commits) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (failed == null) {
+                        failed = e.getCause() instanceof RuntimeException r ? r
+                                : new IllegalStateException("Delta commit failed", e.getCause());
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while committing Delta tables", e);
+                }
+            }
+        } finally {
+            pool.shutdown();
+        }
+        if (failed != null) {
+            throw failed;
+        }
+        if (vacuum) {
+            // one after another: a vacuum sets session confs for its own call
+            all.keySet().forEach(name -> DeltaTables.vacuum(spark, root, name, keepDays));
+        }
+        LOG.info("Delta tables under {}: {} committed for run {}", root.resolve(DeltaTables.DIR), all.keySet(),
+                run.runId());
     }
 }

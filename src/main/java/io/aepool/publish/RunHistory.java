@@ -120,6 +120,16 @@ public final class RunHistory {
      */
     public static Path publish(Path root, String runId, ResultsPublisher.RunTables tables, Consumer<Path> beforeCommit,
                                Function<Path, RunManifest> manifestFor) {
+        return publish(root, runId, tables, beforeCommit, manifestFor, manifest -> { });
+    }
+
+    /**
+     * As {@link #publish(Path, String, ResultsPublisher.RunTables, Consumer, Function)}, and {@code beforeCurrent} runs
+     * with the run's manifest once the run's directory is complete and in place, before {@code current} is switched
+     * (the Delta tables' commits): if it fails, the run is abandoned and {@code current} is untouched.
+     */
+    public static Path publish(Path root, String runId, ResultsPublisher.RunTables tables, Consumer<Path> beforeCommit,
+                               Function<Path, RunManifest> manifestFor, Consumer<RunManifest> beforeCurrent) {
         if (!RUN_ID.matcher(runId).matches() || runId.endsWith(STAGING_SUFFIX) || runId.endsWith(DELETING_SUFFIX)) {
             throw new IllegalArgumentException("run id '" + runId + "' is not a plain directory name");
         }
@@ -149,6 +159,7 @@ public final class RunHistory {
             Files.createFile(staging.resolve(SUCCESS)); // last: a directory with _SUCCESS is complete
             Files.move(staging, run, StandardCopyOption.ATOMIC_MOVE);
             moved = true;
+            beforeCurrent.accept(manifest);
             pointCurrentAt(home, runId);
             return run;
         } catch (IOException e) {

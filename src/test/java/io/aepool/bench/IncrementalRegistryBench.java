@@ -63,6 +63,8 @@ public final class IncrementalRegistryBench {
         SparkSession spark = SparkSession.builder().master(System.getProperty("spark.master", "local[2]"))
                 .appName("aepool-incremental-bench").config("spark.ui.enabled", "false")
                 .config("spark.sql.shuffle.partitions", System.getProperty("bench.shufflePartitions", "8"))
+                .config(new org.apache.spark.SparkConf().setAll(scala.jdk.javaapi.CollectionConverters.asScala(
+                        io.aepool.publish.DeltaTables.SESSION_CONFS)))
                 .getOrCreate();
         Path extract = dir.resolve("extract");
         if (!Files.exists(extract.resolve("events").resolve("extract_date=" + E2))) {

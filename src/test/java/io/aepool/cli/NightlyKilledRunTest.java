@@ -86,6 +86,79 @@ class NightlyKilledRunTest {
                 .get("changes").get("previous_run").asText(), "changes compared with run 1");
     }
 
+    @Test
+    void aRunKilledDuringItsDeltaCommitsLeavesEveryTableOnAWholeRunAndTheNextRunCommitsThemAll(SparkSession spark)
+            throws Exception {
+        Path conf = NightlyFixture.create(spark, dir);
+        Path root = dir.resolve("nightly");
+        assertEquals(Main.DONE, NightlyRunTest.nightly(conf, root, D1));
+        String run1 = NightlyFixture.current(root);
+        Path tables = root.resolve(io.aepool.publish.DeltaTables.DIR);
+        List<String> names;
+        try (Stream<Path> list = Files.list(tables)) {
+            names = list.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+        assertTrue(names.contains("analyses") && names.contains("registry_incidence"), names.toString());
+        Map<String, List<String>> run1Rows = new TreeMap<>();
+        for (String name : names) {
+            run1Rows.put(name, rows(spark.read().format("delta").load(tables.resolve(name).toString())));
+        }
+
+        // run 2 in a child JVM, forced (same inputs, so the same rows), killed once its first table has committed
+        Path log = dir.resolve("killed-commit.log");
+        Process job = ChildJvm.start(ChildJvm.command("io.aepool.cli.Main", "--conf", conf.toString(),
+                "--out", root.toString(), "--nightly", "--force", "--as-of", D1), log, Map.of());
+        List<String> committedAtKill;
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
+            while (System.nanoTime() < deadline && job.isAlive() && committed(tables, names).isEmpty()) {
+                Thread.sleep(5);
+            }
+            job.destroyForcibly(); // SIGKILL: no shutdown hook, no cleanup
+            assertTrue(job.waitFor(30, TimeUnit.SECONDS));
+            committedAtKill = committed(tables, names);
+        } finally {
+            job.destroyForcibly();
+        }
+        assertEquals(137, job.exitValue(), "killed by SIGKILL; log: " + Files.readString(log));
+        assertFalse(committedAtKill.isEmpty(), "killed before any commit; log: " + Files.readString(log));
+        assertTrue(committedAtKill.size() < names.size(), "killed after every commit: " + committedAtKill);
+
+        assertEquals(run1, NightlyFixture.current(root), "current still on run 1");
+        for (String name : names) {
+            // every table reads as one whole run: the killed run's version where it committed, run 1's elsewhere
+            assertEquals(run1Rows.get(name), rows(spark.read().format("delta").load(tables.resolve(name).toString())),
+                    name);
+            assertEquals(java.util.Optional.of(0L), io.aepool.publish.DeltaTables.versionOf(spark, root, name, run1));
+        }
+
+        // the next run commits every table and becomes current; its changes are read against run 1's versions
+        assertEquals(Main.DONE, NightlyRunTest.nightly(conf, root, D1, "--force"));
+        String run3 = NightlyFixture.current(root);
+        assertNotEquals(run1, run3);
+        for (String name : names) {
+            long expected = committedAtKill.contains(name) ? 2 : 1;
+            assertEquals(java.util.Optional.of(expected), io.aepool.publish.DeltaTables.versionOf(spark, root, name,
+                    run3), name + ": run 3's commit follows the killed run's, where there was one");
+            assertEquals(run1Rows.get(name), rows(spark.read().format("delta").load(tables.resolve(name).toString())),
+                    name);
+        }
+        Path run3Dir = root.resolve("runs").resolve(run3);
+        assertEquals(List.of(), NightlyFixture.csv(run3Dir.resolve("changes.csv")), "same inputs as run 1: no changes");
+        assertEquals(run1, new ObjectMapper().readTree(run3Dir.resolve("summary.json").toFile())
+                .get("changes").get("previous_run").asText(), "changes compared with run 1");
+    }
+
+    /** The tables whose log holds a version after the first run's (version 1). */
+    private static List<String> committed(Path tables, List<String> names) {
+        return names.stream().filter(n -> Files.exists(tables.resolve(n).resolve("_delta_log")
+                .resolve(String.format("%020d.json", 1)))).toList();
+    }
+
+    private static List<String> rows(org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> table) {
+        return table.collectAsList().stream().map(Object::toString).sorted().toList();
+    }
+
     /** Relative path → bytes of every regular file under {@code dir}. */
     private static Map<String, byte[]> contents(Path dir) throws IOException {
         Map<String, byte[]> out = new TreeMap<>();

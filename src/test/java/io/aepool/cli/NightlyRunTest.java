@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aepool.plan.AnalysisSpec;
 import io.aepool.plan.ChangeReport;
 import io.aepool.plan.Subset;
+import io.aepool.publish.DeltaTables;
 import io.aepool.publish.RunManifest;
 import io.aepool.stats.CiMethod;
 import io.aepool.stats.EffectMeasure;
@@ -139,6 +140,31 @@ class NightlyRunTest {
         assertEquals(0, changes4.get("rows").asInt());
         assertEquals(RunManifest.read(run2Dir).fingerprint(), RunManifest.read(run4Dir).fingerprint(),
                 "same inputs, conf, code and as-of");
+
+        // the Delta tables under the root: one version per published run (the up-to-date night committed nothing),
+        // each holding that run's rows exactly as the run's own Parquet does; run 2's changes were read from run 1's
+        // version by time travel
+        List<String> published = List.of(run1, run2, run4);
+        for (String table : List.of("analyses", "study_counts", "changes", "registry_incidence")) {
+            String location = DeltaTables.path(root, table).toString();
+            assertEquals(3L, io.delta.tables.DeltaTable.forPath(spark, location).history().count(),
+                    table + ": one commit per published run");
+            for (int v = 0; v < published.size(); v++) {
+                String run = published.get(v);
+                assertEquals(java.util.Optional.of((long) v), DeltaTables.versionOf(spark, root, table, run), table);
+                org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> parquet = spark.read().parquet(root
+                        .resolve("runs").resolve(run).resolve(table.equals("analyses") ? "results" : table).toString());
+                assertEquals(sortedRows(parquet), sortedRows(DeltaTables.read(spark, root, table, v)
+                        .select(java.util.Arrays.stream(parquet.columns()).map(org.apache.spark.sql.functions::col)
+                                .toArray(org.apache.spark.sql.Column[]::new))), table + " as of run " + run);
+            }
+        }
+        assertEquals(4, NightlyFixture.csv(run2Dir.resolve("changes.csv")).size());
+        assertEquals(4L, DeltaTables.read(spark, root, "changes", 1).count(), "run 2's change rows, as its CSV");
+    }
+
+    private static List<String> sortedRows(org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> table) {
+        return table.collectAsList().stream().map(Object::toString).sorted().toList();
     }
 
     /** manifest.json of run 2: inputs up to D2 only, rows that add up, outputs with their SHA-256. */

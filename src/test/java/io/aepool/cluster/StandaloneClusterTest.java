@@ -164,6 +164,13 @@ class StandaloneClusterTest {
                 assertArrayEquals(Files.readAllBytes(local.resolve(f)), Files.readAllBytes(clustered.resolve(f)),
                         f + " differs between local mode and the standalone cluster");
             }
+            // the Delta tables the cluster's executors wrote read back as the local run's, one version each
+            for (String table : List.of("analyses", "study_counts", "influence")) {
+                String written = clustered.resolve("tables").resolve(table).toString();
+                assertEquals(1L, io.delta.tables.DeltaTable.forPath(spark, written).history().count(), table);
+                assertEquals(sortedRows(spark.read().format("delta").load(local.resolve("tables").resolve(table)
+                        .toString())), sortedRows(spark.read().format("delta").load(written)), table);
+            }
             System.out.printf("StandaloneClusterTest: local run %d s, cluster up after %d s (waited %d s), cluster run"
                             + " %d s on %d executor(s) / %d tasks, %d CSV files identical, total %d s%n",
                     localSeconds, clusterUpSeconds, waitedSeconds, clusterSeconds, executorLogs.size(), tasks,
@@ -180,7 +187,14 @@ class StandaloneClusterTest {
         }
     }
 
-    /** Published arm counts (13 trials) and the CDISC pilot ADaM pair: the ADaM aggregation runs on the executors. */
+    private static List<String> sortedRows(org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> table) {
+        return table.collectAsList().stream().map(Object::toString).sorted().toList();
+    }
+
+    /**
+     * Published arm counts (13 trials) and the CDISC pilot ADaM pair: the ADaM aggregation runs on the executors. The
+     * results tables are published as Delta tables too (a plain run's default is Parquet alone).
+     */
     private Path writeConf() throws IOException {
         List<String> studies = new ArrayList<>(Files.readAllLines(STUDIES));
         assertEquals("study_id,acronym,condition,drug,year,design,control_type,weeks,source,evidence", studies.get(0));
@@ -207,6 +221,8 @@ class StandaloneClusterTest {
                   cumulative: true
                   subgroups: [condition]
                   meta_regression: [year]
+                outputs:
+                  table_format: delta
                 """.formatted(ARM_COUNTS, ADSL, ADAE));
         return conf;
     }

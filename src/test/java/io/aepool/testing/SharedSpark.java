@@ -59,6 +59,9 @@ public final class SharedSpark implements ParameterResolver, AfterEachCallback {
                 .config("spark.ui.retainedJobs", "100")
                 .config("spark.ui.retainedStages", "100")
                 .config("spark.ui.retainedTasks", "2000")
+                // the job's own session settings for Delta tables (Main builds its session with them too)
+                .config(new org.apache.spark.SparkConf().setAll(scala.jdk.javaapi.CollectionConverters.asScala(
+                        io.aepool.publish.DeltaTables.SESSION_CONFS)))
                 .getOrCreate();
         private final SparkSession spark = SPARK;
 
