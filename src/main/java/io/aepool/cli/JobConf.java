@@ -26,11 +26,12 @@ public record JobConf(Inputs inputs, List<Treatment> treatments,
                       @JsonProperty("adam_window") AdamWindowConf adamWindow, OutputsConf outputs) {
 
     /**
-     * How results tables are published besides CSV: {@code table_format} {@code delta} (Delta Lake tables under the
-     * output root, one version per run) or {@code parquet} (Parquet directories in each run's directory only). Default:
-     * delta for nightly runs, parquet for plain ones (docs/delta.md).
+     * How results tables are published besides CSV: {@code table_format} {@code delta} (Delta Lake tables, one version
+     * per run) or {@code parquet} (Parquet directories in each run's directory only); default delta for nightly runs,
+     * parquet for plain ones. {@code tables}: where the Delta tables live, a directory (relative to this conf) or a
+     * Hadoop URI such as {@code s3a://bucket/aepool/tables}; default {@code <out>/tables} (docs/delta.md).
      */
-    public record OutputsConf(@JsonProperty("table_format") String tableFormat) {
+    public record OutputsConf(@JsonProperty("table_format") String tableFormat, String tables) {
     }
 
     /**

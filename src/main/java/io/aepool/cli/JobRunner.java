@@ -83,7 +83,7 @@ public final class JobRunner {
             RunStart start = RunStart.begin(settings.confFile(), settings.inputPaths(), mode.asOf(), mode.nightly());
             tuning.forInputs(start.inputBytes());
             PublishStage.Target target = new PublishStage.Target(out, mode.nightly(), settings.keepDays(),
-                    settings.deltaTables(mode.nightly()));
+                    settings.deltaTables(mode.nightly()), settings.tablesAt());
             if (upToDate(target, start, mode)) {
                 LOG.info("inputs, conf and code unchanged since the current run (fingerprint {}): up to date",
                         start.fingerprint());

@@ -41,17 +41,19 @@ import java.util.function.Function;
  * @param stateSegments nightly: segments of a registry state before it is compacted
  * @param deltaTables   results tables as Delta Lake tables: true or false as the conf says, null for the mode's default
  *                      (nightly: Delta; plain: Parquet)
+ * @param tablesAt      where the Delta tables live (a path resolved against the conf's directory, or a URI); null: under
+ *                      the output
  */
 record JobSettings(Path confFile, IngestStage.Inputs trials, AggregateStage.TrialSettings trialSettings,
                    RegistryStage.Settings registry,
                    List<StudyCountsBuilder.MultiArm> multiArm, List<JobPlan.PoolDeclaration> pools,
                    JobPlan.AxisChoices axes, JobPlan.PrimaryChoice primary, Validation.Action rowLevel,
                    Map<String, Validation.Action> ruleActions, ChangeReport.Thresholds changes, int keepDays,
-                   int stateSegments, Boolean deltaTables) {
+                   int stateSegments, Boolean deltaTables, String tablesAt) {
 
     /** Whether a run in this mode publishes Delta tables. */
     boolean deltaTables(boolean nightly) {
-        return deltaTables == null ? nightly : deltaTables;
+        return deltaTables == null ? nightly || tablesAt != null : deltaTables;
     }
 
     /** A fresh validation ledger with the conf's actions (a run records its rejects in it). */
@@ -96,7 +98,22 @@ record JobSettings(Path confFile, IngestStage.Inputs trials, AggregateStage.Tria
                 registry(conf, resolve), multiArm, pools(conf, multiArm), axes(conf.analysis()), primary(conf.primary()),
                 rowLevel, ruleActions(conf.validation()), thresholds(nightly),
                 nightly != null && nightly.keepDays() != null ? nightly.keepDays() : 30, segments,
-                tableFormat(conf.outputs()));
+                tableFormat(conf.outputs()), tablesAt(conf.outputs(), file));
+    }
+
+    private static String tablesAt(JobConf.OutputsConf outputs, Path confFile) {
+        if (outputs == null || outputs.tables() == null) {
+            return null;
+        }
+        String at = outputs.tables().trim();
+        if (at.isEmpty()) {
+            throw new ConfException("conf outputs.tables: empty (leave it out for <out>/tables)");
+        }
+        if (outputs.tableFormat() != null && outputs.tableFormat().equals("parquet")) {
+            throw new ConfException("conf outputs.tables: names where Delta tables go, but table_format is parquet");
+        }
+        // a URI (scheme://...) as it is; a path against the conf's directory, as the inputs are
+        return at.matches("^[A-Za-z][A-Za-z0-9+.-]*:.*") ? at : confFile.getParent().resolve(at).normalize().toString();
     }
 
     private static Boolean tableFormat(JobConf.OutputsConf outputs) {

@@ -22,7 +22,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The results tables as Delta Lake tables, {@code <root>/tables/<name>}: each run overwrites every table in one commit
+ * The results tables as Delta Lake tables, {@code <tables>/<name>} ({@code <root>/tables} unless the conf names another
+ * location, such as an object store): each run overwrites every table in one commit
  * per table, with the run id, the conf's SHA-256 and the code version in the commit's user metadata, so each table
  * version is one whole run (a reader never sees half of one, on object stores too: the commit is the transaction log's
  * put-if-absent of one file) and any earlier run is read back by version or timestamp.
@@ -77,13 +78,21 @@ public final class DeltaTables {
     private DeltaTables() {
     }
 
-    /** The Delta table of {@code name} under {@code root}. */
-    public static Path path(Path root, String name) {
-        return root.toAbsolutePath().normalize().resolve(DIR).resolve(name);
+    /** The default directory of the tables of a results directory or history root: {@code <root>/tables}. */
+    public static String under(Path root) {
+        return root.toAbsolutePath().normalize().resolve(DIR).toString();
     }
 
     /**
-     * Commits one version of the table {@code name} under {@code root}: the rows of {@code table}, replacing the last
+     * The Delta table of {@code name} in {@code tables}: a directory holding one table per name, a local path or any
+     * URI Hadoop reads and writes ({@code s3a://bucket/aepool/tables}, {@code abfss://...}, {@code gs://...}).
+     */
+    public static String path(String tables, String name) {
+        return tables.endsWith("/") ? tables + name : tables + "/" + name;
+    }
+
+    /**
+     * Commits one version of the table {@code name} in {@code tables}: the rows of {@code table}, replacing the last
      * version's. A new column, or a removed or retyped one, is an explicit schema evolution (Delta's
      * {@code mergeSchema} or {@code overwriteSchema}, said in the log and in the commit's metadata), never a failure.
      * A table made here keeps its log and removed files {@code keepDays} days (Delta's {@code logRetentionDuration}
@@ -91,9 +100,9 @@ public final class DeltaTables {
      *
      * @return the schema change made, column by column ({@code added}, {@code removed}, {@code retyped}); empty if none
      */
-    public static Map<String, String> commit(SparkSession spark, Path root, String name, Dataset<Row> table,
+    public static Map<String, String> commit(SparkSession spark, String tables, String name, Dataset<Row> table,
                                              Commit commit, int keepDays) {
-        String location = path(root, name).toString();
+        String location = path(tables, name);
         Map<String, String> change = new LinkedHashMap<>();
         DataFrameWriter<Row> writer = table.write().format("delta").mode(SaveMode.Overwrite);
         Optional<StructType> before = DeltaTable.isDeltaTable(spark, location)
@@ -128,16 +137,16 @@ public final class DeltaTables {
      * the table's single writer and its readers read whole versions. The vacuum is not logged as versions of the table
      * (Delta's vacuum logging off for the call), so each run stays one version.
      */
-    public static void vacuum(SparkSession spark, Path root, String name, int keepDays) {
-        vacuum(spark, root, name, keepDays, false);
+    public static void vacuum(SparkSession spark, String tables, String name, int keepDays) {
+        vacuum(spark, tables, name, keepDays, false);
     }
 
     /**
      * @param evenIfYoung vacuum a table made less than {@code keepDays} ago too (otherwise skipped: no file of it can be
      *                    past the retention yet, and a vacuum is a dozen Spark jobs)
      */
-    static void vacuum(SparkSession spark, Path root, String name, int keepDays, boolean evenIfYoung) {
-        String location = path(root, name).toString();
+    static void vacuum(SparkSession spark, String tables, String name, int keepDays, boolean evenIfYoung) {
+        String location = path(tables, name);
         if (!DeltaTable.isDeltaTable(spark, location)) {
             return;
         }
@@ -182,8 +191,8 @@ public final class DeltaTables {
      * The version of table {@code name} that run {@code runId} committed (the latest such, if it committed twice), from
      * the table's history.
      */
-    public static Optional<Long> versionOf(SparkSession spark, Path root, String name, String runId) {
-        String location = path(root, name).toString();
+    public static Optional<Long> versionOf(SparkSession spark, String tables, String name, String runId) {
+        String location = path(tables, name);
         if (!DeltaTable.isDeltaTable(spark, location)) {
             return Optional.empty();
         }
@@ -197,8 +206,8 @@ public final class DeltaTables {
     }
 
     /** Table {@code name} as of {@code version} (time travel). */
-    public static Dataset<Row> read(SparkSession spark, Path root, String name, long version) {
-        return spark.read().format("delta").option("versionAsOf", version).load(path(root, name).toString());
+    public static Dataset<Row> read(SparkSession spark, String tables, String name, long version) {
+        return spark.read().format("delta").option("versionAsOf", version).load(path(tables, name).toString());
     }
 
     static String runIdOf(String userMetadata) {

@@ -38,10 +38,17 @@ public final class PublishStage {
      * @param out      plain: the results directory; nightly: the history root
      * @param keepDays nightly: runs older than this are pruned (never the current one), and the Delta tables keep
      *                 older versions' files this long
-     * @param delta    the results tables are also published as Delta Lake tables ({@link DeltaTables}): under the
-     *                 history root, one version per run (nightly), or in the results directory (plain)
+     * @param delta    the results tables are also published as Delta Lake tables ({@link DeltaTables}), one version
+     *                 per run
+     * @param tables   where the Delta tables live (a directory or a Hadoop URI such as {@code s3a://...}); null: under
+     *                 the history root (nightly) or in the results directory, swapped in with it (plain)
      */
-    public record Target(Path out, boolean nightly, int keepDays, boolean delta) {
+    public record Target(Path out, boolean nightly, int keepDays, boolean delta, String tables) {
+
+        /** The Delta tables' directory of a nightly root, or of a plain run with a location of its own; else null. */
+        String lastingTables() {
+            return tables != null ? tables : nightly ? DeltaTables.under(out) : null;
+        }
 
         /** Where a nightly run's private registry state lives. */
         public Path stateDir() {
@@ -60,11 +67,12 @@ public final class PublishStage {
                 if (delta) {
                     // the current run's version of each Delta table, by time travel; a run published before the
                     // tables existed (or without them) is read from its own Parquet
-                    Optional<Long> analyses = DeltaTables.versionOf(spark, out, ANALYSES, runId);
-                    Optional<Long> counts = DeltaTables.versionOf(spark, out, ResultsPublisher.STUDY_COUNTS, runId);
+                    String at = lastingTables();
+                    Optional<Long> analyses = DeltaTables.versionOf(spark, at, ANALYSES, runId);
+                    Optional<Long> counts = DeltaTables.versionOf(spark, at, ResultsPublisher.STUDY_COUNTS, runId);
                     if (analyses.isPresent() && counts.isPresent()) {
-                        return new PreviousRun(runId, DeltaTables.read(spark, out, ANALYSES, analyses.get()),
-                                DeltaTables.read(spark, out, ResultsPublisher.STUDY_COUNTS, counts.get()));
+                        return new PreviousRun(runId, DeltaTables.read(spark, at, ANALYSES, analyses.get()),
+                                DeltaTables.read(spark, at, ResultsPublisher.STUDY_COUNTS, counts.get()));
                     }
                 }
                 return new PreviousRun(runId, spark.read().parquet(dir.resolve(ResultsPublisher.RESULTS).toString()),
@@ -93,7 +101,7 @@ public final class PublishStage {
         if (target.nightly()) {
             RunHistory.publish(target.out(), runId, tables, report, staging -> manifest.get(), published -> {
                 if (target.delta()) {
-                    commitDelta(spark, target.out(), tables, published, target.keepDays(), true);
+                    commitDelta(spark, target.lastingTables(), tables, published, target.keepDays(), true);
                 }
             });
             afterwards.run();
@@ -106,8 +114,9 @@ public final class PublishStage {
                 report.accept(staging);
                 RunManifest m = manifest.get();
                 if (target.delta()) {
-                    // version 0 of each table, inside the directory that is swapped in whole
-                    commitDelta(spark, staging, tables, m, target.keepDays(), false);
+                    // in a location of their own, a version per run; else version 0, in the directory swapped in whole
+                    commitDelta(spark, target.tables() != null ? target.tables() : DeltaTables.under(staging), tables, m,
+                            target.keepDays(), target.tables() != null);
                 }
                 m.withOutputs(RunManifest.outputsOf(staging)).write(staging.resolve(RunManifest.FILE_NAME));
             });
@@ -117,13 +126,13 @@ public final class PublishStage {
     }
 
     /**
-     * One Delta commit per results table under {@code root} (the exact tables, not the CSVs' small-cell views), each
+     * One Delta commit per results table in {@code at} (the exact tables, not the CSVs' small-cell views), each
      * with the run's id, conf hash and code version; a nightly root's tables then drop files no version within
      * {@code keepDays} still reads. A commit is each table's own transaction, so tables are committed a few at a time
      * (each commit is mostly fixed cost: the log read, a small write, the log entry); every commit is waited for, and
      * the first failure is rethrown.
      */
-    private static void commitDelta(SparkSession spark, Path root, ResultsPublisher.RunTables tables, RunManifest run,
+    private static void commitDelta(SparkSession spark, String at, ResultsPublisher.RunTables tables, RunManifest run,
                                     int keepDays, boolean vacuum) {
         DeltaTables.Commit commit = new DeltaTables.Commit(run.runId(), run.confSha256(), run.codeVersion());
         Map<String, Dataset<Row>> all = new LinkedHashMap<>();
@@ -136,7 +145,7 @@ public final class PublishStage {
         try {
             List<java.util.concurrent.Future<?>> commits = new java.util.ArrayList<>();
             all.forEach((name, table) -> commits.add(pool.submit(() ->
-                    DeltaTables.commit(spark, root, name, table, commit, keepDays))));
+                    DeltaTables.commit(spark, at, name, table, commit, keepDays))));
             for (java.util.concurrent.Future<?> f : commits) {
                 try {
                     f.get();
@@ -158,9 +167,9 @@ public final class PublishStage {
         }
         if (vacuum) {
             // one after another: a vacuum sets session confs for its own call
-            all.keySet().forEach(name -> DeltaTables.vacuum(spark, root, name, keepDays));
+            all.keySet().forEach(name -> DeltaTables.vacuum(spark, at, name, keepDays));
         }
-        LOG.info("Delta tables under {}: {} committed for run {}", root.resolve(DeltaTables.DIR), all.keySet(),
+        LOG.info("Delta tables under {}: {} committed for run {}", at, all.keySet(),
                 run.runId());
     }
 }

@@ -129,7 +129,7 @@ class NightlyKilledRunTest {
             // every table reads as one whole run: the killed run's version where it committed, run 1's elsewhere
             assertEquals(run1Rows.get(name), rows(spark.read().format("delta").load(tables.resolve(name).toString())),
                     name);
-            assertEquals(java.util.Optional.of(0L), io.aepool.publish.DeltaTables.versionOf(spark, root, name, run1));
+            assertEquals(java.util.Optional.of(0L), io.aepool.publish.DeltaTables.versionOf(spark, io.aepool.publish.DeltaTables.under(root), name, run1));
         }
 
         // the next run commits every table and becomes current; its changes are read against run 1's versions
@@ -138,7 +138,7 @@ class NightlyKilledRunTest {
         assertNotEquals(run1, run3);
         for (String name : names) {
             long expected = committedAtKill.contains(name) ? 2 : 1;
-            assertEquals(java.util.Optional.of(expected), io.aepool.publish.DeltaTables.versionOf(spark, root, name,
+            assertEquals(java.util.Optional.of(expected), io.aepool.publish.DeltaTables.versionOf(spark, io.aepool.publish.DeltaTables.under(root), name,
                     run3), name + ": run 3's commit follows the killed run's, where there was one");
             assertEquals(run1Rows.get(name), rows(spark.read().format("delta").load(tables.resolve(name).toString())),
                     name);

@@ -146,21 +146,21 @@ class NightlyRunTest {
         // version by time travel
         List<String> published = List.of(run1, run2, run4);
         for (String table : List.of("analyses", "study_counts", "changes", "registry_incidence")) {
-            String location = DeltaTables.path(root, table).toString();
+            String location = DeltaTables.path(DeltaTables.under(root), table);
             assertEquals(3L, io.delta.tables.DeltaTable.forPath(spark, location).history().count(),
                     table + ": one commit per published run");
             for (int v = 0; v < published.size(); v++) {
                 String run = published.get(v);
-                assertEquals(java.util.Optional.of((long) v), DeltaTables.versionOf(spark, root, table, run), table);
+                assertEquals(java.util.Optional.of((long) v), DeltaTables.versionOf(spark, DeltaTables.under(root), table, run), table);
                 org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> parquet = spark.read().parquet(root
                         .resolve("runs").resolve(run).resolve(table.equals("analyses") ? "results" : table).toString());
-                assertEquals(sortedRows(parquet), sortedRows(DeltaTables.read(spark, root, table, v)
+                assertEquals(sortedRows(parquet), sortedRows(DeltaTables.read(spark, DeltaTables.under(root), table, v)
                         .select(java.util.Arrays.stream(parquet.columns()).map(org.apache.spark.sql.functions::col)
                                 .toArray(org.apache.spark.sql.Column[]::new))), table + " as of run " + run);
             }
         }
         assertEquals(4, NightlyFixture.csv(run2Dir.resolve("changes.csv")).size());
-        assertEquals(4L, DeltaTables.read(spark, root, "changes", 1).count(), "run 2's change rows, as its CSV");
+        assertEquals(4L, DeltaTables.read(spark, DeltaTables.under(root), "changes", 1).count(), "run 2's change rows, as its CSV");
     }
 
     private static List<String> sortedRows(org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> table) {
