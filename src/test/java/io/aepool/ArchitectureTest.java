@@ -78,9 +78,10 @@ class ArchitectureTest {
     }
 
     @Test
-    void statsUsesOnlyTheJdkAndCommonsMath() {
+    void statsUsesOnlyTheJdkAndCommonsMathAndNumbers() {
         classes().that().resideInAPackage("io.aepool.stats..")
-                .should().onlyDependOnClassesThat().resideInAnyPackage("java..", "io.aepool.stats..", "org.apache.commons.math3..")
+                .should().onlyDependOnClassesThat().resideInAnyPackage("java..", "io.aepool.stats..", "org.apache.commons.math3..",
+                        "org.apache.commons.numbers..")
                 .check(main);
     }
 

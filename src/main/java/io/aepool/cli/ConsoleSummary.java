@@ -22,6 +22,10 @@ final class ConsoleSummary {
     private static final Object[] RAW_COUNT_METHODS = java.util.Arrays.stream(PoolingMethod.values())
             .filter(m -> !m.usesContinuityCorrection()).map(PoolingMethod::name).toArray();
 
+    private static boolean isBayes(Row r) {
+        return PoolingMethod.BAYES.name().equals(r.getString(r.fieldIndex("method")));
+    }
+
     static String render(RunOutcome run) {
         AnalysisSpec p = run.primary();
         StringBuilder out = new StringBuilder();
@@ -40,7 +44,8 @@ final class ConsoleSummary {
         List<Row> methods = run.analyses().filter(PrimaryFindings.sameQuestion(p)
                 .and(col("zero_rule").equalTo(configured).or(col("method").isin(RAW_COUNT_METHODS)
                         .and(col("zero_rule").equalTo(uncorrected))))
-                .and(col("prediction_interval").equalTo(p.predictionInterval().label()))
+                .and(col("prediction_interval").equalTo(p.predictionInterval().label())
+                        .or(col("method").equalTo(PoolingMethod.BAYES.name())))
                 // the untruncated Hartung-Knapp interval can be narrower than Wald's: the ad hoc one is shown
                 .and(col("ci_method").notEqual(CiMethod.HKSJ.label()))
                 .and(col("subset").equalTo("all"))).collectAsList();
@@ -54,7 +59,16 @@ final class ConsoleSummary {
                     r.getLong(r.fieldIndex("events_exp")) + "/" + orUnknown(r.get(r.fieldIndex("n_exp"))),
                     r.getLong(r.fieldIndex("events_ctl")) + "/" + orUnknown(r.get(r.fieldIndex("n_ctl"))),
                     fmt(r, "estimate"), "(" + fmt(r, "ci_low") + " to " + fmt(r, "ci_high") + ")",
-                    fmt(r, "p_value"), pct(r, "i2"), fmt(r, "tau2"), r.getString(r.fieldIndex("status"))));
+                    isBayes(r) ? "-" : fmt(r, "p_value"), pct(r, "i2"), fmt(r, "tau2"), r.getString(r.fieldIndex("status"))));
+        }
+        for (Row r : methods) {
+            if (isBayes(r) && r.get(r.fieldIndex("prob_above_1")) != null) {
+                // a Bayesian row has no p-value: its posterior probabilities of harm say what the reader asks
+                out.append(String.format(Locale.ROOT, "  BAYES %s: credible interval; P(%s > 1) = %s, P(%s > %s) = %s;"
+                                + " posterior predictive interval %s to %s%n",
+                        r.getString(r.fieldIndex("prior")), p.measure(), fmt(r, "prob_above_1"), p.measure(),
+                        fmt(r, "prob_threshold"), fmt(r, "prob_above_threshold"), fmt(r, "pi_low"), fmt(r, "pi_high")));
+            }
         }
         List<Row> loo = sortedOnDriver(run.analyses().filter(PrimaryFindings.sameModel(p)
                 .and(col("subset_kind").equalTo("loo")).and(col("estimate").isNotNull())), "estimate");

@@ -205,7 +205,15 @@ public record JobConf(Inputs inputs, List<Treatment> treatments,
                            @JsonProperty("leave_one_out") Boolean leaveOneOut, Boolean cumulative,
                            @JsonProperty("leave_subgroup_out") Boolean leaveSubgroupOut, List<String> subgroups,
                            @JsonProperty("subgroup_tau2") List<String> subgroupTau2,
-                           @JsonProperty("meta_regression") List<String> metaRegression) {
+                           @JsonProperty("meta_regression") List<String> metaRegression, Bayes bayes) {
+    }
+
+    /**
+     * Priors of the Bayesian model (method BAYES): half-normal scale on tau, sd of a normal prior on mu (absent or
+     * null: flat), and the ratio whose posterior probability of being exceeded is reported.
+     */
+    public record Bayes(@JsonProperty("tau_prior_scale") Double tauPriorScale,
+                        @JsonProperty("mu_prior_sd") Double muPriorSd, Double threshold) {
     }
 
     public record Primary(String pool, String outcome, String measure, String method,

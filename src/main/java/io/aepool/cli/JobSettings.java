@@ -12,6 +12,7 @@ import io.aepool.ingest.RuleIds;
 import io.aepool.ingest.Validation;
 import io.aepool.plan.ChangeReport;
 import io.aepool.plan.JobPlan;
+import io.aepool.stats.BayesPrior;
 import io.aepool.stats.CiMethod;
 import io.aepool.stats.EffectMeasure;
 import io.aepool.stats.PoolingMethod;
@@ -198,9 +199,24 @@ record JobSettings(Path confFile, IngestStage.Inputs trials, AggregateStage.Tria
                     Boolean.TRUE.equals(a.leaveSubgroupOut()),
                     a.subgroups() == null ? List.of() : a.subgroups(),
                     subgroupTau2(a.subgroupTau2()),
-                    a.metaRegression() == null ? List.of() : a.metaRegression());
+                    a.metaRegression() == null ? List.of() : a.metaRegression(),
+                    bayesPrior(a.bayes()));
         } catch (IllegalArgumentException e) {
             throw new ConfException("conf analysis: " + e.getMessage());
+        }
+    }
+
+    /** The Bayesian model's priors; each key absent takes its default (half-normal 0.5, flat mu, threshold 1.25). */
+    private static BayesPrior bayesPrior(JobConf.Bayes b) {
+        if (b == null) {
+            return BayesPrior.DEFAULT;
+        }
+        BayesPrior d = BayesPrior.DEFAULT;
+        try {
+            return new BayesPrior(b.tauPriorScale() == null ? d.tauScale() : b.tauPriorScale(),
+                    b.muPriorSd() == null ? d.muSd() : b.muPriorSd(), b.threshold() == null ? d.threshold() : b.threshold());
+        } catch (IllegalArgumentException e) {
+            throw new ConfException("conf analysis.bayes: " + e.getMessage());
         }
     }
 

@@ -44,14 +44,15 @@ public final class AnalysisGrid {
                         continue;
                     }
                     for (PoolingMethod method : axes.methods()) {
-                        for (CiMethod ci : axes.ciMethods()) {
+                        for (CiMethod ci : ciMethods(axes, method)) {
                             if (!isMeaningful(measure, method, ci)) {
                                 continue;
                             }
-                            for (PredictionInterval pi : axes.predictionIntervals()) {
+                            for (PredictionInterval pi : predictionIntervals(axes, method)) {
                                 for (ZeroCellRule zero : zeroRules(axes, method)) {
                                     for (Subset subset : subsets) {
-                                        specs.add(new AnalysisSpec(pool.name(), outcome, measure, method, ci, pi, zero, subset));
+                                        specs.add(new AnalysisSpec(pool.name(), outcome, measure, method, ci, pi, zero,
+                                                subset, axes.bayesPrior()));
                                     }
                                 }
                             }
@@ -61,6 +62,20 @@ public final class AnalysisGrid {
             }
         }
         return specs;
+    }
+
+    /**
+     * The interval methods of a method's analyses: the Bayesian model has one, its credible interval, whatever the
+     * conf's {@code ci_methods} (which are frequentist); the others take the conf's.
+     */
+    static List<CiMethod> ciMethods(GridAxes axes, PoolingMethod method) {
+        return method.isBayesian() ? List.of(CiMethod.CREDIBLE) : axes.ciMethods();
+    }
+
+    /** Likewise the prediction intervals: the Bayesian model's is its posterior predictive interval, once. */
+    static List<PredictionInterval> predictionIntervals(GridAxes axes, PoolingMethod method) {
+        return method.isBayesian() ? List.of(PredictionInterval.POSTERIOR)
+                : axes.predictionIntervals().stream().filter(pi -> pi != PredictionInterval.POSTERIOR).toList();
     }
 
     /**

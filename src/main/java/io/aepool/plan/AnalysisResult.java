@@ -16,6 +16,9 @@ import static io.aepool.plan.FamilyTable.num;
  * {@code n_exp} and {@code n_ctl} are empty when a study of the subset gave events and person-years without arm sizes.
  * {@code cumulative_order} (cumulative rows only) says how studies were added: {@code year} (ties in input order),
  * {@code input order (no year)} or {@code year, then input order (studies without a year last)}.
+ * The Bayesian model's rows (method {@code BAYES}) give their {@code prior} and the posterior probabilities that the
+ * ratio exceeds 1 ({@code prob_above_1}) and {@code prob_threshold} ({@code prob_above_threshold}); their
+ * {@code p_value} is empty and {@code pi_dist} says {@code posterior} (posterior predictive interval).
  */
 public record AnalysisResult(AnalysisSpec spec, int studiesInSubset, long eventsExp, Long nExp, long eventsCtl,
                              Long nCtl, Double personYearsExp, Double personYearsCtl, PooledEstimate pooled,
@@ -42,11 +45,13 @@ public record AnalysisResult(AnalysisSpec spec, int studiesInSubset, long events
             ResultColumn.number("pi_low"), ResultColumn.number("pi_high"), ResultColumn.text("pi_dist"),
             ResultColumn.text("status"), ResultColumn.text("designs_combined"),
             ResultColumn.number("median_ctl_risk"), ResultColumn.number("median_ctl_rate_per_100py"),
-            ResultColumn.text("cumulative_order"));
+            ResultColumn.text("cumulative_order"), ResultColumn.text("prior"), ResultColumn.number("prob_above_1"),
+            ResultColumn.number("prob_threshold"), ResultColumn.number("prob_above_threshold"));
 
     /** Values in {@link #COLUMNS} order; NaN becomes null so no results file ever holds NaN. */
     public Object[] values() {
         PooledEstimate p = pooled;
+        PooledEstimate.Posterior post = p.posterior();
         Subset s = spec.subset();
         return new Object[]{
                 spec.id(), spec.pool(), spec.outcome(), spec.measure().name(), spec.method().name(),
@@ -57,8 +62,10 @@ public record AnalysisResult(AnalysisSpec spec, int studiesInSubset, long events
                 num(p.estimate()), num(p.ciLowNatural()), num(p.ciHighNatural()), num(p.theta()), num(p.se()),
                 num(p.pValue()), num(p.q()), p.qDf(), num(p.qP()), num(p.i2()), num(p.h2()), num(p.tau2()),
                 num(p.tau2CiLow()), num(p.tau2CiHigh()), num(p.i2CiLow()), num(p.i2CiHigh()),
-                num(p.piLowNatural()), num(p.piHighNatural()), piDist(p.piDf()), p.status(),
-                p.isOk() ? mixedDesigns : null, medianControlRisk, medianControlRatePer100py, cumulativeOrder};
+                num(p.piLowNatural()), num(p.piHighNatural()), post == null ? piDist(p.piDf()) : "posterior", p.status(),
+                p.isOk() ? mixedDesigns : null, medianControlRisk, medianControlRatePer100py, cumulativeOrder,
+                spec.prior() == null ? null : spec.prior().label(), post == null ? null : num(post.probAbove1()),
+                post == null ? null : post.threshold(), post == null ? null : num(post.probAboveThreshold())};
     }
 
     // crude incidence rate, shown beside rate measures (events per 100 person-years)

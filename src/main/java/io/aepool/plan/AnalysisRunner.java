@@ -153,7 +153,7 @@ public final class AnalysisRunner {
     static Pooler pooler(AnalysisSpec spec) {
         boolean intervals = spec.subset().kind() == Subset.Kind.ALL || spec.subset().kind() == Subset.Kind.SUBGROUP;
         return Poolers.create(spec.measure(), spec.method(), spec.ciMethod(), spec.effectsZeroRule(), spec.predictionInterval(),
-                intervals);
+                intervals, spec.priorOrDefault());
     }
 
     private static PooledEstimate pool(AnalysisSpec spec, List<StudyRecord> chosen) {

@@ -1,5 +1,6 @@
 package io.aepool.plan;
 
+import io.aepool.stats.BayesPrior;
 import io.aepool.stats.CiMethod;
 import io.aepool.stats.EffectMeasure;
 import io.aepool.stats.PoolingMethod;
@@ -18,14 +19,34 @@ import java.io.Serializable;
  */
 public record AnalysisSpec(String pool, String outcome, EffectMeasure measure, PoolingMethod method,
                            CiMethod ciMethod, PredictionInterval predictionInterval, ZeroCellRule zeroRule,
-                           Subset subset) implements Serializable {
+                           Subset subset, BayesPrior prior) implements Serializable {
 
     private static final int PARTS = 8;
 
+    /**
+     * @param prior the Bayesian model's priors: given for {@link PoolingMethod#BAYES} (null takes
+     *              {@link BayesPrior#DEFAULT}), dropped for every other method, so it enters only Bayesian ids
+     */
     public AnalysisSpec {
         if (method != null && zeroRule != null && !method.usesContinuityCorrection()) {
             zeroRule = zeroRule.withoutCorrection();
         }
+        if (method != null && method.isBayesian()) {
+            prior = prior == null ? BayesPrior.DEFAULT : prior;
+        } else {
+            prior = null;
+        }
+    }
+
+    /** A spec of a method without priors (any but the Bayesian one, which then takes the default priors). */
+    public AnalysisSpec(String pool, String outcome, EffectMeasure measure, PoolingMethod method, CiMethod ciMethod,
+                        PredictionInterval predictionInterval, ZeroCellRule zeroRule, Subset subset) {
+        this(pool, outcome, measure, method, ciMethod, predictionInterval, zeroRule, subset, null);
+    }
+
+    /** The priors to pool with: the spec's for the Bayesian model, the (unread) default for the others. */
+    public BayesPrior priorOrDefault() {
+        return prior == null ? BayesPrior.DEFAULT : prior;
     }
 
     /**
@@ -42,9 +63,13 @@ public record AnalysisSpec(String pool, String outcome, EffectMeasure measure, P
 
     private static final String SEP = "|";
 
-    /** Canonical text: {@code pool|outcome|measure|method|ci|prediction interval|zero rule|subset}. */
+    /**
+     * Canonical text: {@code pool|outcome|measure|method|ci|prediction interval|zero rule|subset}; a Bayesian method
+     * carries its priors, {@code BAYES[hn(0.5),flat,>1.25]}, so a changed prior is another analysis.
+     */
     public String canonical() {
-        return String.join(SEP, pool, outcome, measure.name(), method.name(), ciMethod.label(),
+        String m = prior == null ? method.name() : method.name() + "[" + prior.label() + "]";
+        return String.join(SEP, pool, outcome, measure.name(), m, ciMethod.label(),
                 predictionInterval.label(), zeroRule.label(), subset.label());
     }
 
@@ -53,8 +78,12 @@ public record AnalysisSpec(String pool, String outcome, EffectMeasure measure, P
         if (p.length != PARTS) {
             throw new IllegalArgumentException("analysis spec '" + canonical + "' must have " + PARTS + " '|'-separated parts");
         }
-        return new AnalysisSpec(p[0], p[1], EffectMeasure.parse(p[2]), PoolingMethod.parse(p[3]), CiMethod.parse(p[4]),
-                PredictionInterval.parse(p[5]), ZeroCellRule.parse(p[6]), Subset.parse(p[7]));
+        int bracket = p[3].indexOf('[');
+        BayesPrior prior = bracket < 0 || !p[3].endsWith("]") ? null
+                : BayesPrior.parse(p[3].substring(bracket + 1, p[3].length() - 1));
+        String method = bracket < 0 ? p[3] : p[3].substring(0, bracket);
+        return new AnalysisSpec(p[0], p[1], EffectMeasure.parse(p[2]), PoolingMethod.parse(method), CiMethod.parse(p[4]),
+                PredictionInterval.parse(p[5]), ZeroCellRule.parse(p[6]), Subset.parse(p[7]), prior);
     }
 
     /**
@@ -68,11 +97,14 @@ public record AnalysisSpec(String pool, String outcome, EffectMeasure measure, P
 
     /** The same analysis on another subset (used to find an analysis's siblings, e.g. its subgroups). */
     public AnalysisSpec withSubset(Subset other) {
-        return new AnalysisSpec(pool, outcome, measure, method, ciMethod, predictionInterval, zeroRule, other);
+        return new AnalysisSpec(pool, outcome, measure, method, ciMethod, predictionInterval, zeroRule, other, prior);
     }
 
     /** The same analysis with another pooling method and interval (e.g. the fixed-effect input of a bias test). */
     public AnalysisSpec withMethod(PoolingMethod otherMethod, CiMethod otherCi) {
-        return new AnalysisSpec(pool, outcome, measure, otherMethod, otherCi, predictionInterval, effectsZeroRule(), subset);
+        // the posterior predictive interval is the Bayesian model's own: a frequentist input takes the default one
+        PredictionInterval pi = predictionInterval == PredictionInterval.POSTERIOR && !otherMethod.isBayesian()
+                ? PredictionInterval.DEFAULT : predictionInterval;
+        return new AnalysisSpec(pool, outcome, measure, otherMethod, otherCi, pi, effectsZeroRule(), subset, prior);
     }
 }

@@ -1,5 +1,6 @@
 package io.aepool.plan;
 
+import io.aepool.stats.BayesPrior;
 import io.aepool.stats.CiMethod;
 import io.aepool.stats.EffectMeasure;
 import io.aepool.stats.PoolingMethod;
@@ -13,7 +14,17 @@ public record GridAxes(List<Pool> pools, List<EffectMeasure> measures, List<Pool
                        List<CiMethod> ciMethods, List<PredictionInterval> predictionIntervals,
                        List<ZeroCellRule> zeroRules, boolean leaveOneOut, boolean cumulative,
                        boolean leaveSubgroupOut, List<String> subgroupVariables, boolean subgroupCommonTau2,
-                       List<String> metaRegressionCovariates) {
+                       List<String> metaRegressionCovariates, BayesPrior bayesPrior) {
+
+    /** Axes without Bayesian priors of their own (a BAYES method takes {@link BayesPrior#DEFAULT}). */
+    public GridAxes(List<Pool> pools, List<EffectMeasure> measures, List<PoolingMethod> methods,
+                    List<CiMethod> ciMethods, List<PredictionInterval> predictionIntervals,
+                    List<ZeroCellRule> zeroRules, boolean leaveOneOut, boolean cumulative,
+                    boolean leaveSubgroupOut, List<String> subgroupVariables, boolean subgroupCommonTau2,
+                    List<String> metaRegressionCovariates) {
+        this(pools, measures, methods, ciMethods, predictionIntervals, zeroRules, leaveOneOut, cumulative,
+                leaveSubgroupOut, subgroupVariables, subgroupCommonTau2, metaRegressionCovariates, BayesPrior.DEFAULT);
+    }
 
     /** The common grid: default prediction interval, no cumulative or leave-subgroup-out, no meta-regression. */
     public static GridAxes of(List<Pool> pools, List<EffectMeasure> measures, List<PoolingMethod> methods,
@@ -46,6 +57,7 @@ public record GridAxes(List<Pool> pools, List<EffectMeasure> measures, List<Pool
         ciMethods = withAdHocHartungKnapp(ciMethods);
         zeroRules = List.copyOf(zeroRules);
         subgroupVariables = List.copyOf(subgroupVariables);
+        bayesPrior = bayesPrior == null ? BayesPrior.DEFAULT : bayesPrior;
         if (pools.isEmpty() || measures.isEmpty() || methods.isEmpty() || ciMethods.isEmpty() || zeroRules.isEmpty()
                 || predictionIntervals.isEmpty()) {
             throw new IllegalArgumentException("every grid axis (pools, measures, methods, ci_methods, prediction_intervals,"

@@ -1,5 +1,6 @@
 package io.aepool.plan;
 
+import io.aepool.stats.BayesPrior;
 import io.aepool.stats.CiMethod;
 import io.aepool.stats.EffectMeasure;
 import io.aepool.stats.PoolingMethod;
@@ -39,7 +40,17 @@ public record JobPlan(Map<String, Pool> pools, GridAxes axes, List<AnalysisSpec>
                               List<PredictionInterval> predictionIntervals, List<ZeroCellRule> zeroRules,
                               boolean leaveOneOut, boolean cumulative, boolean leaveSubgroupOut,
                               List<String> subgroupVariables, boolean subgroupCommonTau2,
-                              List<String> metaRegressionCovariates) {
+                              List<String> metaRegressionCovariates, BayesPrior bayesPrior) {
+
+        /** Choices without Bayesian priors of their own. */
+        public AxisChoices(List<EffectMeasure> measures, List<PoolingMethod> methods, List<CiMethod> ciMethods,
+                           List<PredictionInterval> predictionIntervals, List<ZeroCellRule> zeroRules,
+                           boolean leaveOneOut, boolean cumulative, boolean leaveSubgroupOut,
+                           List<String> subgroupVariables, boolean subgroupCommonTau2,
+                           List<String> metaRegressionCovariates) {
+            this(measures, methods, ciMethods, predictionIntervals, zeroRules, leaveOneOut, cumulative, leaveSubgroupOut,
+                    subgroupVariables, subgroupCommonTau2, metaRegressionCovariates, BayesPrior.DEFAULT);
+        }
     }
 
     /** The conf's primary analysis; a null part takes its default (first pool, outcome, measure, method; Wald). */
@@ -108,7 +119,7 @@ public record JobPlan(Map<String, Pool> pools, GridAxes axes, List<AnalysisSpec>
         try {
             return new GridAxes(pools, c.measures(), c.methods(), c.ciMethods(), c.predictionIntervals(), c.zeroRules(),
                     c.leaveOneOut(), c.cumulative(), c.leaveSubgroupOut(), subgroups, c.subgroupCommonTau2(),
-                    c.metaRegressionCovariates());
+                    c.metaRegressionCovariates(), c.bayesPrior());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("analysis: " + e.getMessage());
         }
@@ -136,10 +147,14 @@ public record JobPlan(Map<String, Pool> pools, GridAxes axes, List<AnalysisSpec>
         CiMethod ci = p.ciMethod() == null ? CiMethod.WALD_Z
                 // the headline never shows an interval narrower than Wald's (metafor test = "adhoc")
                 : p.ciMethod() == CiMethod.HKSJ ? CiMethod.HKSJ_ADHOC : p.ciMethod();
+        PoolingMethod method = p.method() != null ? p.method() : axes.methods().get(0);
+        if (method.isBayesian()) {
+            ci = CiMethod.CREDIBLE; // the Bayesian model's one interval, whatever was asked
+        }
         try {
             return new AnalysisSpec(pool, outcome, p.measure() != null ? p.measure() : axes.measures().get(0),
-                    p.method() != null ? p.method() : axes.methods().get(0), ci,
-                    axes.predictionIntervals().get(0), axes.zeroRules().get(0), Subset.ALL);
+                    method, ci, AnalysisGrid.predictionIntervals(axes, method).get(0), axes.zeroRules().get(0),
+                    Subset.ALL, axes.bayesPrior());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("primary: " + e.getMessage());
         }

@@ -48,7 +48,9 @@ public record SubgroupTestsTable(List<String> variables, boolean commonTau2) imp
 
     @Override
     public List<AnalysisSpec> bases(List<AnalysisSpec> grid) {
-        return variables.isEmpty() ? List.of() : FamilyTable.wholePool(grid);
+        // Q-between compares frequentist estimates with their standard errors: not the Bayesian model's posteriors
+        return variables.isEmpty() ? List.of()
+                : FamilyTable.wholePool(grid).stream().filter(s -> !s.method().isBayesian()).toList();
     }
 
     @Override

@@ -29,6 +29,11 @@ final class Fmt {
         return est(est, ratio) + " [" + est(lo, ratio) + "; " + est(hi, ratio) + "]";
     }
 
+    /** "[0.22; 1.81]", or a dash when a bound is missing. */
+    static String interval(Double lo, Double hi, boolean ratio) {
+        return lo == null || hi == null ? DASH : "[" + est(lo, ratio) + "; " + est(hi, ratio) + "]";
+    }
+
     static String pct(Double share) {
         return share == null ? DASH : String.format(Locale.ROOT, "%.0f%%", share * 100);
     }

@@ -121,6 +121,9 @@ public final class ReportWriter {
         s.put("hasRobustness", !robRows.isEmpty());
         specificationCurve(r, s, figuresDir);
         s.put("pools", otherPools(r));
+        List<Map<String, Object>> bayes = bayesian(r);
+        s.put("bayes", bayes);
+        s.put("hasBayes", !bayes.isEmpty());
         dataExcluded(r, s);
         registries(r, s, figuresDir);
         return s;
@@ -410,6 +413,43 @@ public final class ReportWriter {
             m.put("estimate", Fmt.estCi(t.num("estimate"), t.num("ci_low"), t.num("ci_high"), ratio));
             m.put("status", t.text("status"));
             rows.add(m);
+        }
+        return rows;
+    }
+
+    /**
+     * The Bayesian model's whole-pool rows (primary measure and zero rule), pool by pool: posterior median with its
+     * credible and posterior predictive intervals, τ, and the posterior probabilities of harm that replace a p-value.
+     */
+    private static List<Map<String, Object>> bayesian(Results r) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        boolean ratio = Results.isRatio(r.primary.measure());
+        for (String pool : r.pools) {
+            for (String outcome : r.outcomes) {
+                for (Row x : r.wholePool(pool, outcome)) {
+                    if (!x.is("method", "BAYES")) {
+                        continue;
+                    }
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("pool", pool);
+                    m.put("outcome", outcome);
+                    m.put("primary", pool.equals(r.primary.pool()));
+                    m.put("k", Fmt.integer(x.integer("k")) + "/" + Fmt.integer(x.integer("studies")));
+                    m.put("estimate", Fmt.estCi(x.num("estimate"), x.num("ci_low"), x.num("ci_high"), ratio));
+                    m.put("predictive", Fmt.interval(x.num("pi_low"), x.num("pi_high"), ratio));
+                    Double tau2 = x.num("tau2");
+                    Double lo = x.num("tau2_ci_low");
+                    Double hi = x.num("tau2_ci_high");
+                    m.put("tau", tau2 == null ? "-" : Fmt.estCi(Math.sqrt(tau2), lo == null ? null : Math.sqrt(lo),
+                            hi == null ? null : Math.sqrt(hi), false));
+                    m.put("above1", Fmt.num(x.num("prob_above_1"), 3));
+                    m.put("threshold", Fmt.est(x.num("prob_threshold"), true));
+                    m.put("aboveThreshold", Fmt.num(x.num("prob_above_threshold"), 3));
+                    m.put("prior", x.text("prior"));
+                    m.put("status", x.text("status"));
+                    rows.add(m);
+                }
+            }
         }
         return rows;
     }

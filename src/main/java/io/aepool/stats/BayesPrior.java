@@ -12,7 +12,7 @@ import java.util.Locale;
  * @param muSd      standard deviation of the normal prior on μ, or {@link Double#POSITIVE_INFINITY} for a flat prior
  * @param threshold a ratio above 1 whose posterior probability of being exceeded is reported (default 1.25)
  */
-public record BayesPrior(double tauScale, double muSd, double threshold) {
+public record BayesPrior(double tauScale, double muSd, double threshold) implements java.io.Serializable {
 
     public static final BayesPrior DEFAULT = new BayesPrior(0.5, Double.POSITIVE_INFINITY, 1.25);
 

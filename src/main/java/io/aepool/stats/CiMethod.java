@@ -10,7 +10,9 @@ public enum CiMethod {
      * HKSJ with the ad hoc variance correction: the scaling factor is truncated at 1, so the interval is never
      * narrower than Wald's variance with a t(k−1) quantile (Röver, Knapp & Friede 2015; Jackson et al. 2017).
      */
-    HKSJ_ADHOC("hksj-adhoc");
+    HKSJ_ADHOC("hksj-adhoc"),
+    /** The equal-tailed 95% posterior credible interval of the Bayesian model (its only interval). */
+    CREDIBLE("credible");
 
     private final String label;
 
@@ -33,6 +35,6 @@ public enum CiMethod {
                 return m;
             }
         }
-        throw new IllegalArgumentException("unknown interval method '" + name + "' (expected wald-z, hksj or hksj-adhoc)");
+        throw new IllegalArgumentException("unknown interval method '" + name + "' (expected wald-z, hksj, hksj-adhoc or credible)");
     }
 }

@@ -10,15 +10,38 @@ package io.aepool.stats;
  * @param k            studies that entered the pooled estimate (after dropping double-zero studies)
  * @param qDf          degrees of freedom of Cochran's Q (k − 1)
  * @param i2           I² as a fraction in [0, 1]
- * @param piDf         degrees of freedom of the prediction interval's t quantile, or 0 when the normal quantile was used, -1 when no interval
+ * @param piDf         degrees of freedom of the prediction interval's t quantile, or 0 when the normal quantile was used
+ *                     (or the interval is the Bayesian model's posterior predictive one), -1 when no interval
+ * @param posterior    what only the Bayesian model gives (its prior and posterior probabilities), null for the others
  */
 public record PooledEstimate(EffectMeasure measure, PoolingMethod method, CiMethod ciMethod, String zeroRule,
                              int k, double theta, double se, double ciLow, double ciHigh, double pValue,
                              double q, int qDf, double qP, double i2, double h2,
                              double tau2, double tau2CiLow, double tau2CiHigh, double i2CiLow, double i2CiHigh,
-                             double piLow, double piHigh, int piDf, String status) {
+                             double piLow, double piHigh, int piDf, String status, Posterior posterior) {
 
     public static final String OK = "ok";
+
+    /**
+     * The Bayesian model's own results.
+     *
+     * @param prior              the prior's label ({@link BayesPrior#label()})
+     * @param threshold          the ratio whose exceedance probability is given
+     * @param probAbove1         posterior probability that the ratio exceeds 1 (μ > 0 on the log scale)
+     * @param probAboveThreshold posterior probability that the ratio exceeds {@code threshold}
+     */
+    public record Posterior(String prior, double threshold, double probAbove1, double probAboveThreshold) {
+    }
+
+    /** A result of a method without a posterior (every method but the Bayesian one). */
+    public PooledEstimate(EffectMeasure measure, PoolingMethod method, CiMethod ciMethod, String zeroRule,
+                          int k, double theta, double se, double ciLow, double ciHigh, double pValue,
+                          double q, int qDf, double qP, double i2, double h2,
+                          double tau2, double tau2CiLow, double tau2CiHigh, double i2CiLow, double i2CiHigh,
+                          double piLow, double piHigh, int piDf, String status) {
+        this(measure, method, ciMethod, zeroRule, k, theta, se, ciLow, ciHigh, pValue, q, qDf, qP, i2, h2, tau2,
+                tau2CiLow, tau2CiHigh, i2CiLow, i2CiHigh, piLow, piHigh, piDf, status, null);
+    }
 
     /** A result that could not be computed, with every number NaN and the reason in status. */
     public static PooledEstimate notEstimable(EffectMeasure measure, PoolingMethod method, CiMethod ciMethod,

@@ -36,6 +36,20 @@ public final class Poolers {
      */
     public static Pooler create(EffectMeasure measure, PoolingMethod method, CiMethod ciMethod, ZeroCellRule rule,
                                 PredictionInterval predictionInterval, boolean heterogeneityIntervals) {
+        return create(measure, method, ciMethod, rule, predictionInterval, heterogeneityIntervals, BayesPrior.DEFAULT);
+    }
+
+    /**
+     * As {@link #create(EffectMeasure, PoolingMethod, CiMethod, ZeroCellRule, PredictionInterval, boolean)}, with the
+     * priors of the Bayesian model (read by {@link PoolingMethod#BAYES} only, whose interval must be
+     * {@link CiMethod#CREDIBLE}; its prediction interval is always the posterior predictive one, whatever
+     * {@code predictionInterval} says, and {@link PredictionInterval#POSTERIOR} gives the other methods none).
+     */
+    public static Pooler create(EffectMeasure measure, PoolingMethod method, CiMethod ciMethod, ZeroCellRule rule,
+                                PredictionInterval predictionInterval, boolean heterogeneityIntervals, BayesPrior prior) {
+        if (prior == null) {
+            throw new IllegalArgumentException("the Bayesian prior must be given (BayesPrior.DEFAULT when unused)");
+        }
         if (measure == null || method == null || ciMethod == null || rule == null || predictionInterval == null) {
             throw new IllegalArgumentException("measure, method, interval method, zero-cell rule and prediction interval must all be given");
         }
@@ -47,6 +61,7 @@ public final class Poolers {
             case MH -> new MantelHaenszelPooler(measure, rule);
             case PETO -> new PetoPooler(rule);
             case CMEL -> new ConditionalLogisticPooler(rule);
+            case BAYES -> new BayesianPooler(measure, rule, prior);
             default -> new EffectSizePooler(measure, method, ciMethod, rule, predictionInterval, heterogeneityIntervals); // IV and random effects
         };
     }
@@ -109,6 +124,13 @@ public final class Poolers {
         }
         if (method == PoolingMethod.CMEL && measure != EffectMeasure.OR) {
             return "the conditional logistic model is defined only for the odds ratio, not " + measure;
+        }
+        if (method == PoolingMethod.BAYES && !measure.isRatio()) {
+            return "the Bayesian model's half-normal prior on tau is set on the log scale of a ratio, not for " + measure;
+        }
+        if ((ciMethod == CiMethod.CREDIBLE) != (method == PoolingMethod.BAYES)) {
+            return "the credible interval belongs to the Bayesian model and it has no other: " + method + " with "
+                    + ciMethod.label();
         }
         if (ciMethod.isHartungKnapp() && !method.isRandomEffects()) {
             return "the HKSJ interval needs a random-effects method, not " + method;

@@ -21,7 +21,14 @@ public enum PoolingMethod {
     /** Random effects, Hedges tau². */
     HE(true),
     /** Fixed-effect exact conditional logistic regression (metafor rma.glmm model "CM.EL"); odds ratio only. */
-    CMEL(false);
+    CMEL(false),
+    /**
+     * Bayesian normal–normal random-effects model: half-normal prior on τ, flat or normal prior on μ, by numerical
+     * integration over τ (Friede et al. 2017; Röver 2021, bayesmeta); estimate = posterior median, interval = 95%
+     * credible interval, prediction = posterior predictive interval. Not one of the τ²-estimator methods of
+     * {@link #isRandomEffects()}: its τ is a posterior, not an estimate.
+     */
+    BAYES(false);
 
     private final boolean randomEffects;
 
@@ -29,6 +36,7 @@ public enum PoolingMethod {
         this.randomEffects = randomEffects;
     }
 
+    /** True for the random-effects models with a τ² estimator on per-study effects (DL, REML, PM, ML, SJ, HE). */
     public boolean isRandomEffects() {
         return randomEffects;
     }
@@ -42,12 +50,17 @@ public enum PoolingMethod {
         return this != MH && this != PETO && this != CMEL;
     }
 
+    /** True for the Bayesian model, whose interval is a credible interval and whose prediction is posterior predictive. */
+    public boolean isBayesian() {
+        return this == BAYES;
+    }
+
     public static PoolingMethod parse(String name) {
         for (PoolingMethod m : values()) {
             if (m.name().equalsIgnoreCase(name.trim().replace("-", "").replace(".", ""))) {
                 return m;
             }
         }
-        throw new IllegalArgumentException("unknown pooling method '" + name + "' (expected one of MH, IV, PETO, DL, REML, PM, ML, SJ, HE, CMEL)");
+        throw new IllegalArgumentException("unknown pooling method '" + name + "' (expected one of MH, IV, PETO, DL, REML, PM, ML, SJ, HE, CMEL, BAYES)");
     }
 }

@@ -11,7 +11,13 @@ public enum PredictionInterval {
     /** t with k − 1 df (R meta >= 8.0 default); needs k >= 2. */
     T_K_MINUS_1("t(k-1)", 1),
     /** Standard normal quantile (metafor's default with Wald tests); needs k >= 2. */
-    Z("z", 0);
+    Z("z", 0),
+    /**
+     * The posterior predictive interval of the Bayesian model: quantiles of a new study's θ given the data, τ
+     * integrated out (no t or z quantile; its rows say {@code pi_dist = posterior}). A frequentist method asked for it
+     * gives no prediction interval ({@link #df} is -1).
+     */
+    POSTERIOR("posterior", 0);
 
     public static final PredictionInterval DEFAULT = T_K_MINUS_2;
 
@@ -30,6 +36,9 @@ public enum PredictionInterval {
 
     /** Degrees of freedom of the quantile for k studies (0 for the normal quantile), or -1 when k is too small. */
     public int df(int k) {
+        if (this == POSTERIOR) {
+            return -1;
+        }
         if (this == Z) {
             return k >= 2 ? 0 : -1;
         }
@@ -45,6 +54,6 @@ public enum PredictionInterval {
                 return p;
             }
         }
-        throw new IllegalArgumentException("unknown prediction interval '" + name + "' (expected t(k-2), t(k-1) or z)");
+        throw new IllegalArgumentException("unknown prediction interval '" + name + "' (expected t(k-2), t(k-1), z or posterior)");
     }
 }

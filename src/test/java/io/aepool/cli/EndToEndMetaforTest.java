@@ -69,7 +69,7 @@ class EndToEndMetaforTest {
                   arm_counts: [arms.csv]
                 analysis:
                   measures: [RR, OR, RD]
-                  methods: [MH, IV, DL]
+                  methods: [MH, IV, DL, BAYES]
                   leave_one_out: true
                   cumulative: true
                   subgroups: [group]
@@ -132,6 +132,48 @@ class EndToEndMetaforTest {
             }
         }
         assertEquals(3 * 13, tests.size());
+        return tests;
+    }
+
+    /**
+     * The Bayesian rows (half-normal(0.5) on tau, flat on mu, the defaults) agree with R's integrate() over the same
+     * posterior ({@code src/test/resources/oracle/make-bayes-glmm-oracle.R}) to 1e-6, on the natural scale where the
+     * file reports it; RD has no Bayesian row (the prior's scale is set for log ratios), and no subgroup test.
+     */
+    @TestFactory
+    List<DynamicTest> theBayesianRowsAgreeWithRIntegrate() throws IOException {
+        JsonNode oracle = new ObjectMapper().readTree(Path.of("src/test/resources/oracle/bayes-normal-normal.json").toFile());
+        List<DynamicTest> tests = new ArrayList<>();
+        for (String m : List.of("RR", "OR")) {
+            JsonNode exp = oracle.get("bcg/" + m + "/half-normal(0.5)/flat");
+            String key = m + "/BAYES/all";
+            tests.add(DynamicTest.dynamicTest(key, () -> {
+                CSVRecord row = analyses.get(key);
+                if (row == null) {
+                    fail("no analyses.csv row for " + key);
+                }
+                assertEquals("ok", row.get("status"), key);
+                assertEquals("credible", row.get("ci_method"), key);
+                assertEquals("posterior", row.get("pi_dist"), key);
+                assertEquals("hn(0.5),flat,>1.25", row.get("prior"), key);
+                assertEquals("", row.get("p_value"), key + ": a posterior has no p-value");
+                near(key, "estimate", Math.exp(exp.get("mu_median").asDouble()), row.get("estimate"));
+                near(key, "ci_low", Math.exp(exp.get("mu_low").asDouble()), row.get("ci_low"));
+                near(key, "ci_high", Math.exp(exp.get("mu_high").asDouble()), row.get("ci_high"));
+                near(key, "se", exp.get("mu_sd").asDouble(), row.get("se"));
+                near(key, "tau2", Math.pow(exp.get("tau_median").asDouble(), 2), row.get("tau2"));
+                near(key, "tau2_ci_high", Math.pow(exp.get("tau_high").asDouble(), 2), row.get("tau2_ci_high"));
+                near(key, "pi_low", Math.exp(exp.get("pred_low").asDouble()), row.get("pi_low"));
+                near(key, "pi_high", Math.exp(exp.get("pred_high").asDouble()), row.get("pi_high"));
+                near(key, "prob_above_1", exp.get("prob_above_1").asDouble(), row.get("prob_above_1"));
+                near(key, "prob_above_threshold", exp.get("prob_above_threshold").asDouble(), row.get("prob_above_threshold"));
+            }));
+        }
+        tests.add(DynamicTest.dynamicTest("no Bayesian RD row, no Bayesian subgroup test", () -> {
+            assertFalse(analyses.containsKey("RD/BAYES/all"));
+            assertFalse(subgroupTests.keySet().stream().anyMatch(k -> k.contains("/BAYES/")));
+            assertTrue(analyses.containsKey("RR/BAYES/loo:" + idOf.get("Aronson")), "leave-one-out runs over it too");
+        }));
         return tests;
     }
 

@@ -1,5 +1,6 @@
 package io.aepool.plan;
 
+import io.aepool.stats.BayesPrior;
 import io.aepool.stats.CiMethod;
 import io.aepool.stats.EffectMeasure;
 import io.aepool.stats.PoolingMethod;
@@ -37,6 +38,31 @@ class AnalysisGridTest {
         assertEquals(specs.size(), specs.stream().map(AnalysisSpec::id).distinct().count());
         assertTrue(specs.stream().anyMatch(s -> s.canonical().equals("synthetic|si|OR|DL|wald-z|t(k-2)|only0:0.5,drop00|loo:C")));
         assertTrue(specs.stream().noneMatch(s -> s.pool().equals("synthetic") && s.subset().label().equals("loo:D")));
+    }
+
+    @Test
+    void theBayesianModelIsOneAnalysisPerSubsetWithItsCredibleAndPosteriorPredictiveIntervalsAndItsPriorInTheId() {
+        BayesPrior prior = new BayesPrior(1, 4, 1.5);
+        GridAxes axes = new GridAxes(List.of(Pool.everything()), List.of(EffectMeasure.RR, EffectMeasure.RD),
+                List.of(PoolingMethod.BAYES, PoolingMethod.DL), List.of(CiMethod.WALD_Z, CiMethod.HKSJ),
+                List.of(PredictionInterval.T_K_MINUS_2, PredictionInterval.Z), List.of(ZeroCellRule.DEFAULT), true, false,
+                false, List.of(), false, List.of(), prior);
+        List<AnalysisSpec> bayes = AnalysisGrid.expand(axes, STUDIES).stream()
+                .filter(s -> s.method() == PoolingMethod.BAYES).toList();
+        // RR only (the prior's scale is on the log scale of a ratio), all + 4 leave-one-out, one interval, one PI
+        assertEquals(5, bayes.size());
+        for (AnalysisSpec s : bayes) {
+            assertEquals(EffectMeasure.RR, s.measure());
+            assertEquals(CiMethod.CREDIBLE, s.ciMethod());
+            assertEquals(PredictionInterval.POSTERIOR, s.predictionInterval());
+            assertEquals(prior, s.prior());
+            assertEquals(s, AnalysisSpec.parse(s.canonical()));
+        }
+        assertEquals("all|si|RR|BAYES[hn(1),n(0;4),>1.5]|credible|posterior|only0:0.5,drop00|all",
+                bayes.get(0).canonical());
+        // the other methods keep their ids and carry no prior
+        assertTrue(AnalysisGrid.expand(axes, STUDIES).stream().filter(s -> s.method() == PoolingMethod.DL)
+                .allMatch(s -> s.prior() == null && !s.canonical().contains("[")));
     }
 
     @Test

@@ -81,14 +81,17 @@ final class Fixture {
         write(csv, header, rows);
     }
 
-    /** Appends rows to {@code csv} (columns absent from a row are left empty). */
+    /** Appends rows to {@code csv} (columns absent from a row are left empty; columns new to the file are added last). */
     static void append(Path csv, List<Map<String, String>> extra) throws IOException {
         List<Map<String, String>> rows = new ArrayList<>(rows(csv, r -> true));
         rows.addAll(extra);
         List<String> header;
         try (Reader in = Files.newBufferedReader(csv, StandardCharsets.UTF_8);
              CSVParser p = CSVParser.parse(in, CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get())) {
-            header = p.getHeaderNames();
+            header = new ArrayList<>(p.getHeaderNames());
+        }
+        for (Map<String, String> r : extra) {
+            r.keySet().stream().filter(k -> !header.contains(k)).forEach(header::add);
         }
         write(csv, header, rows);
     }

@@ -211,6 +211,31 @@ class ReportWriterTest {
     }
 
     @Test
+    void bayesianRowsHaveTheirOwnTableWithCredibleAndPredictiveIntervalsAndPosteriorProbabilities() throws IOException {
+        assertFalse(html.contains("id=\"bayes-table\""), "the fixture's run had no Bayesian analysis");
+        Path dir = Fixture.copy("writer-bayes");
+        // the primary pool's whole-pool row as the Bayesian model writes it
+        Map<String, String> mh = Fixture.rows(dir.resolve("analyses.csv"), r -> r.get("pool").equals("synthetic-32")
+                && r.get("measure").equals("RR") && r.get("method").equals("MH") && r.get("subset").equals("all")).get(0);
+        Map<String, String> bayes = new java.util.LinkedHashMap<>(mh);
+        bayes.putAll(Map.of("analysis_id", "synthetic-32|serious_infection|RR|BAYES[hn(0.5),flat,>1.25]|credible|posterior|only0:0.5,drop00|all",
+                "method", "BAYES", "ci_method", "credible", "prediction_interval", "posterior", "zero_rule", "only0:0.5,drop00",
+                "estimate", "0.6077", "ci_low", "0.3434", "ci_high", "1.0981", "p_value", "", "pi_low", "0.2199"));
+        bayes.putAll(Map.of("pi_high", "1.8133", "pi_dist", "posterior", "tau2", "0.0903", "tau2_ci_low", "0.000207",
+                "tau2_ci_high", "0.8074", "prior", "hn(0.5),flat,>1.25", "prob_above_1", "0.0482", "prob_threshold", "1.25",
+                "prob_above_threshold", "0.00913"));
+        Fixture.append(dir.resolve("analyses.csv"), List.of(bayes));
+        String page = unescape(Files.readString(ReportWriter.write(dir)));
+        String table = between(page, "<table id=\"bayes-table\">", "</table>");
+        assertEquals(1, count(table, "class=\"bayes-row"), table);
+        assertTrue(table.contains("0.61 [0.34; 1.10]"), "posterior median and credible interval: " + table);
+        assertTrue(table.contains("[0.22; 1.81]"), "posterior predictive interval: " + table);
+        assertTrue(table.contains("0.3005 [0.0144; 0.8986]"), "tau, the square root of the tau² columns: " + table);
+        assertTrue(table.contains(">0.048<") && table.contains(">0.009<") && table.contains(">1.25<"), table);
+        assertTrue(table.contains("hn(0.5),flat,>1.25"), "the prior: " + table);
+    }
+
+    @Test
     void funnelMarksStudiesFilledStudiesAndEggerLimit() {
         String funnel = svg(html, "funnel-synthetic-32-serious_infection");
         assertEquals(19, countClass(funnel, "funnel-study"), "19 studies with a usable effect in funnel.csv");

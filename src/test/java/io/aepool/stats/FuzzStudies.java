@@ -177,6 +177,29 @@ final class FuzzStudies {
      * The contract of a pooled result: "ok" with every number the method produces finite and in range (NaN only for
      * what the method does not produce), or "not estimable: why", or "not converged: why" without infinities.
      */
+    /**
+     * The Bayesian model: no p-value but posterior probabilities (harm beyond the threshold no likelier than harm),
+     * τ² and I² with credible intervals around them, a posterior predictive interval around the credible interval.
+     */
+    static void assertWellFormedPosterior(PooledEstimate e, String ctx) {
+        PooledEstimate.Posterior post = e.posterior();
+        assertTrue(post != null && Double.isNaN(e.pValue()), () -> ctx + ": a posterior and no p-value");
+        assertProbability(post.probAbove1(), "P(ratio > 1)", ctx);
+        assertProbability(post.probAboveThreshold(), "P(ratio > threshold)", ctx);
+        assertTrue(post.probAboveThreshold() <= post.probAbove1() + 1e-12, () -> ctx + ": P(> threshold) above P(> 1)");
+        assertTrue(e.tau2CiLow() <= e.tau2() && e.tau2() <= e.tau2CiHigh() && e.tau2CiLow() >= 0
+                && Double.isFinite(e.tau2CiHigh()), () -> ctx + ": tau² credible interval");
+        assertTrue(e.piDf() == 0 && e.piLow() <= e.ciLow() && e.ciHigh() <= e.piHigh() && Double.isFinite(e.piLow())
+                && Double.isFinite(e.piHigh()), () -> ctx + ": the predictive interval must hold the credible interval");
+        assertEquals(e.k() - 1, e.qDf(), () -> ctx + ": Q df");
+        if (e.k() > 1) {
+            assertProbability(e.qP(), "p(Q)", ctx);
+            assertProbability(e.i2CiLow(), "I² CI low", ctx);
+            assertProbability(e.i2CiHigh(), "I² CI high", ctx);
+            assertTrue(e.i2CiLow() <= e.i2() && e.i2() <= e.i2CiHigh(), () -> ctx + ": I² credible interval");
+        }
+    }
+
     static void assertWellFormed(PooledEstimate e, PredictionInterval pi, String ctx0) {
         String ctx = ctx0 + " -> " + e;
         String status = e.status();
@@ -189,6 +212,10 @@ final class FuzzStudies {
         assertFinite(e.theta(), "theta", ctx);
         assertTrue(e.se() > 0 && Double.isFinite(e.se()), () -> ctx + ": se must be finite and > 0");
         assertTrue(e.ciLow() <= e.theta() && e.theta() <= e.ciHigh(), () -> ctx + ": theta outside its CI");
+        if (e.method().isBayesian()) {
+            assertWellFormedPosterior(e, ctx);
+            return;
+        }
         assertProbability(e.pValue(), "p", ctx);
         if (e.measure().isRatio()) {
             // ratios are reported on the natural scale: exp must neither overflow nor underflow

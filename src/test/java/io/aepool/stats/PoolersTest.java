@@ -71,6 +71,13 @@ class PoolersTest {
         assertEquals(2, e.k());
         assertEquals(1, e.qDf());
         assertTrue(e.ciLow() < e.theta() && e.theta() < e.ciHigh());
+        if (p.isBayesian()) {
+            // the posterior predictive interval needs no degrees of freedom
+            assertEquals(0, e.piDf());
+            assertTrue(e.piLow() < e.ciLow() && e.ciHigh() < e.piHigh());
+            assertTrue(Double.isNaN(e.pValue()) && e.posterior() != null, "posterior probabilities, no p-value");
+            return;
+        }
         assertEquals(-1, e.piDf(), "a prediction interval needs k >= 3");
         assertTrue(Double.isNaN(e.piLow()));
         assertEquals(p.isRandomEffects(), !Double.isNaN(e.tau2CiHigh()), "Q-profile interval only for random effects");
