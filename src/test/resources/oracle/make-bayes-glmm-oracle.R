@@ -76,9 +76,27 @@ write(list(
 ), "bayes-normal-normal.json")
 
 # ---- 2. binomial-normal GLMM, fixed study effects, random treatment effect (metafor UM.FS, lme4, nAGQ = 7) -----
+# lme4's logLik for nAGQ > 1 is not the marginal likelihood (bcg: -70.97, where integrate() over each study's random
+# effect gives -88.64 at the same estimates, and a direct glmer() refit reports -19.47), so the likelihood at metafor's
+# estimates is recomputed here: each study's integral by integrate() (rel.tol 1e-10), its intercept by optimize()
+# (tol 1e-10), binomial coefficients included. A maximiser must reach at least this value.
+loglik_at <- function(d, mu, tau2) {
+  tau <- sqrt(tau2)
+  one <- function(a, x1, n1, x0, n0) {
+    if (tau == 0) return(dbinom(x1, n1, plogis(a + mu), log = TRUE) + dbinom(x0, n0, plogis(a), log = TRUE))
+    lf <- function(u) dbinom(x1, n1, plogis(a + mu + u / 2), log = TRUE) + dbinom(x0, n0, plogis(a - u / 2), log = TRUE) +
+      dnorm(u, 0, tau, log = TRUE)
+    top <- optimize(lf, c(-10 * tau, 10 * tau), maximum = TRUE)$objective
+    top + log(integrate(function(u) exp(lf(u) - top), -12 * tau, 12 * tau, rel.tol = 1e-10, subdivisions = 1000L)$value)
+  }
+  keep <- d$ai + d$ci > 0 & d$ai + d$ci < d$n1i + d$n2i
+  d <- d[keep, ]
+  sum(sapply(seq_len(nrow(d)), function(i)
+    -optimize(function(a) -one(a, d$ai[i], d$n1i[i], d$ci[i], d$n2i[i]), c(-20, 10), tol = 1e-10)$objective))
+}
 glmm_of <- function(d) {
   m <- rma.glmm(measure = "OR", ai = d$ai, n1i = d$n1i, ci = d$ci, n2i = d$n2i, model = "UM.FS", method = "ML")
-  list(k = m$k, log_estimate = unname(c(m$beta)), se = m$se, zval = m$zval, pval = m$pval, ci_lb = m$ci.lb,
+  list(k = m$k, loglik_integrate = loglik_at(d, c(m$beta), m$tau2), log_estimate = unname(c(m$beta)), se = m$se, zval = m$zval, pval = m$pval, ci_lb = m$ci.lb,
        ci_ub = m$ci.ub, tau2 = m$tau2, I2 = m$I2, H2 = m$H2, QE_Wld = m$QE.Wld, QE_LRT = m$QE.LRT, QEp_LRT = m$QEp.LRT,
        loglik = unname(c(logLik(m))))
 }

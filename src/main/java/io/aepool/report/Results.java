@@ -27,7 +27,7 @@ final class Results {
             "prediction_interval", "zero_rule");
     static final Set<String> FIXED_METHODS = Set.of("MH", "IV", "PETO", "CMEL");
     /** Methods whose estimate takes no continuity correction (their zero_rule is none,drop00 or none,keep00). */
-    static final Set<String> RAW_COUNT_METHODS = Set.of("MH", "PETO", "CMEL");
+    static final Set<String> RAW_COUNT_METHODS = Set.of("MH", "PETO", "CMEL", "GLMM");
     /** The random-effects model drawn beside the fixed effect: REML first, as the Cochrane Handbook v6.5 recommends. */
     static final List<String> RANDOM_PREFERENCE = List.of("REML", "DL", "PM", "ML", "SJ", "HE");
     /**

@@ -62,6 +62,7 @@ public final class Poolers {
             case PETO -> new PetoPooler(rule);
             case CMEL -> new ConditionalLogisticPooler(rule);
             case BAYES -> new BayesianPooler(measure, rule, prior);
+            case GLMM -> new BinomialNormalPooler(rule, predictionInterval);
             default -> new EffectSizePooler(measure, method, ciMethod, rule, predictionInterval, heterogeneityIntervals); // IV and random effects
         };
     }
@@ -124,6 +125,9 @@ public final class Poolers {
         }
         if (method == PoolingMethod.CMEL && measure != EffectMeasure.OR) {
             return "the conditional logistic model is defined only for the odds ratio, not " + measure;
+        }
+        if (method == PoolingMethod.GLMM && measure != EffectMeasure.OR) {
+            return "the binomial-normal model (GLMM) is defined here for the odds ratio only, not " + measure;
         }
         if (method == PoolingMethod.BAYES && !measure.isRatio()) {
             return "the Bayesian model's half-normal prior on tau is set on the log scale of a ratio, not for " + measure;

@@ -28,7 +28,12 @@ public enum PoolingMethod {
      * credible interval, prediction = posterior predictive interval. Not one of the τ²-estimator methods of
      * {@link #isRandomEffects()}: its τ is a posterior, not an estimate.
      */
-    BAYES(false);
+    BAYES(false),
+    /**
+     * One-stage binomial–normal model, fixed study intercepts and a random treatment effect, by maximum likelihood with
+     * adaptive Gauss–Hermite quadrature (metafor {@code rma.glmm(model = "UM.FS")}); odds ratio only, raw counts.
+     */
+    GLMM(false);
 
     private final boolean randomEffects;
 
@@ -47,7 +52,7 @@ public enum PoolingMethod {
      * studies does (metafor {@code rma.mh}, {@code rma.peto}, {@code rma.glmm}; RevMan).
      */
     public boolean usesContinuityCorrection() {
-        return this != MH && this != PETO && this != CMEL;
+        return this != MH && this != PETO && this != CMEL && this != GLMM;
     }
 
     /** True for the Bayesian model, whose interval is a credible interval and whose prediction is posterior predictive. */
@@ -61,6 +66,6 @@ public enum PoolingMethod {
                 return m;
             }
         }
-        throw new IllegalArgumentException("unknown pooling method '" + name + "' (expected one of MH, IV, PETO, DL, REML, PM, ML, SJ, HE, CMEL, BAYES)");
+        throw new IllegalArgumentException("unknown pooling method '" + name + "' (expected one of MH, IV, PETO, DL, REML, PM, ML, SJ, HE, CMEL, BAYES, GLMM)");
     }
 }

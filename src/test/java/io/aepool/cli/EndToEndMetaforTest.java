@@ -69,7 +69,7 @@ class EndToEndMetaforTest {
                   arm_counts: [arms.csv]
                 analysis:
                   measures: [RR, OR, RD]
-                  methods: [MH, IV, DL, BAYES]
+                  methods: [MH, IV, DL, BAYES, GLMM]
                   leave_one_out: true
                   cumulative: true
                   subgroups: [group]
@@ -169,6 +169,22 @@ class EndToEndMetaforTest {
                 near(key, "prob_above_threshold", exp.get("prob_above_threshold").asDouble(), row.get("prob_above_threshold"));
             }));
         }
+        tests.add(DynamicTest.dynamicTest("OR/GLMM/all agrees with rma.glmm UM.FS to lme4's precision", () -> {
+            JsonNode exp = new ObjectMapper().readTree(Path.of("src/test/resources/oracle/glmm-um-fs.json").toFile()).get("bcg");
+            CSVRecord row = analyses.get("OR/GLMM/all");
+            if (row == null) {
+                fail("no analyses.csv row for OR/GLMM/all");
+            }
+            assertEquals("ok", row.get("status"));
+            assertEquals("none,drop00", row.get("zero_rule"), "raw counts: no continuity correction");
+            assertEquals(exp.get("k").asInt(), Integer.parseInt(row.get("k")));
+            for (String[] f : new String[][] {{"log_estimate", "log_estimate"}, {"se", "se"}, {"tau2", "tau2"}, {"q", "QE_LRT"}}) {
+                double e = exp.get(f[1]).asDouble();
+                double a = Double.parseDouble(row.get(f[0]));
+                assertTrue(Math.abs(a - e) <= 5e-4 * Math.abs(e), f[0] + ": rma.glmm " + e + ", ours " + a);
+            }
+            assertFalse(analyses.containsKey("RR/GLMM/all"), "odds ratios only");
+        }));
         tests.add(DynamicTest.dynamicTest("no Bayesian RD row, no Bayesian subgroup test", () -> {
             assertFalse(analyses.containsKey("RD/BAYES/all"));
             assertFalse(subgroupTests.keySet().stream().anyMatch(k -> k.contains("/BAYES/")));

@@ -227,7 +227,7 @@ final class FuzzStudies {
         boolean random = e.method().isRandomEffects();
         if (!random && Double.isNaN(e.q())) {
             // Q comes from the per-study effects; MH and CM-EL pool raw counts and may have no usable effect
-            assertTrue(e.method() == PoolingMethod.MH || e.method() == PoolingMethod.CMEL,
+            assertTrue(e.method() == PoolingMethod.MH || e.method() == PoolingMethod.CMEL || e.method() == PoolingMethod.GLMM,
                     () -> ctx + ": Q missing for " + e.method());
             assertTrue(Double.isNaN(e.qP()) && Double.isNaN(e.i2()) && Double.isNaN(e.h2()),
                     () -> ctx + ": Q is NaN but its p, I² or H² is not");
@@ -242,6 +242,16 @@ final class FuzzStudies {
             assertProbability(e.qP(), "p(Q)", ctx);
             assertProbability(e.i2(), "I²", ctx);
             assertTrue(e.h2() >= 0 && Double.isFinite(e.h2()), () -> ctx + ": H² must be finite and >= 0");
+        }
+        if (e.method() == PoolingMethod.GLMM) {
+            // a maximum-likelihood tau² without a Q-profile interval; the prediction interval as asked
+            assertTrue(e.tau2() >= 0 && Double.isFinite(e.tau2()), () -> ctx + ": tau² must be finite and >= 0");
+            assertTrue(Double.isNaN(e.tau2CiLow()) && Double.isNaN(e.tau2CiHigh()), () -> ctx + ": no tau² CI for the GLMM");
+            assertEquals(pi.df(e.k()), e.piDf(), () -> ctx + ": PI df");
+            if (e.piDf() >= 0) {
+                assertTrue(e.piLow() <= e.ciLow() && e.ciHigh() <= e.piHigh(), () -> ctx + ": PI must hold the CI");
+            }
+            return;
         }
         if (!random) {
             assertEquals(0.0, e.tau2(), () -> ctx + ": fixed-effect tau²");
