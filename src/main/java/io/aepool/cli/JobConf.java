@@ -205,7 +205,12 @@ public record JobConf(Inputs inputs, List<Treatment> treatments,
                            @JsonProperty("leave_one_out") Boolean leaveOneOut, Boolean cumulative,
                            @JsonProperty("leave_subgroup_out") Boolean leaveSubgroupOut, List<String> subgroups,
                            @JsonProperty("subgroup_tau2") List<String> subgroupTau2,
-                           @JsonProperty("meta_regression") List<String> metaRegression, Bayes bayes) {
+                           @JsonProperty("meta_regression") List<String> metaRegression, Bayes bayes,
+                           Network network) {
+    }
+
+    /** Network meta-analysis: node kinds (drug, drug-dose), the reference node (default placebo) and measures. */
+    public record Network(List<String> nodes, String reference, List<String> measures) {
     }
 
     /**

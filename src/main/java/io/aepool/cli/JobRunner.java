@@ -6,6 +6,7 @@ import io.aepool.aggregate.RegistryStage;
 import io.aepool.aggregate.StudyCountsBuilder;
 import io.aepool.compute.DriverTables;
 import io.aepool.compute.GridStage;
+import io.aepool.compute.NetworkStage;
 import io.aepool.compute.PrimaryFindings;
 import io.aepool.compute.RunComparison;
 import io.aepool.compute.RegistryRates;
@@ -96,8 +97,12 @@ public final class JobRunner {
                     settings.registry(), trials.studies(), validation, start.asOf(), settings.trialSettings().outcomes(),
                     mode.nightly() ? new RegistryStage.StateMode(new RegistryState(target.stateDir(),
                             settings.stateSegments()), start.settingsKey(settings.trials().studies()), mode.full()) : null);
-            Dataset<Row> arms = tuning.oneJobPerQuery(() -> AggregateStage.arms(spark, trials,
+            Dataset<Row> computedArms = tuning.oneJobPerQuery(() -> AggregateStage.arms(spark, trials,
                     registries == null ? List.of() : registries.arms(), settings.trialSettings(), validation));
+            // the network analyses read the arms again: held on the driver (aggregates, a row per arm) they are
+            // computed once
+            Dataset<Row> arms = settings.network() == null ? computedArms : tuning.oneJobPerQuery(() ->
+                    DriverTables.sorted(spark, computedArms, List.of("study_id", "outcome", "arm_id")));
             // every row has been checked by now (rules quarantine as usual, so all are counted)
             RejectsTally rejected = RejectsTally.of(validation.rejects(spark), trials.studies());
             LOG.info("inputs read and validated by {} s", seconds(started));
@@ -123,6 +128,7 @@ public final class JobRunner {
                     registries.groups().comparators(), registries.groups().pooled(), registries.crossSums(),
                     registries.recurrentOutcomes(), registries.adjustmentVariable()));
             Map<String, Dataset<Row>> tables = new LinkedHashMap<>(grid.families());
+            tables.putAll(NetworkStage.run(spark, settings.network(), List.copyOf(plan.pools().values()), records, arms));
             tables.put("rejects", validation.ledger(spark));
             // counts and study ids of what was quarantined, per rule and pool: the console, summary.json and the report
             Quarantine quarantine = Quarantine.of(rejected, plan.pools());

@@ -12,6 +12,7 @@ import io.aepool.ingest.RuleIds;
 import io.aepool.ingest.Validation;
 import io.aepool.plan.ChangeReport;
 import io.aepool.plan.JobPlan;
+import io.aepool.plan.NetworkTables;
 import io.aepool.stats.BayesPrior;
 import io.aepool.stats.CiMethod;
 import io.aepool.stats.EffectMeasure;
@@ -50,7 +51,7 @@ record JobSettings(Path confFile, IngestStage.Inputs trials, AggregateStage.Tria
                    List<StudyCountsBuilder.MultiArm> multiArm, List<JobPlan.PoolDeclaration> pools,
                    JobPlan.AxisChoices axes, JobPlan.PrimaryChoice primary, Validation.Action rowLevel,
                    Map<String, Validation.Action> ruleActions, ChangeReport.Thresholds changes, int keepDays,
-                   int stateSegments, Boolean deltaTables, String tablesAt) {
+                   int stateSegments, Boolean deltaTables, String tablesAt, NetworkTables.Settings network) {
 
     /** Whether a run in this mode publishes Delta tables. */
     boolean deltaTables(boolean nightly) {
@@ -99,7 +100,22 @@ record JobSettings(Path confFile, IngestStage.Inputs trials, AggregateStage.Tria
                 registry(conf, resolve), multiArm, pools(conf, multiArm), axes(conf.analysis()), primary(conf.primary()),
                 rowLevel, ruleActions(conf.validation()), thresholds(nightly),
                 nightly != null && nightly.keepDays() != null ? nightly.keepDays() : 30, segments,
-                tableFormat(conf.outputs()), tablesAt(conf.outputs(), file));
+                tableFormat(conf.outputs()), tablesAt(conf.outputs(), file),
+                conf.analysis() == null ? null : network(conf.analysis().network()));
+    }
+
+    /** The network settings, or null when the conf asks for none; defaults: drug nodes, placebo, OR and RR. */
+    private static NetworkTables.Settings network(JobConf.Network n) {
+        if (n == null) {
+            return null;
+        }
+        try {
+            return new NetworkTables.Settings(parseAll(n.nodes(), List.of("drug"), NetworkTables.NodeKind::parse),
+                    n.reference() == null ? "placebo" : n.reference(),
+                    parseAll(n.measures(), List.of("OR", "RR"), EffectMeasure::parse));
+        } catch (IllegalArgumentException e) {
+            throw new ConfException("conf analysis.network: " + e.getMessage());
+        }
     }
 
     private static String tablesAt(JobConf.OutputsConf outputs, Path confFile) {
