@@ -121,6 +121,7 @@ public final class ReportWriter {
         s.put("hasRobustness", !robRows.isEmpty());
         specificationCurve(r, s, figuresDir);
         s.put("pools", otherPools(r));
+        network(r, s, figuresDir);
         List<Map<String, Object>> bayes = bayesian(r);
         s.put("bayes", bayes);
         s.put("hasBayes", !bayes.isEmpty());
@@ -415,6 +416,88 @@ public final class ReportWriter {
             rows.add(m);
         }
         return rows;
+    }
+
+    /**
+     * The primary pool's network for the primary outcome: the primary measure when the network has it (else its first),
+     * drug nodes when present (else drug-doses), the largest component; its graph, forest against the reference
+     * (random effects where estimated), league table, consistency checks and the other components.
+     */
+    private static void network(Results r, Map<String, Object> s, Path figuresDir) {
+        List<Row> effects = r.networkEffects.stream().filter(x -> x.is("outcome", r.primary.outcome())).toList();
+        if (effects.isEmpty()) {
+            s.put("hasNetwork", false);
+            return;
+        }
+        String measure = effects.stream().anyMatch(x -> x.is("measure", r.primary.measure())) ? r.primary.measure()
+                : effects.get(0).text("measure");
+        String kind = effects.stream().anyMatch(x -> x.is("nodes", "drug")) ? "drug" : effects.get(0).text("nodes");
+        List<Row> mine = effects.stream().filter(x -> x.is("measure", measure) && x.is("nodes", kind)).toList();
+        String model = mine.stream().anyMatch(x -> x.is("model", "random") && x.is("component", "1")) ? "random" : "common";
+        List<Row> main = mine.stream().filter(x -> x.is("component", "1") && x.is("model", model)).toList();
+        java.util.function.Predicate<Row> same = x -> x.is("outcome", r.primary.outcome()) && x.is("measure", measure)
+                && x.is("nodes", kind) && x.is("component", "1");
+        List<Row> edges = r.networkEdges.stream().filter(same).toList();
+        String where = r.primary.pool() + ", " + r.primary.outcome() + ", " + measure + ", nodes: " + kind;
+        List<Map<String, Object>> figures = new ArrayList<>();
+        figures.add(figure(new NetworkPlots.Graph("network-graph", "Network of trials (" + where + ")", main, edges), figuresDir));
+        List<Row> vsReference = main.stream().filter(x -> x.num("estimate") != null).toList();
+        figures.add(figure(new NetworkPlots.Forest("network-forest", "Every treatment against " + main.get(0).text("reference")
+                + " (" + model + " effects; " + where + ")", vsReference, measure), figuresDir));
+        s.put("networkFigures", figures);
+        s.put("networkWhere", where);
+        s.put("networkModel", model);
+        s.put("networkTau2", Fmt.num(main.get(0).num("tau2"), 4));
+        s.put("networkStatus", main.get(0).text("status"));
+        s.put("networkExcluded", main.get(0).text("excluded"));
+        // league table: row treatment against column treatment, upper triangle as written (first vs second)
+        List<String> nodes = main.stream().map(x -> x.text("treatment")).toList();
+        List<Map<String, Object>> league = new ArrayList<>();
+        for (String a : nodes) {
+            List<Map<String, Object>> cells = new ArrayList<>();
+            for (String b : nodes) {
+                Map<String, Object> cell = new LinkedHashMap<>();
+                if (a.equals(b)) {
+                    cell.put("text", a);
+                    cell.put("diagonal", true);
+                } else {
+                    Optional<Row> pair = r.networkLeague.stream().filter(same).filter(x -> x.is("model", model)
+                            && x.is("first", a) && x.is("second", b)).findFirst();
+                    Optional<Row> reverse = r.networkLeague.stream().filter(same).filter(x -> x.is("model", model)
+                            && x.is("first", b) && x.is("second", a)).findFirst();
+                    cell.put("text", pair.map(x -> Fmt.estCi(x.num("estimate"), x.num("ci_low"), x.num("ci_high"), true))
+                            .orElseGet(() -> reverse.map(x -> Fmt.estCi(1 / x.num("estimate"), 1 / x.num("ci_high"),
+                                    1 / x.num("ci_low"), true)).orElse("")));
+                    cell.put("diagonal", false);
+                }
+                cells.add(cell);
+            }
+            league.add(Map.of("cells", cells));
+        }
+        s.put("networkLeague", league);
+        List<Map<String, Object>> checks = new ArrayList<>();
+        for (Row x : r.networkConsistency.stream().filter(same).filter(x -> x.is("model", model)
+                || x.is("check", "design-by-treatment")).toList()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("check", x.text("check"));
+            m.put("comparison", x.text("comparison"));
+            m.put("statistic", Fmt.num(x.num("statistic"), 2));
+            m.put("df", x.integer("df") == null ? "" : Fmt.integer(x.integer("df")));
+            m.put("p", Fmt.p(x.num("p_value")));
+            m.put("direct", x.num("direct_estimate") == null ? "" : Fmt.est(x.num("direct_estimate"), true)
+                    + " (" + Fmt.integer(x.integer("direct_studies")) + " trials)");
+            m.put("indirect", x.num("indirect_estimate") == null ? "" : Fmt.est(x.num("indirect_estimate"), true));
+            checks.add(m);
+        }
+        s.put("networkChecks", checks);
+        List<String> others = new ArrayList<>();
+        mine.stream().filter(x -> !x.is("component", "1") && x.is("model", "common") && x.is("treatment", x.text("reference")))
+                .forEach(x -> others.add("component " + x.text("component") + ": " + String.join(", ",
+                        mine.stream().filter(y -> y.is("component", x.text("component")) && y.is("model", "common"))
+                                .map(y -> y.text("treatment")).toList())));
+        s.put("networkComponents", others);
+        s.put("hasNetworkComponents", !others.isEmpty());
+        s.put("hasNetwork", true);
     }
 
     /**

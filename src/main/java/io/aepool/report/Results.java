@@ -90,6 +90,11 @@ final class Results {
     /** Whole-pool and by-design rate-ratio (IRR) analyses, MH and DL with Wald intervals, and their design tests. */
     final List<Row> rateAnalyses;
     final List<Row> designTests;
+    /** The primary pool's network tables (empty without network analyses). */
+    final List<Row> networkEffects;
+    final List<Row> networkEdges;
+    final List<Row> networkLeague;
+    final List<Row> networkConsistency;
 
     private Results(Path dir, JsonNode summary, List<Row> analyses, Primary primary) {
         this.dir = dir;
@@ -128,6 +133,10 @@ final class Results {
         this.designTests = Table.read(dir.resolve("subgroup_tests.csv"), r -> r.is("measure", "IRR") && r.is("variable", "design")
                 && r.is("ci_method", "wald-z") && r.is("tau2_model", "separate") && primary.zeroRuleOf(r)
                 && (r.is("method", "MH") || r.is("method", "DL")));
+        this.networkEffects = Table.read(dir.resolve("network_effects.csv"), r -> r.is("pool", primary.pool()));
+        this.networkEdges = Table.read(dir.resolve("network_edges.csv"), r -> r.is("pool", primary.pool()));
+        this.networkLeague = Table.read(dir.resolve("network_league.csv"), r -> r.is("pool", primary.pool()));
+        this.networkConsistency = Table.read(dir.resolve("network_consistency.csv"), r -> r.is("pool", primary.pool()));
     }
 
     /** Reads {@code dir}; analyses.csv is required, every other file is optional. */

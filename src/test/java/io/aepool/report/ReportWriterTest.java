@@ -236,6 +236,46 @@ class ReportWriterTest {
     }
 
     @Test
+    void theNetworkHasItsGraphForestLeagueTableAndConsistencyChecks() throws IOException {
+        assertFalse(html.contains("id=\"network\""), "the fixture's run had no network analysis");
+        Path dir = Fixture.copy("writer-network");
+        String key = "synthetic-32,serious_infection,RR,drug,1,random,";
+        Files.writeString(dir.resolve("network_effects.csv"), String.join("\n",
+                "pool,outcome,measure,nodes,component,model,treatment,reference,studies,participants,estimate,ci_low,ci_high,"
+                        + "log_estimate,se,pi_low,pi_high,pi_dist,p_score,tau2,status,excluded",
+                key + "placebo,placebo,3,300,,,,,,,,,0.2,0.01,ok,T9 (no events in any arm)",
+                key + "baricitinib,placebo,3,200,1.5,0.9,2.5,0.405,0.26,0.8,2.8,t(1),0.5,0.01,ok,T9 (no events in any arm)",
+                key + "upadacitinib,placebo,3,210,2.0,1.1,3.6,0.693,0.3,1.0,4.0,t(1),0.8,0.01,ok,T9 (no events in any arm)", ""));
+        Files.writeString(dir.resolve("network_edges.csv"), String.join("\n",
+                "pool,outcome,measure,nodes,component,first,second,studies",
+                "synthetic-32,serious_infection,RR,drug,1,placebo,baricitinib,1",
+                "synthetic-32,serious_infection,RR,drug,1,placebo,upadacitinib,1",
+                "synthetic-32,serious_infection,RR,drug,1,baricitinib,upadacitinib,1", ""));
+        Files.writeString(dir.resolve("network_league.csv"), String.join("\n",
+                "pool,outcome,measure,nodes,component,model,first,second,estimate,ci_low,ci_high,log_estimate,se",
+                key + "placebo,baricitinib,0.667,0.4,1.11,-0.405,0.26",
+                key + "placebo,upadacitinib,0.5,0.28,0.91,-0.693,0.3",
+                key + "baricitinib,upadacitinib,0.75,0.4,1.4,-0.288,0.32", ""));
+        Files.writeString(dir.resolve("network_consistency.csv"), String.join("\n",
+                "pool,outcome,measure,nodes,component,model,check,comparison,statistic,df,p_value,q_total,q_within_designs,"
+                        + "direct_studies,direct_estimate,direct_se,indirect_estimate,indirect_se",
+                "synthetic-32,serious_infection,RR,drug,1,common,design-by-treatment,,0.5,1,0.48,0.5,0,,,,,",
+                key + "node split,placebo vs baricitinib,0.7,,0.48,,,1,0.6,0.3,0.8,0.5", ""));
+        String page = unescape(Files.readString(ReportWriter.write(dir)));
+        String section = between(page, "<section id=\"network\">", "</section>");
+        assertTrue(section.contains("id=\"figure-network-graph\"") && section.contains("id=\"figure-network-forest\""), section);
+        assertTrue(Files.isRegularFile(dir.resolve("report/figures/network-graph.svg")));
+        assertEquals(3, count(section, "class='network-node'"), "one node per treatment");
+        assertEquals(3, count(section, "class='network-edge'"), "one edge per compared pair");
+        String league = between(section, "<table id=\"network-league\">", "</table>");
+        assertEquals(9, count(league, "<td"), "3 × 3 league table");
+        assertTrue(league.contains("0.67 [0.40; 1.11]") && league.contains("1.50 [0.90; 2.50]"),
+                "each pair both ways (the lower triangle inverted): " + league);
+        assertTrue(section.contains("design-by-treatment") && section.contains("placebo vs baricitinib"), section);
+        assertTrue(section.contains("T9 (no events in any arm)"), "the trials left out are named");
+    }
+
+    @Test
     void funnelMarksStudiesFilledStudiesAndEggerLimit() {
         String funnel = svg(html, "funnel-synthetic-32-serious_infection");
         assertEquals(19, countClass(funnel, "funnel-study"), "19 studies with a usable effect in funnel.csv");
