@@ -22,6 +22,49 @@ final class ConsoleSummary {
     private static final Object[] RAW_COUNT_METHODS = java.util.Arrays.stream(PoolingMethod.values())
             .filter(m -> !m.usesContinuityCorrection()).map(PoolingMethod::name).toArray();
 
+    /**
+     * The primary pool's network for the primary outcome (drug nodes, the primary measure or OR, random effects where
+     * estimated, the largest component): the treatments from most to least likely to have fewer events, with their
+     * P-scores, and the design-by-treatment test of consistency.
+     */
+    private static void network(RunOutcome run, AnalysisSpec p, StringBuilder out) {
+        if (run.networkEffects() == null) {
+            return;
+        }
+        List<Row> rows = run.networkEffects().filter(col("pool").equalTo(p.pool()).and(col("outcome").equalTo(p.outcome()))
+                .and(col("component").equalTo(1))).collectAsList();
+        if (rows.isEmpty()) {
+            return;
+        }
+        String measure = rows.stream().anyMatch(r -> p.measure().name().equals(r.getString(r.fieldIndex("measure"))))
+                ? p.measure().name() : rows.get(0).getString(rows.get(0).fieldIndex("measure"));
+        String kind = rows.stream().anyMatch(r -> "drug".equals(r.getString(r.fieldIndex("nodes")))) ? "drug"
+                : rows.get(0).getString(rows.get(0).fieldIndex("nodes"));
+        String model = rows.stream().anyMatch(r -> "random".equals(r.getString(r.fieldIndex("model")))) ? "random" : "common";
+        List<Row> mine = new java.util.ArrayList<>(rows.stream().filter(r -> measure.equals(r.getString(r.fieldIndex("measure")))
+                && kind.equals(r.getString(r.fieldIndex("nodes"))) && model.equals(r.getString(r.fieldIndex("model")))
+                && r.get(r.fieldIndex("p_score")) != null).toList());
+        mine.sort(java.util.Comparator.comparingDouble((Row r) -> -r.getDouble(r.fieldIndex("p_score"))));
+        if (mine.isEmpty()) {
+            return;
+        }
+        out.append(String.format(Locale.ROOT, "  network (%s, %s, %s effects, vs %s): P-score for fewer events: %s%n",
+                kind, measure, model, mine.get(0).getString(mine.get(0).fieldIndex("reference")),
+                String.join(", ", mine.stream().map(r -> r.getString(r.fieldIndex("treatment")) + " "
+                        + String.format(Locale.ROOT, "%.2f", r.getDouble(r.fieldIndex("p_score")))).toList())));
+        if (run.networkConsistency() != null) {
+            for (Row t : run.networkConsistency().filter(col("pool").equalTo(p.pool()).and(col("outcome").equalTo(p.outcome()))
+                    .and(col("component").equalTo(1)).and(col("measure").equalTo(measure)).and(col("nodes").equalTo(kind))
+                    .and(col("check").equalTo("design-by-treatment"))).collectAsList()) {
+                Object df = t.get(t.fieldIndex("df"));
+                out.append(df == null || ((Number) df).intValue() == 0
+                        ? "  network consistency: no closed loop of evidence (design-by-treatment df = 0): cannot be checked\n"
+                        : String.format(Locale.ROOT, "  network consistency: design-by-treatment Q = %s on %s df, p = %s%n",
+                        fmt(t, "statistic"), df, fmt(t, "p_value")));
+            }
+        }
+    }
+
     private static boolean isBayes(Row r) {
         return PoolingMethod.BAYES.name().equals(r.getString(r.fieldIndex("method")));
     }
@@ -93,6 +136,7 @@ final class ConsoleSummary {
                 out.append(String.format(Locale.ROOT, "  robustness %-3s %s%n", r.measure(), r.verdict()));
             }
         }
+        network(run, p, out);
         if (run.poolChoice() != null) {
             out.append(String.format(Locale.ROOT, "  pools (data choice, primary method) %s%n", run.poolChoice().text()));
         }

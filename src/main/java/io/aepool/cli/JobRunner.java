@@ -7,6 +7,7 @@ import io.aepool.aggregate.StudyCountsBuilder;
 import io.aepool.compute.DriverTables;
 import io.aepool.compute.GridStage;
 import io.aepool.compute.NetworkStage;
+import io.aepool.plan.NetworkTables;
 import io.aepool.compute.PrimaryFindings;
 import io.aepool.compute.RunComparison;
 import io.aepool.compute.RegistryRates;
@@ -165,7 +166,7 @@ public final class JobRunner {
                     grid.fragility(), grid.poolChoice(), records.size(), plan.specs().size(), seconds(started), false,
                     (int) changes.rows().stream().filter(ChangeReport.Change::flagged).count(), changes.rows().size(),
                     shared.get("registry_rate_ratios"), plan.configuredZeroRule().label(), quarantine,
-                    published.resolve("rejects.csv"));
+                    published.resolve("rejects.csv"), tables.get(NetworkTables.EFFECTS), tables.get(NetworkTables.CONSISTENCY));
         } finally {
             spark.sparkContext().clearJobGroup(); // what the caller runs next is not a stage of this run
             // the run's cached plans (patient-level intervals among them) are of no use to what runs next in this

@@ -15,10 +15,11 @@ public record RunOutcome(Path out, Dataset<Row> analyses, Dataset<Row> subgroupT
                          FragilityIndex.Result fragility, Robustness.PoolChoice poolChoice,
                          int comparisons, int specs, double wallSeconds, boolean upToDate, int flaggedChanges,
                          int changes, Dataset<Row> sharedRateRatios, String configuredZeroRule,
-                         Quarantine quarantine, Path rejectsFile) {
+                         Quarantine quarantine, Path rejectsFile, Dataset<Row> networkEffects,
+                         Dataset<Row> networkConsistency) {
 
     static RunOutcome skipped(Path out) {
         return new RunOutcome(out, null, null, List.of(), null, null, null, 0, 0, 0, true, 0, 0, null, null,
-                Quarantine.NONE, null);
+                Quarantine.NONE, null, null, null);
     }
 }
