@@ -242,7 +242,8 @@ class EndToEndMetaforTest {
         }
     }
 
-    private static List<CSVRecord> read(Path csv) throws IOException {
+    /** A results CSV's records, by header (shared with the other whole-job oracle tests). */
+    static List<CSVRecord> read(Path csv) throws IOException {
         try (Reader in = Files.newBufferedReader(csv)) {
             return CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(in).getRecords();
         }

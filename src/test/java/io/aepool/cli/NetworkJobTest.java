@@ -3,7 +3,6 @@ package io.aepool.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aepool.testing.SharedSpark;
-import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVRecord;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
@@ -11,7 +10,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,7 +29,7 @@ class NetworkJobTest {
     void networkEffectsAgreeWithRmaMvThroughTheJob(SparkSession spark, @TempDir Path dir) throws IOException {
         List<String> studies = new ArrayList<>(List.of("study_id,acronym,condition,drug,year,design,control_type,weeks,source"));
         List<String> arms = new ArrayList<>(List.of("study_id,arm_id,role,treatment,dose_mg,outcome,n,events,person_years"));
-        List<CSVRecord> rows = read(Path.of("src/test/resources/oracle/hasselblad1998.csv"));
+        List<CSVRecord> rows = EndToEndMetaforTest.read(Path.of("src/test/resources/oracle/hasselblad1998.csv"));
         String last = null;
         for (CSVRecord r : rows) {
             String id = "H" + r.get("study");
@@ -59,7 +57,7 @@ class NetworkJobTest {
         Path out = dir.resolve("out");
         assertEquals(Main.DONE, Main.run("--conf", dir.resolve("job.yaml").toString(), "--out", out.toString()));
         JsonNode oracle = new ObjectMapper().readTree(Path.of("src/test/resources/oracle/network-hasselblad1998.json").toFile());
-        List<CSVRecord> effects = read(out.resolve("network_effects.csv"));
+        List<CSVRecord> effects = EndToEndMetaforTest.read(out.resolve("network_effects.csv"));
         int compared = 0;
         for (String measure : List.of("OR", "RR")) {
             JsonNode exp = oracle.get(measure);
@@ -82,11 +80,5 @@ class NetworkJobTest {
     private static void near(String what, double expected, String actual) {
         double a = Double.parseDouble(actual);
         assertTrue(Math.abs(a - expected) <= 1e-6 * Math.abs(expected), what + ": rma.mv " + expected + ", ours " + a);
-    }
-
-    private static List<CSVRecord> read(Path csv) throws IOException {
-        try (Reader in = Files.newBufferedReader(csv)) {
-            return CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(in).getRecords();
-        }
     }
 }
