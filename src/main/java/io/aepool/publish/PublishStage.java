@@ -139,32 +139,10 @@ public final class PublishStage {
         all.put(ANALYSES, tables.analyses());
         all.put(ResultsPublisher.STUDY_COUNTS, tables.studyCounts());
         all.putAll(tables.familyTables());
-        // threads made here inherit the stage's Spark job group
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(DELTA_THREADS);
-        RuntimeException failed = null;
-        try {
-            List<java.util.concurrent.Future<?>> commits = new java.util.ArrayList<>();
-            all.forEach((name, table) -> commits.add(pool.submit(() ->
-                    DeltaTables.commit(spark, at, name, table, commit, keepDays))));
-            for (java.util.concurrent.Future<?> f : commits) {
-                try {
-                    f.get();
-                } catch (java.util.concurrent.ExecutionException e) {
-                    if (failed == null) {
-                        failed = e.getCause() instanceof RuntimeException r ? r
-                                : new IllegalStateException("Delta commit failed", e.getCause());
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while committing Delta tables", e);
-                }
-            }
-        } finally {
-            pool.shutdown();
-        }
-        if (failed != null) {
-            throw failed;
-        }
+        // the results writer's pool: every commit waited for, the first failure rethrown, the others cancelled
+        ResultsPublisher.Writes commits = new ResultsPublisher.Writes(DELTA_THREADS);
+        all.forEach((name, table) -> commits.submit(() -> DeltaTables.commit(spark, at, name, table, commit, keepDays)));
+        commits.awaitAll();
         if (vacuum) {
             // one after another: a vacuum sets session confs for its own call
             all.keySet().forEach(name -> DeltaTables.vacuum(spark, at, name, keepDays));

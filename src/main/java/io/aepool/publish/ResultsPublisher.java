@@ -122,14 +122,23 @@ public final class ResultsPublisher {
      * nothing is still writing when the caller deletes the staging directory), and rethrows the first failure as
      * it was thrown.
      */
-    private static final class Writes {
+    static final class Writes {
         private static final int THREADS = 3;
-        private final ExecutorService pool = Executors.newFixedThreadPool(THREADS, r -> {
-            Thread t = new Thread(r, "aepool-publish");
-            t.setDaemon(true);
-            return t;
-        });
+        private final ExecutorService pool;
         private final List<Future<?>> submitted = new ArrayList<>();
+
+        Writes() {
+            this(THREADS);
+        }
+
+        /** Threads are made on first use by the submitting thread, so they inherit its Spark job group. */
+        Writes(int threads) {
+            pool = Executors.newFixedThreadPool(threads, r -> {
+                Thread t = new Thread(r, "aepool-publish");
+                t.setDaemon(true);
+                return t;
+            });
+        }
 
         Future<Void> submit(Runnable action) {
             return submit(() -> {
