@@ -47,7 +47,21 @@ public final class PublishStage {
 
         /** The Delta tables' directory of a nightly root, or of a plain run with a location of its own; else null. */
         String lastingTables() {
-            return tables != null ? tables : nightly ? DeltaTables.under(out) : null;
+            return tablesFor(null);
+        }
+
+        /**
+         * Where this run's Delta tables go: the conf's location, else a nightly root's, else (a plain run) inside the
+         * run's own directory {@code staging}, swapped in whole with it (null when none is given).
+         */
+        String tablesFor(Path staging) {
+            if (tables != null) {
+                return tables;
+            }
+            if (nightly) {
+                return DeltaTables.under(out);
+            }
+            return staging == null ? null : DeltaTables.under(staging);
         }
 
         /** Where a nightly run's private registry state lives. */
@@ -115,8 +129,7 @@ public final class PublishStage {
                 RunManifest m = manifest.get();
                 if (target.delta()) {
                     // in a location of their own, a version per run; else version 0, in the directory swapped in whole
-                    commitDelta(spark, target.tables() != null ? target.tables() : DeltaTables.under(staging), tables, m,
-                            target.keepDays(), target.tables() != null);
+                    commitDelta(spark, target.tablesFor(staging), tables, m, target.keepDays(), target.tables() != null);
                 }
                 m.withOutputs(RunManifest.outputsOf(staging)).write(staging.resolve(RunManifest.FILE_NAME));
             });
