@@ -55,10 +55,7 @@ public record AnalysisSpec(String pool, String outcome, EffectMeasure measure, P
      * {@code rma.peto} defaults {@code add = 1/2, to = "only0"}; RevMan's per-study display).
      */
     public ZeroCellRule effectsZeroRule() {
-        if (method.usesContinuityCorrection() || !zeroRule.isUncorrected()) {
-            return zeroRule;
-        }
-        return new ZeroCellRule(ZeroCellRule.DEFAULT.increment(), ZeroCellRule.DEFAULT.scope(), zeroRule.dropDoubleZero());
+        return method.usesContinuityCorrection() ? zeroRule : zeroRule.withDefaultCorrection();
     }
 
     private static final String SEP = "|";

@@ -187,7 +187,6 @@ public final class NetworkTables {
                 Fit f = e.getValue();
                 double[] p = c.pScores(model);
                 boolean random = model == Model.RANDOM;
-                double q = c.predictionQuantile();
                 for (int i = 0; i < c.nodes().size(); i++) {
                     String treatment = c.nodes().get(i);
                     if (i == 0) {
@@ -197,12 +196,12 @@ public final class NetworkTables {
                         continue;
                     }
                     double log = f.log(i, 0);
-                    double se = f.se(i, 0);
-                    double half = random && !Double.isNaN(q) ? q * Math.sqrt(se * se + c.tau2()) : Double.NaN;
+                    double[] ci = f.ci(i, 0);
+                    double[] pi = random ? c.predictionInterval(i) : new double[] {Double.NaN, Double.NaN};
                     out.get(EFFECTS).add(row(k, model.label(), treatment, c.reference(), c.studies().size(),
-                            c.participants()[i], num(Math.exp(log)), num(Math.exp(log - Z * se)), num(Math.exp(log + Z * se)),
-                            num(log), num(se), num(Math.exp(log - half)), num(Math.exp(log + half)),
-                            Double.isNaN(half) ? null : "t(" + (c.studies().size() - 2) + ")", num(p[i]),
+                            c.participants()[i], num(Math.exp(log)), num(Math.exp(ci[0])), num(Math.exp(ci[1])),
+                            num(log), num(f.se(i, 0)), num(Math.exp(pi[0])), num(Math.exp(pi[1])),
+                            Double.isNaN(pi[0]) ? null : "t(" + (c.studies().size() - 2) + ")", num(p[i]),
                             random ? num(c.tau2()) : Double.valueOf(0), c.status(), excluded));
                     for (Map.Entry<String, Double> s : c.contributions().get(model).get(i).entrySet()) {
                         out.get(CONTRIBUTIONS).add(row(k, model.label(), treatment, c.reference(), s.getKey(), num(s.getValue())));
@@ -210,10 +209,10 @@ public final class NetworkTables {
                 }
                 for (int i = 0; i < c.nodes().size(); i++) {
                     for (int j = i + 1; j < c.nodes().size(); j++) {
-                        double log = f.log(i, j);
-                        double se = f.se(i, j);
-                        out.get(LEAGUE).add(row(k, model.label(), c.nodes().get(i), c.nodes().get(j), num(Math.exp(log)),
-                                num(Math.exp(log - Z * se)), num(Math.exp(log + Z * se)), num(log), num(se)));
+                        double[] ci = f.ci(i, j);
+                        out.get(LEAGUE).add(row(k, model.label(), c.nodes().get(i), c.nodes().get(j),
+                                num(Math.exp(f.log(i, j))), num(Math.exp(ci[0])), num(Math.exp(ci[1])), num(f.log(i, j)),
+                                num(f.se(i, j))));
                     }
                 }
                 for (NetworkMetaAnalysis.NodeSplit s : c.splits().get(model)) {
@@ -229,8 +228,6 @@ public final class NetworkTables {
             }
         }
     }
-
-    private static final double Z = 1.959963984540054;
 
     private static Object[] row(Object[] key, Object... values) {
         Object[] r = new Object[key.length + values.length];

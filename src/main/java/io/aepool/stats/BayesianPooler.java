@@ -51,13 +51,10 @@ final class BayesianPooler implements Pooler {
         double n = Double.NaN;
         double q = n;
         double qP = n;
-        double s2 = n;
+        double s2 = Models.typicalVariance(v);
         if (k > 1) {
-            double fixed = Models.weightedMean(y, v, 0);
-            q = Models.cochranQ(y, v, fixed);
+            q = Models.cochranQ(y, v, Models.weightedMean(y, v, 0));
             qP = Dist.chiSquareUpper(q, k - 1);
-            // "typical" within-study variance s² = (k − 1)Σw/((Σw)² − Σw²) (Higgins & Thompson 2002; metafor vt)
-            s2 = (k - 1) * Models.sumWeights(v, 0) / Models.crossWeightSum(v);
         }
         double tau2 = s.tauMedian() * s.tauMedian();
         double tau2Low = s.tauLow() * s.tauLow();

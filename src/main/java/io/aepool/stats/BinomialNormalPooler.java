@@ -153,24 +153,16 @@ final class BinomialNormalPooler implements Pooler {
         double q = Math.max(0, 2 * (saturated - fixed));
         double tau2 = tau * tau;
         // I² and H² from τ² and the typical within-study variance of the per-study log ORs (Higgins & Thompson 2002)
-        EffectSizes.Usable usable = EffectSizes.usable(studies, EffectMeasure.OR,
-                rule.isUncorrected() ? new ZeroCellRule(ZeroCellRule.DEFAULT.increment(), ZeroCellRule.DEFAULT.scope(),
-                        rule.dropDoubleZero()) : rule);
-        double i2 = Double.NaN;
-        double h2 = Double.NaN;
-        if (usable.k() > 1) {
-            double s2 = (usable.k() - 1) * Models.sumWeights(usable.v(), 0) / Models.crossWeightSum(usable.v());
-            i2 = tau2 / (tau2 + s2);
-            h2 = (tau2 + s2) / s2;
-        }
+        double s2 = Models.typicalVariance(EffectSizes.usable(studies, EffectMeasure.OR, rule.withDefaultCorrection()).v());
+        double i2 = tau2 / (tau2 + s2);
+        double h2 = (tau2 + s2) / s2;
         String range = Models.ratioRangeProblem(EffectMeasure.OR, mu - Models.Z_CRIT * se, mu + Models.Z_CRIT * se);
         if (range != null) {
             return notEstimable(k, range);
         }
         int piDf = predictionInterval.df(k);
         double n = Double.NaN;
-        double piHalf = piDf < 0 ? n
-                : (piDf == 0 ? Models.Z_CRIT : Dist.tQuantile(1 - (1 - Models.LEVEL) / 2, piDf)) * Math.sqrt(tau2 + se * se);
+        double piHalf = Models.predictionQuantile(predictionInterval, k) * Math.sqrt(tau2 + se * se);
         // Wald z test and interval, as metafor reports for rma.glmm
         return new PooledEstimate(EffectMeasure.OR, PoolingMethod.GLMM, CiMethod.WALD_Z, label, k, mu, se,
                 mu - Models.Z_CRIT * se, mu + Models.Z_CRIT * se, Dist.twoSidedNormalP(mu / se), q, k - 1,

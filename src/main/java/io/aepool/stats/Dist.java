@@ -67,6 +67,13 @@ final class Dist {
         return Gamma.regularizedGammaQ(df / 2.0, q / 2.0);
     }
 
+    /** Standard normal cdf Φ(z) = erfc(−z/√2)/2, with Commons Numbers' erfc (a few ulps; ten times commons-math3's speed). */
+    static double normalCdf(double z) {
+        return 0.5 * org.apache.commons.numbers.gamma.Erfc.value(-z / SQRT2);
+    }
+
+    private static final double SQRT2 = Math.sqrt(2);
+
     static double normalQuantile(double p) {
         return NORMAL.inverseCumulativeProbability(p);
     }

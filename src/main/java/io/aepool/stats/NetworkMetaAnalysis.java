@@ -66,6 +66,11 @@ public final class NetworkMetaAnalysis {
         public double se(int i, int j) {
             return Math.sqrt(Math.max(0, cov[i][i] + cov[j][j] - 2 * cov[i][j]));
         }
+
+        /** The Wald 95% interval of node i against node j, log scale. */
+        public double[] ci(int i, int j) {
+            return new double[] {log(i, j) - Models.Z_CRIT * se(i, j), log(i, j) + Models.Z_CRIT * se(i, j)};
+        }
     }
 
     /** Node splitting of one comparison by back-calculation (König, Krahn & Binder 2013; netmeta {@code netsplit}). */
@@ -111,7 +116,7 @@ public final class NetworkMetaAnalysis {
                 double s = 0;
                 for (int j = 0; j < m; j++) {
                     if (j != i) {
-                        s += 0.5 * org.apache.commons.numbers.gamma.Erfc.value(-(f.log(j, i) / f.se(i, j)) / Math.sqrt(2));
+                        s += Dist.normalCdf(f.log(j, i) / f.se(i, j));
                     }
                 }
                 p[i] = m > 1 ? s / (m - 1) : Double.NaN;
@@ -119,10 +124,15 @@ public final class NetworkMetaAnalysis {
             return p;
         }
 
-        /** Half-width multiplier of the prediction interval: t(k − 2) with k studies (Higgins et al. 2009), or NaN. */
-        public double predictionQuantile() {
-            int df = studies.size() - 2;
-            return df >= 1 ? Dist.tQuantile(1 - (1 - Models.LEVEL) / 2, df) : Double.NaN;
+        /**
+         * The random model's 95% prediction interval of node i against the reference, θ ± t(k − 2)·√(se² + τ²) with k
+         * studies (Higgins et al. 2009), on the log scale; NaNs with fewer than three studies.
+         */
+        public double[] predictionInterval(int i) {
+            Fit f = fits.get(Model.RANDOM);
+            double half = Models.predictionQuantile(PredictionInterval.T_K_MINUS_2, studies.size())
+                    * Math.sqrt(f.se(i, 0) * f.se(i, 0) + tau2);
+            return new double[] {f.log(i, 0) - half, f.log(i, 0) + half};
         }
     }
 
@@ -292,11 +302,9 @@ public final class NetworkMetaAnalysis {
                 double[] l = new double[m];
                 double[] var = new double[m];
                 for (int i = 0; i < m; i++) {
-                    double a = s.events()[i];
-                    double n = s.n()[i];
-                    // arm log odds and variance 1/a + 1/(n − a); log risk and variance 1/a − 1/n (Woolf; Katz et al. 1978)
-                    l[i] = measure == EffectMeasure.OR ? Math.log(a / (n - a)) : Math.log(a / n);
-                    var[i] = measure == EffectMeasure.OR ? 1 / a + 1 / (n - a) : 1 / a - 1 / n;
+                    double[] arm = logAndVar(s, i, measure);
+                    l[i] = arm[0];
+                    var[i] = arm[1];
                 }
                 String design = String.join(":", s.nodes());
                 int first = r;
@@ -483,6 +491,7 @@ public final class NetworkMetaAnalysis {
         return out;
     }
 
+    // arm log odds and variance 1/a + 1/(n − a); log risk and variance 1/a − 1/n (Woolf 1955; Katz et al. 1978)
     private static double[] logAndVar(Study s, int arm, EffectMeasure measure) {
         double a = s.events()[arm];
         double n = s.n()[arm];

@@ -2,7 +2,6 @@ package io.aepool.stats;
 
 import org.apache.commons.math3.analysis.integration.gauss.GaussIntegrator;
 import org.apache.commons.math3.analysis.integration.gauss.GaussIntegratorFactory;
-import org.apache.commons.numbers.gamma.Erfc;
 
 import java.util.function.DoubleUnaryOperator;
 
@@ -108,8 +107,8 @@ public final class NormalNormalPosterior {
                 int i = p * POINTS + j;
                 double t = a + (LEGENDRE.getPoint(j) + 1) / 2 * panelWidth;
                 tau[i] = t;
-                weight[i] = LEGENDRE.getWeight(j) / 2 * panelWidth * Math.exp(logPosterior(t) - top);
                 double[] c = conditional(t);
+                weight[i] = LEGENDRE.getWeight(j) / 2 * panelWidth * Math.exp(logPosterior(t, c) - top);
                 mean[i] = c[0];
                 precision[i] = c[1];
                 panelMass[p] += weight[i];
@@ -159,7 +158,11 @@ public final class NormalNormalPosterior {
 
     /** log p(τ | y) up to a constant: half-normal prior times the normal likelihood with μ integrated out. */
     private double logPosterior(double t) {
-        double[] c = conditional(t);
+        return logPosterior(t, conditional(t));
+    }
+
+    /** As {@link #logPosterior(double)}, given μ's conditional {mean, precision} at t (the nodes keep it). */
+    private double logPosterior(double t, double[] c) {
         double m = c[0];
         double log = -0.5 * Math.log(c[1]);
         double ss = prior.flatMu() ? 0 : m * m / (prior.muSd() * prior.muSd());
@@ -221,7 +224,7 @@ public final class NormalNormalPosterior {
     private double mixtureCdf(double[] sd, double x) {
         double f = 0;
         for (int i = 0; i < tau.length; i++) {
-            f += weight[i] * phi((x - mean[i]) / sd[i]);
+            f += weight[i] * Dist.normalCdf((x - mean[i]) / sd[i]);
         }
         return f;
     }
@@ -230,7 +233,7 @@ public final class NormalNormalPosterior {
     private double mixtureAbove(double[] sd, double x) {
         double f = 0;
         for (int i = 0; i < tau.length; i++) {
-            f += weight[i] * phi((mean[i] - x) / sd[i]);
+            f += weight[i] * Dist.normalCdf((mean[i] - x) / sd[i]);
         }
         return Math.min(1, f);
     }
@@ -257,7 +260,7 @@ public final class NormalNormalPosterior {
             double density = 0;
             for (int i = 0; i < tau.length; i++) {
                 double z = (x - mean[i]) / sd[i];
-                cdf += weight[i] * phi(z);
+                cdf += weight[i] * Dist.normalCdf(z);
                 density += weight[i] * Math.exp(-0.5 * z * z) / (sd[i] * SQRT_2PI);
             }
             double f = cdf - p;
@@ -287,11 +290,6 @@ public final class NormalNormalPosterior {
         return root.converged() ? root.x() : (lo + hi) / 2;
     }
 
-    private static final double SQRT2 = Math.sqrt(2);
     private static final double SQRT_2PI = Math.sqrt(2 * Math.PI);
 
-    // standard normal cdf Φ(z) = erfc(−z/√2)/2 (Commons Numbers' erfc: a few ulps, ten times commons-math3's speed)
-    private static double phi(double z) {
-        return 0.5 * Erfc.value(-z / SQRT2);
-    }
 }

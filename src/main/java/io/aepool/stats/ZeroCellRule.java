@@ -56,6 +56,15 @@ public record ZeroCellRule(double increment, Scope scope, boolean dropDoubleZero
         return new ZeroCellRule(0, Scope.NONE, dropDoubleZero);
     }
 
+    /**
+     * The rule for per-study effects: this one, or when it adds nothing, 0.5 added to the cells of studies with a zero
+     * cell with this rule's double-zero choice (metafor's {@code add = 1/2, to = "only0"} beside {@code rma.mh},
+     * {@code rma.peto}, {@code rma.glmm}).
+     */
+    public ZeroCellRule withDefaultCorrection() {
+        return isUncorrected() ? new ZeroCellRule(DEFAULT.increment(), DEFAULT.scope(), dropDoubleZero) : this;
+    }
+
     /** True when the rule adds nothing to any cell. */
     public boolean isUncorrected() {
         return scope == Scope.NONE;
