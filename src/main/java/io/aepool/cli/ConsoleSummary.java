@@ -40,7 +40,10 @@ final class ConsoleSummary {
                 ? p.measure().name() : rows.get(0).getString(rows.get(0).fieldIndex("measure"));
         String kind = rows.stream().anyMatch(r -> "drug".equals(r.getString(r.fieldIndex("nodes")))) ? "drug"
                 : rows.get(0).getString(rows.get(0).fieldIndex("nodes"));
-        String model = rows.stream().anyMatch(r -> "random".equals(r.getString(r.fieldIndex("model")))) ? "random" : "common";
+        // the report's rule: random effects where this measure's and node kind's network has them
+        String model = rows.stream().anyMatch(r -> measure.equals(r.getString(r.fieldIndex("measure")))
+                && kind.equals(r.getString(r.fieldIndex("nodes"))) && "random".equals(r.getString(r.fieldIndex("model"))))
+                ? "random" : "common";
         List<Row> mine = new java.util.ArrayList<>(rows.stream().filter(r -> measure.equals(r.getString(r.fieldIndex("measure")))
                 && kind.equals(r.getString(r.fieldIndex("nodes"))) && model.equals(r.getString(r.fieldIndex("model")))
                 && r.get(r.fieldIndex("p_score")) != null).toList());
